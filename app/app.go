@@ -1,0 +1,121 @@
+// Package app is Lunas's composition root: it reads configuration, opens the
+// store, builds gateways and services, starts and stops background work and
+// dispatches the subcommands. Only this package knows every other one.
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Version is the application version, set at build time with
+// -ldflags "-X lunas/app.Version=...".
+var Version = "0.1.0-dev"
+
+// env carries what every subcommand gets: parsed global flags and output streams.
+type env struct {
+	DBPath string
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// command is one subcommand. run receives the arguments after the subcommand name.
+type command struct {
+	usage string
+	run   func(e *env, args []string) error
+}
+
+// commands is the subcommand table; each entry lives in its own cmd_*.go file.
+var commands = map[string]command{
+	"gui":       {"open the desktop application (the default)", runGUI},
+	"version":   {"print the version", runVersion},
+	"db":        {"db check | db backup FILE", runDB},
+	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT]: run the sandbox gateway standalone", runSandbox},
+	"serve":     {"run the transfer engine headless", runServe},
+	"demo":      {"run the demo shop headless against the in-process sandbox", runDemo},
+	"audit":     {"audit verify: check the audit log's hash chain", runAudit},
+	"export":    {"export --from DATE --to DATE [--status S] --out FILE.xlsx|.csv", runExport},
+	"import":    {"import payees|products|orders FILE", runImport},
+	"reconcile": {"reconcile --from DATE --to DATE", runReconcile},
+}
+
+// errUsage reports bad command-line arguments; Main prints usage and exits 2.
+var errUsage = errors.New("usage")
+
+// Main runs Lunas with the given arguments (without the program name) and
+// returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lunas", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	e := &env{Stdout: stdout, Stderr: stderr}
+	fs.StringVar(&e.DBPath, "db", "", "database file (default: "+defaultDBPath()+")")
+	fs.Usage = func() { usage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if e.DBPath == "" {
+		e.DBPath = defaultDBPath()
+	}
+	rest := fs.Args()
+	name := "gui"
+	if len(rest) > 0 {
+		name, rest = rest[0], rest[1:]
+	}
+	if name == "help" || name == "-h" {
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "lunas: unknown command %q\n", name)
+		usage(stderr)
+		return 2
+	}
+	if err := cmd.run(e, rest); err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "usage: lunas [--db PATH] %s %s\n", name, cmd.usage)
+			return 2
+		}
+		fmt.Fprintf(stderr, "lunas %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: lunas [--db PATH] [command]")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].usage)
+	}
+}
+
+// defaultDBPath is <user config dir>/Lunas/lunas.db, or lunas.db in the
+// working directory when the system has no config dir.
+func defaultDBPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "lunas.db"
+	}
+	return filepath.Join(dir, "Lunas", "lunas.db")
+}
+
+func runVersion(e *env, _ []string) error {
+	fmt.Fprintf(e.Stdout, "lunas %s\n", Version)
+	return nil
+}
+
+// errNotYet marks subcommands whose issue has not landed yet.
+var errNotYet = errors.New("not available in this build yet")

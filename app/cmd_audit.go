@@ -1,0 +1,3 @@
+package app
+
+func runAudit(e *env, args []string) error { return errNotYet }

@@ -1,0 +1,3 @@
+package app
+
+func runDB(e *env, args []string) error { return errNotYet }

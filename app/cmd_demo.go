@@ -1,0 +1,3 @@
+package app
+
+func runDemo(e *env, args []string) error { return errNotYet }

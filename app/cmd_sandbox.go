@@ -1,0 +1,3 @@
+package app
+
+func runSandbox(e *env, args []string) error { return errNotYet }

@@ -1,0 +1,3 @@
+package app
+
+func runServe(e *env, args []string) error { return errNotYet }

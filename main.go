@@ -1,0 +1,10 @@
+// Command lunas is the Lunas desktop application and its subcommands.
+package main
+
+import (
+	"os"
+
+	"lunas/app"
+)
+
+func main() { os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr)) }
