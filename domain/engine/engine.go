@@ -1,0 +1,301 @@
+// Package engine moves the money: it polls payments until they settle,
+// settles them into obligations and REFID-guarded transfers, sends and tracks
+// those transfers, recovers after a crash, and offers the manual actions people
+// use. It knows only the domain ports; adapters are plugged in by app.
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"lunas/domain"
+)
+
+// Limits is the built-in auto-send policy. Zero means no limit.
+type Limits struct {
+	PerTransfer domain.Rupiah // a single transfer above this waits for approval
+	PayeeDaily  domain.Rupiah // default daily total per payee (a payee's own DailyLimit wins)
+	LowBalance  domain.Rupiah // warn when a channel's balance drops below this
+}
+
+// Intervals tunes the background loops. Zero fields get the defaults.
+type Intervals struct {
+	PollFirst   time.Duration // first payment poll after creation, then doubling (default 1s)
+	PollMax     time.Duration // slowest payment poll (default 2m)
+	List        time.Duration // list request per gateway with PaymentLister (default 1s)
+	ExpiryGrace time.Duration // polling continues this long past ExpiresAt (default 10m)
+	Send        time.Duration // sender sweep when not woken (default 500ms)
+	TrackFirst  time.Duration // first status query after accepted/unknown (default 1s)
+	TrackMax    time.Duration // slowest status query (default 5m)
+	Balance     time.Duration // balance refresh (default 1m)
+	Mail        time.Duration // outbox sweep (default 5s)
+	CallTimeout time.Duration // one gateway call (default 30s)
+}
+
+func (iv *Intervals) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&iv.PollFirst, time.Second)
+	def(&iv.PollMax, 2*time.Minute)
+	def(&iv.List, time.Second)
+	def(&iv.ExpiryGrace, 10*time.Minute)
+	def(&iv.Send, 500*time.Millisecond)
+	def(&iv.TrackFirst, time.Second)
+	def(&iv.TrackMax, 5*time.Minute)
+	def(&iv.Balance, time.Minute)
+	def(&iv.Mail, 5*time.Second)
+	def(&iv.CallTimeout, 30*time.Second)
+}
+
+// Limiter paces calls to one gateway. Wait blocks until a call may be made or
+// ctx ends. golang.org/x/time/rate's *rate.Limiter satisfies it.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// Config is everything the engine needs. Store, Payments or Channels may be
+// empty maps but not nil where used.
+type Config struct {
+	Store    domain.Store
+	Payments map[string]domain.PaymentGateway // by gateway name
+	Channels map[string]domain.PayoutChannel  // by channel name
+	// Route picks the payout channel name for a payee (bank code -> channel).
+	// Nil: DefaultChannel.
+	Route          func(p domain.Payee) string
+	DefaultChannel string
+	Limiters       map[string]Limiter // per gateway/channel name; nil = unlimited
+	Concurrency    int                // gateway calls in flight per loop (default 8)
+	Batch          int                // settlements or sends per write transaction (default 64)
+	Limits         Limits
+	Risk           RiskChecker  // nil: built-in policy only
+	Codes          CodeVerifier // nil: approval needs no code
+	// UserCount says how many active users exist, so that self-approval is
+	// refused when someone else could approve. Nil: one user.
+	UserCount func(ctx context.Context) (int, error)
+	Mailer    MailSender // nil: mail stays queued in the outbox
+	Intervals Intervals
+	Location  *time.Location // the shop's day for daily limits (default WIB, UTC+7)
+	Now       func() time.Time
+	Log       *slog.Logger
+	Bus       *Bus // nil: a new bus
+}
+
+// Engine runs the money loops. Create with New, then Start; Stop waits until
+// in-flight work is recorded.
+type Engine struct {
+	cfg   Config
+	store domain.Store
+	bus   *Bus
+	log   *slog.Logger
+	now   func() time.Time
+	iv    Intervals
+
+	wakeSend  chan struct{}
+	wakeTrack chan struct{}
+
+	mu         sync.Mutex
+	balances   map[string]balanceInfo
+	trackAfter map[string]trackInfo // refid -> next status query
+	paused     bool
+	gwDown     map[string]bool
+	listAt     map[string]time.Time
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type balanceInfo struct {
+	known  bool
+	amount domain.Rupiah
+	at     time.Time
+}
+
+type trackInfo struct {
+	next  time.Time
+	tries int
+}
+
+// settingPaused is the setting key remembering a pause across restarts.
+const settingPaused = "engine.paused"
+
+// New checks cfg and returns an engine that is not yet running.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("engine: no store")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 64
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Bus == nil {
+		cfg.Bus = NewBus()
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.FixedZone("WIB", 7*3600)
+	}
+	if cfg.Payments == nil {
+		cfg.Payments = map[string]domain.PaymentGateway{}
+	}
+	if cfg.Channels == nil {
+		cfg.Channels = map[string]domain.PayoutChannel{}
+	}
+	cfg.Intervals.defaults()
+	return &Engine{
+		cfg: cfg, store: cfg.Store, bus: cfg.Bus, log: cfg.Log, now: cfg.Now, iv: cfg.Intervals,
+		wakeSend:   make(chan struct{}, 1),
+		wakeTrack:  make(chan struct{}, 1),
+		balances:   map[string]balanceInfo{},
+		trackAfter: map[string]trackInfo{},
+		gwDown:     map[string]bool{},
+	}, nil
+}
+
+// Bus returns the event stream.
+func (e *Engine) Bus() *Bus { return e.bus }
+
+// Store returns the engine's store.
+func (e *Engine) Store() domain.Store { return e.store }
+
+// Start recovers what a crash left behind and starts the loops. It returns
+// after recovery; the loops run until Stop or ctx ends.
+func (e *Engine) Start(ctx context.Context) error {
+	if err := e.Recover(ctx); err != nil {
+		return err
+	}
+	if err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		v, err := tx.GetSetting(settingPaused)
+		if err == nil {
+			e.mu.Lock()
+			e.paused = v == "1"
+			e.mu.Unlock()
+			return nil
+		}
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	e.cancel = cancel
+	loops := []struct {
+		name string
+		fn   func(context.Context)
+	}{
+		{"poller", e.pollLoop}, {"sender", e.sendLoop}, {"tracker", e.trackLoop},
+		{"balance", e.balanceLoop}, {"mail", e.mailLoop},
+	}
+	for _, l := range loops {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			l.fn(ctx)
+		}()
+	}
+	return nil
+}
+
+// Stop ends the loops and waits for in-flight work to be recorded.
+func (e *Engine) Stop() {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.wg.Wait()
+}
+
+// Paused reports whether automatic sending is paused.
+func (e *Engine) Paused() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.paused
+}
+
+func (e *Engine) wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// tick runs fn every d, and also whenever wake fires, until ctx ends.
+func tick(ctx context.Context, d time.Duration, wake <-chan struct{}, fn func(context.Context)) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		fn(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+// work returns a context for database work and gateway calls that outlives
+// the loop's cancellation, so that what was started is finished and recorded.
+func (e *Engine) work(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout+30*time.Second)
+}
+
+func (e *Engine) limit(ctx context.Context, name string) error {
+	if l := e.cfg.Limiters[name]; l != nil {
+		return l.Wait(ctx)
+	}
+	return nil
+}
+
+func (e *Engine) publish(ev Event) {
+	if ev.At.IsZero() {
+		ev.At = e.now()
+	}
+	e.bus.Publish(ev)
+}
+
+// startOfDay is midnight of t's day in the shop's time zone.
+func (e *Engine) startOfDay(t time.Time) time.Time {
+	l := t.In(e.cfg.Location)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, e.cfg.Location)
+}
+
+func audit(tx domain.Tx, at time.Time, actor, action, subject, detail string) error {
+	return tx.AppendAudit(&domain.AuditEntry{At: at.UTC().Truncate(time.Microsecond), Actor: actor, Action: action, Subject: subject, Detail: detail})
+}
+
+// forEach runs fn over items with at most n at once.
+func forEach[T any](n int, items []T, fn func(int, T)) {
+	if n > len(items) {
+		n = len(items)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i, items[i])
+			}
+		}()
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}

@@ -1,0 +1,406 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"lunas/domain"
+)
+
+// sendJob is one transfer whose sending intent is committed.
+type sendJob struct {
+	t     domain.Transfer
+	req   domain.PayoutRequest
+	res   domain.PayoutResult
+	err   error
+	actor string
+}
+
+func (e *Engine) sendLoop(ctx context.Context) {
+	tick(ctx, e.iv.Send, e.wakeSend, func(ctx context.Context) {
+		for ctx.Err() == nil {
+			n, err := e.SendNow(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					e.log.Warn("sender", "err", err)
+				}
+				return
+			}
+			if n < e.cfg.Batch {
+				return
+			}
+		}
+	})
+}
+
+// SendNow sends up to one batch of approved transfers and returns how many it
+// picked up. For each, the move to sending (with the attempt counted) is
+// committed before the gateway is called, and the answer is recorded after.
+func (e *Engine) SendNow(ctx context.Context) (int, error) {
+	if e.Paused() {
+		return 0, nil
+	}
+	var approved []domain.Transfer
+	payees := map[int64]domain.Payee{}
+	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		approved, err = tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferApproved}, Page: domain.Page{Limit: e.cfg.Batch}})
+		if err != nil {
+			return err
+		}
+		for _, t := range approved {
+			if _, ok := payees[t.PayeeID]; ok {
+				continue
+			}
+			p, err := tx.GetPayee(t.PayeeID)
+			if err != nil {
+				return err
+			}
+			payees[t.PayeeID] = p
+		}
+		return nil
+	})
+	if err != nil || len(approved) == 0 {
+		return 0, err
+	}
+	// Balance: what fits in the known balance goes; the rest waits.
+	var jobs []*sendJob
+	var queued []domain.Transfer
+	e.mu.Lock()
+	for _, t := range approved {
+		b := e.balances[t.Channel]
+		if b.known && t.Amount > b.amount {
+			queued = append(queued, t)
+			continue
+		}
+		if b.known {
+			b.amount -= t.Amount
+			e.balances[t.Channel] = b
+		}
+		p := payees[t.PayeeID]
+		jobs = append(jobs, &sendJob{t: t, actor: "engine", req: payoutRequest(t, p)})
+	}
+	e.mu.Unlock()
+
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	var events []Event
+	var started []*sendJob
+	err = e.store.Write(wctx, func(tx domain.Tx) error {
+		events, started = events[:0], started[:0]
+		now := e.now()
+		for _, t := range queued {
+			err := e.move(tx, &t, domain.TransferQueuedBalance, domain.TransferPatch{}, "engine", "channel balance too low; waits for a top-up", now, &events)
+			if err != nil && !errors.Is(err, domain.ErrConflict) {
+				return err
+			}
+		}
+		for _, j := range jobs {
+			err := e.move(tx, &j.t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, "engine", "sending", now, &events)
+			if errors.Is(err, domain.ErrConflict) {
+				continue // someone else moved it (a person rejected or re-held it)
+			}
+			if err != nil {
+				return err
+			}
+			if j.t.SentAt.IsZero() {
+				j.t.SentAt = now
+			}
+			started = append(started, j)
+		}
+		return nil
+	})
+	if err != nil {
+		e.restoreBalance(jobs)
+		return 0, err
+	}
+	e.publishAll(events)
+	e.call(ctx, started, false)
+	return len(approved), e.recordOutcomes(wctx, started)
+}
+
+func (e *Engine) restoreBalance(jobs []*sendJob) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, j := range jobs {
+		if b := e.balances[j.t.Channel]; b.known {
+			b.amount += j.t.Amount
+			e.balances[j.t.Channel] = b
+		}
+	}
+}
+
+func payoutRequest(t domain.Transfer, p domain.Payee) domain.PayoutRequest {
+	return domain.PayoutRequest{
+		RefID: t.RefID, Amount: t.Amount, Channel: p.Channel, AccountNumber: p.AccountNumber,
+		AccountHolder: p.AccountHolder, Description: "Lunas " + t.RefID, Email: p.Email,
+	}
+}
+
+// call performs the gateway calls for jobs (Send, or Status when query is
+// true), at most Concurrency at once. The calls use a context that survives
+// shutdown so that an answer that arrives is recorded.
+func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
+	forEach(e.cfg.Concurrency, jobs, func(_ int, j *sendJob) {
+		ch, ok := e.cfg.Channels[j.t.Channel]
+		if !ok {
+			j.res = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}
+			j.err = fmt.Errorf("no channel %q", j.t.Channel)
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
+		defer cancel()
+		if err := e.limit(cctx, j.t.Channel); err != nil {
+			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, err
+			return
+		}
+		if query {
+			j.res, j.err = ch.Status(cctx, j.t.RefID)
+		} else {
+			j.res, j.err = ch.Send(cctx, j.req)
+		}
+		if j.err != nil && j.res.Outcome == "" {
+			j.res.Outcome = domain.OutcomeUnknown
+		}
+		if j.res.Outcome == "" {
+			j.res.Outcome = domain.OutcomeUnknown
+		}
+		// Salah kamar: an answer about another REFID tells us nothing about this one.
+		if j.res.RefID != "" && j.res.RefID != j.t.RefID {
+			e.log.Warn("answer names another REFID", "refid", j.t.RefID, "answer", j.res.RefID)
+			j.res = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}
+		}
+		e.gatewayHealth(j.t.Channel, j.err)
+	})
+}
+
+// recordOutcomes writes the answers for jobs in batches.
+func (e *Engine) recordOutcomes(ctx context.Context, jobs []*sendJob) error {
+	for len(jobs) > 0 {
+		n := min(len(jobs), e.cfg.Batch)
+		batch := jobs[:n]
+		jobs = jobs[n:]
+		var events []Event
+		err := e.store.Write(ctx, func(tx domain.Tx) error {
+			events = events[:0]
+			for _, j := range batch {
+				if err := e.applyOutcome(tx, j.t.RefID, j.res, j.err, j.actor, &events); err != nil {
+					return fmt.Errorf("%s: %w", j.t.RefID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		e.publishAll(events)
+		e.mu.Lock()
+		for _, j := range batch {
+			if j.res.Outcome == domain.OutcomeAccepted || j.res.Outcome == domain.OutcomeUnknown || j.res.Outcome == domain.OutcomeNotFound {
+				ti := e.trackAfter[j.t.RefID]
+				ti.next = e.now().Add(pollBackoff(ti.tries, e.iv.TrackFirst, e.iv.TrackMax))
+				ti.tries++
+				e.trackAfter[j.t.RefID] = ti
+			} else {
+				delete(e.trackAfter, j.t.RefID)
+			}
+		}
+		e.mu.Unlock()
+	}
+	return nil
+}
+
+// move is one audited compare-and-set status change; it updates t and
+// appends the event.
+func (e *Engine) move(tx domain.Tx, t *domain.Transfer, to domain.TransferStatus, patch domain.TransferPatch, actor, why string, now time.Time, events *[]Event) error {
+	if err := tx.MoveTransfer(t.RefID, t.Status, to, patch); err != nil {
+		return err
+	}
+	detail := string(t.Status) + " -> " + string(to)
+	if why != "" {
+		detail += ": " + why
+	}
+	if err := audit(tx, now, actor, "transfer.status", "transfer:"+t.RefID, detail); err != nil {
+		return err
+	}
+	t.Status = to
+	if patch.IncAttempts {
+		t.Attempts++
+	}
+	if patch.FailureCode != "" {
+		t.FailureCode = patch.FailureCode
+	}
+	if patch.FailureReason != "" {
+		t.FailureReason = patch.FailureReason
+	}
+	if patch.GatewayRef != "" {
+		t.GatewayRef = patch.GatewayRef
+	}
+	*events = append(*events, Event{Kind: EventTransferStatus, RefID: t.RefID, Channel: t.Channel, Status: to, Amount: t.Amount, Message: why, At: now})
+	return nil
+}
+
+// applyOutcome records what a gateway said about a REFID. News moves a
+// transfer only forward; anything the state machine does not allow from the
+// current status is late or duplicated and is ignored (or, when it
+// contradicts a final status, raised for a person).
+func (e *Engine) applyOutcome(tx domain.Tx, refID string, r domain.PayoutResult, callErr error, actor string, events *[]Event) error {
+	t, err := tx.GetTransfer(refID)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	patch := domain.TransferPatch{GatewayRef: r.GatewayRef}
+	step := func(to domain.TransferStatus, why string) error {
+		if t.Status == to {
+			return nil
+		}
+		if !domain.CanTransition(t.Status, to) {
+			return errSkip
+		}
+		return e.move(tx, &t, to, patch, actor, why, now, events)
+	}
+	why := r.Reason
+	if why == "" {
+		why = r.RawStatus
+	}
+	switch r.Outcome {
+	case domain.OutcomeAccepted:
+		err = step(domain.TransferAccepted, "gateway accepted")
+	case domain.OutcomeSucceeded:
+		err = e.succeed(tx, &t, patch, actor, now, events)
+	case domain.OutcomeFailed, domain.OutcomeRejected:
+		patch.FailureCode, patch.FailureReason = nonEmpty(r.Code, string(r.Outcome)), nonEmpty(why, "gateway reported a failure")
+		before := t.Status
+		if err = step(domain.TransferFailed, "failed: "+patch.FailureReason); err == nil && before != domain.TransferFailed {
+			*events = append(*events, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
+				Message: "transfer failed: " + patch.FailureReason + " / transfer gagal"})
+		}
+	case domain.OutcomeCancelled:
+		if t.Status == domain.TransferSending {
+			if err = step(domain.TransferUnknown, "answer while sending"); err != nil {
+				break
+			}
+		}
+		err = step(domain.TransferCancelled, "cancelled at the gateway")
+	case domain.OutcomeReversed:
+		if t.Status != domain.TransferSucceeded && t.Status != domain.TransferReversed {
+			if err = e.succeed(tx, &t, patch, actor, now, events); err != nil {
+				break
+			}
+		}
+		err = e.reverse(tx, &t, actor, why, now, events)
+	case domain.OutcomeNotFound:
+		// From sending: the call did not land. Unknown until a status query
+		// or a same-REFID resend resolves it.
+		if t.Status == domain.TransferSending {
+			patch.FailureReason = "gateway has no record of this REFID yet"
+			err = step(domain.TransferUnknown, patch.FailureReason)
+		}
+	default: // unknown: only from sending does it change anything
+		if t.Status == domain.TransferSending {
+			reason := "no clear answer"
+			if callErr != nil {
+				reason = callErr.Error()
+			}
+			patch.FailureReason = "unknown: " + reason
+			err = step(domain.TransferUnknown, patch.FailureReason)
+		}
+	}
+	if errors.Is(err, errSkip) {
+		if t.Status.Final() && r.Outcome != domain.OutcomeUnknown && string(r.Outcome) != string(outcomeFor(t.Status)) {
+			e.log.Warn("news contradicts a final status", "refid", t.RefID, "status", t.Status, "news", r.Outcome)
+			*events = append(*events, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
+				Message: fmt.Sprintf("gateway now says %s for a %s transfer; check with the gateway / gateway melaporkan status yang bertentangan", r.Outcome, t.Status)})
+			return audit(tx, now, actor, "transfer.conflicting_news", "transfer:"+t.RefID, fmt.Sprintf("stored %s, gateway says %s", t.Status, r.Outcome))
+		}
+		return nil
+	}
+	return err
+}
+
+var errSkip = errors.New("late news ignored")
+
+func outcomeFor(s domain.TransferStatus) domain.PayoutOutcome {
+	switch s {
+	case domain.TransferSucceeded:
+		return domain.OutcomeSucceeded
+	case domain.TransferFailed:
+		return domain.OutcomeFailed
+	case domain.TransferReversed:
+		return domain.OutcomeReversed
+	case domain.TransferCancelled:
+		return domain.OutcomeCancelled
+	}
+	return ""
+}
+
+func nonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// succeed moves t to succeeded, books the payout and marks the obligation paid.
+func (e *Engine) succeed(tx domain.Tx, t *domain.Transfer, patch domain.TransferPatch, actor string, now time.Time, events *[]Event) error {
+	if t.Status == domain.TransferSucceeded {
+		return nil
+	}
+	if !domain.CanTransition(t.Status, domain.TransferSucceeded) {
+		return errSkip
+	}
+	if err := e.move(tx, t, domain.TransferSucceeded, patch, actor, "money arrived", now, events); err != nil {
+		return err
+	}
+	post := domain.PayoutPosting(t, false)
+	post.CreatedAt = now
+	if err := tx.Post(&post); err != nil {
+		return err
+	}
+	ob, err := tx.GetObligation(t.ObligationID)
+	if err != nil {
+		return err
+	}
+	if ob.Status == domain.ObligationOpen || ob.Status == domain.ObligationReopened {
+		if err := tx.SetObligationStatus(ob.ID, ob.Status, domain.ObligationPaid); err != nil {
+			return err
+		}
+	}
+	payee, err := tx.GetPayee(t.PayeeID)
+	if err != nil {
+		return err
+	}
+	return e.enqueueMail(tx, Mail{Kind: MailPayeePaid, To: payee.Email, Name: payee.Name, Key: "payee.paid:" + t.RefID,
+		Data: map[string]string{"refid": t.RefID, "amount": t.Amount.String(), "payee": payee.Name, "account": domain.MaskAccount(payee.AccountNumber), "channel": payee.Channel}})
+}
+
+// reverse moves a succeeded transfer to reversed, books the money coming back
+// and reopens the obligation.
+func (e *Engine) reverse(tx domain.Tx, t *domain.Transfer, actor, why string, now time.Time, events *[]Event) error {
+	if t.Status == domain.TransferReversed {
+		return nil
+	}
+	if err := e.move(tx, t, domain.TransferReversed, domain.TransferPatch{FailureReason: nonEmpty(why, "reversed")}, actor, "money came back: "+why, now, events); err != nil {
+		return err
+	}
+	post := domain.PayoutPosting(t, true)
+	post.CreatedAt = now
+	if err := tx.Post(&post); err != nil {
+		return err
+	}
+	ob, err := tx.GetObligation(t.ObligationID)
+	if err != nil {
+		return err
+	}
+	if ob.Status == domain.ObligationPaid {
+		if err := tx.SetObligationStatus(ob.ID, ob.Status, domain.ObligationReopened); err != nil {
+			return err
+		}
+	}
+	*events = append(*events, Event{Kind: EventTransferReversed, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
+		Message: "transfer " + t.RefID + " was reversed; the payee is owed " + t.Amount.String() + " again / transfer dibatalkan bank, kewajiban dibuka kembali"})
+	return nil
+}

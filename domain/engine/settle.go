@@ -1,0 +1,455 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"lunas/domain"
+)
+
+// settingListCursor remembers, per gateway, the last successful list request.
+func settingListCursor(gw string) string { return "engine.listed." + gw }
+
+func (e *Engine) pollLoop(ctx context.Context) {
+	d := min(e.iv.PollFirst, e.iv.List) / 4
+	d = max(d, 20*time.Millisecond)
+	tick(ctx, d, nil, func(ctx context.Context) {
+		if err := e.PollNow(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("payment poll", "err", err)
+		}
+	})
+}
+
+// PollNow does one round of payment polling: a list request for each gateway
+// that can list (when its interval has passed) and a status request for each
+// due payment at the others, then records every answer.
+func (e *Engine) PollNow(ctx context.Context) error {
+	now := e.now()
+	var due []domain.Payment
+	cursors := map[string]time.Time{}
+	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		due, err = tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, DuePoll: now, Page: domain.Page{Limit: 1000}})
+		if err != nil {
+			return err
+		}
+		for name, gw := range e.cfg.Payments {
+			if _, ok := gw.(domain.PaymentLister); !ok {
+				continue
+			}
+			v, err := tx.GetSetting(settingListCursor(name))
+			if errors.Is(err, domain.ErrNotFound) {
+				cursors[name] = time.Time{}
+				continue
+			} else if err != nil {
+				return err
+			}
+			t, _ := time.Parse(time.RFC3339Nano, v)
+			cursors[name] = t
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	var results []domain.PaymentResult
+	listedOK := map[string]time.Time{}
+	e.mu.Lock()
+	if e.listAt == nil {
+		e.listAt = map[string]time.Time{}
+	}
+	var toList []string
+	for name := range cursors {
+		if now.Sub(e.listAt[name]) >= e.iv.List {
+			e.listAt[name] = now
+			toList = append(toList, name)
+		}
+	}
+	e.mu.Unlock()
+	for _, name := range toList {
+		since := cursors[name]
+		if since.IsZero() {
+			since = now.Add(-7 * 24 * time.Hour)
+		} else {
+			since = since.Add(-2 * e.iv.List) // overlap: answers are idempotent, gaps are not
+		}
+		if err := e.limit(ctx, name); err != nil {
+			return err
+		}
+		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+		rs, err := e.cfg.Payments[name].(domain.PaymentLister).RecentPayments(cctx, since)
+		cancel()
+		if err != nil {
+			e.gatewayHealth(name, err)
+			continue
+		}
+		e.gatewayHealth(name, nil)
+		listedOK[name] = now
+		results = append(results, rs...)
+	}
+
+	// Individual status requests: gateways that cannot list, and lister
+	// payments past their expiry (one last look before closing them).
+	var ask []domain.Payment
+	var resched []domain.Payment
+	for _, p := range due {
+		gw, ok := e.cfg.Payments[p.Gateway]
+		if !ok {
+			continue
+		}
+		if _, lists := gw.(domain.PaymentLister); lists && !e.pastExpiry(p, now) {
+			resched = append(resched, p)
+			continue
+		}
+		ask = append(ask, p)
+	}
+	answers := make([]domain.PaymentResult, len(ask))
+	forEach(e.cfg.Concurrency, ask, func(i int, p domain.Payment) {
+		if err := e.limit(ctx, p.Gateway); err != nil {
+			answers[i] = domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown}
+			return
+		}
+		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+		defer cancel()
+		r, err := e.cfg.Payments[p.Gateway].PaymentStatus(cctx, p.ExternalID)
+		e.gatewayHealth(p.Gateway, err)
+		if err != nil {
+			r.State = domain.PaymentStateUnknown
+		}
+		r.ExternalID = p.ExternalID
+		answers[i] = r
+	})
+	results = append(results, answers...)
+	for _, p := range resched {
+		results = append(results, domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown, RawStatus: "not listed"})
+	}
+	if err := e.recordPayments(ctx, results); err != nil {
+		return err
+	}
+	if len(listedOK) > 0 {
+		wctx, cancel := e.work(ctx)
+		defer cancel()
+		return e.store.Write(wctx, func(tx domain.Tx) error {
+			for name, at := range listedOK {
+				if err := tx.SetSetting(settingListCursor(name), at.UTC().Format(time.RFC3339Nano)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+func (e *Engine) pastExpiry(p domain.Payment, now time.Time) bool {
+	return !p.ExpiresAt.IsZero() && now.After(p.ExpiresAt.Add(e.iv.ExpiryGrace))
+}
+
+func (e *Engine) gatewayHealth(name string, err error) {
+	e.mu.Lock()
+	was := e.gwDown[name]
+	down := err != nil
+	e.gwDown[name] = down
+	e.mu.Unlock()
+	switch {
+	case down && !was:
+		e.log.Warn("gateway not answering", "gateway", name, "err", err)
+		e.publish(Event{Kind: EventGatewayDown, Channel: name, Message: name + " is not answering; Lunas keeps trying"})
+	case !down && was:
+		e.publish(Event{Kind: EventGatewayUp, Channel: name, Message: name + " answers again"})
+	}
+}
+
+// recordPayments applies payment answers in batches, one write transaction each.
+func (e *Engine) recordPayments(ctx context.Context, results []domain.PaymentResult) error {
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	for len(results) > 0 {
+		n := min(len(results), e.cfg.Batch)
+		batch := results[:n]
+		results = results[n:]
+		var events []Event
+		err := e.store.Write(wctx, func(tx domain.Tx) error {
+			events = events[:0]
+			for _, r := range batch {
+				ev, err := e.applyPayment(wctx, tx, r)
+				if err != nil {
+					return fmt.Errorf("payment %s: %w", r.ExternalID, err)
+				}
+				events = append(events, ev...)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		e.publishAll(events)
+	}
+	return nil
+}
+
+func (e *Engine) publishAll(events []Event) {
+	send := false
+	for _, ev := range events {
+		e.publish(ev)
+		if ev.Kind == EventTransferCreated && ev.Status == domain.TransferApproved {
+			send = true
+		}
+	}
+	if send {
+		e.wake(e.wakeSend)
+	}
+}
+
+// pollBackoff is the wait before poll number n+1: first, doubling, at most max.
+func pollBackoff(n int, first, max time.Duration) time.Duration {
+	d := first
+	for i := 0; i < n && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
+
+// applyPayment records one gateway answer about a payment inside tx.
+func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.PaymentResult) ([]Event, error) {
+	p, err := tx.GetPaymentByExternalID(r.ExternalID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil // listed by the gateway but not ours
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != domain.PaymentPending {
+		return nil, nil // late or duplicated news: settlement happens once
+	}
+	now := e.now()
+	switch r.State {
+	case domain.PaymentStatePaid:
+		return e.settle(ctx, tx, p, r, now)
+	case domain.PaymentStateFailed, domain.PaymentStateExpired:
+		to, ord := domain.PaymentFailed, domain.OrderFailed
+		if r.State == domain.PaymentStateExpired {
+			to, ord = domain.PaymentExpired, domain.OrderExpired
+		}
+		return e.closePayment(tx, p, to, ord, "gateway: "+r.RawStatus, now)
+	default:
+		if r.State == domain.PaymentStatePending && e.pastExpiry(p, now) {
+			return e.closePayment(tx, p, domain.PaymentExpired, domain.OrderExpired, "still unpaid after the link expired", now)
+		}
+		next := now.Add(pollBackoff(p.PollCount, e.iv.PollFirst, e.iv.PollMax))
+		if r.RawStatus == "not listed" {
+			// A lister gateway covers it each List interval; look again
+			// individually only when it expires.
+			next = now.Add(e.iv.PollMax)
+			if !p.ExpiresAt.IsZero() && p.ExpiresAt.Add(e.iv.ExpiryGrace).Before(next) {
+				next = p.ExpiresAt.Add(e.iv.ExpiryGrace + time.Second)
+			}
+		}
+		return nil, tx.SchedulePoll(p.ID, now, next)
+	}
+}
+
+func (e *Engine) closePayment(tx domain.Tx, p domain.Payment, to domain.PaymentStatus, ord domain.OrderStatus, why string, now time.Time) ([]Event, error) {
+	if err := tx.SetPaymentStatus(p.ID, domain.PaymentPending, to, 0, "", now); err != nil {
+		return nil, err
+	}
+	if err := tx.SetOrderStatus(p.OrderID, domain.OrderOpen, ord); err != nil && !errors.Is(err, domain.ErrConflict) {
+		return nil, err
+	}
+	if err := audit(tx, now, "engine", "payment."+string(to), "payment:"+p.ExternalID, why); err != nil {
+		return nil, err
+	}
+	return []Event{{Kind: EventPaymentClosed, Payment: p.ExternalID, Channel: p.Gateway, Amount: p.Amount, Message: "payment " + p.ExternalID + " " + string(to)}}, nil
+}
+
+func (e *Engine) flagPayment(tx domain.Tx, p domain.Payment, paid domain.Rupiah, reason string, now time.Time) ([]Event, error) {
+	if err := tx.SetPaymentStatus(p.ID, domain.PaymentPending, domain.PaymentFlagged, paid, reason, now); err != nil {
+		return nil, err
+	}
+	if err := tx.SetOrderStatus(p.OrderID, domain.OrderOpen, domain.OrderFlagged); err != nil && !errors.Is(err, domain.ErrConflict) {
+		return nil, err
+	}
+	if err := audit(tx, now, "engine", "payment.flagged", "payment:"+p.ExternalID, reason); err != nil {
+		return nil, err
+	}
+	return []Event{{Kind: EventPaymentFlagged, Payment: p.ExternalID, Channel: p.Gateway, Amount: paid, Message: reason}}, nil
+}
+
+// settle turns a paid answer into a settled payment, a ledger posting,
+// obligations and transfers, all inside tx. Anything that does not check
+// out exactly flags the payment and pays nothing.
+func (e *Engine) settle(ctx context.Context, tx domain.Tx, p domain.Payment, r domain.PaymentResult, now time.Time) ([]Event, error) {
+	order, err := tx.GetOrder(p.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	total, err := order.Total()
+	if err != nil {
+		return e.flagPayment(tx, p, r.Amount, "order total cannot be computed: "+err.Error(), now)
+	}
+	var why string
+	switch {
+	case !r.Verified:
+		why = "status signature did not verify / tanda tangan status tidak valid"
+	case r.Challenge:
+		why = "gateway fraud review pending / pembayaran masih ditinjau gateway"
+	case r.Amount != total || p.Amount != total:
+		why = fmt.Sprintf("paid %s but the order total is %s / dibayar %s, total pesanan %s", r.Amount, total, r.Amount, total)
+	case order.Status != domain.OrderOpen:
+		why = "order is " + string(order.Status) + ", not open / pesanan tidak terbuka"
+	}
+	if why != "" {
+		return e.flagPayment(tx, p, r.Amount, why, now)
+	}
+	rule, err := tx.GetPayoutRule(order.PayoutRuleID)
+	if err != nil {
+		return e.flagPayment(tx, p, r.Amount, "no payout rule for this order / aturan bagi hasil tidak ditemukan", now)
+	}
+	portions, err := rule.Split(total)
+	if err != nil {
+		return e.flagPayment(tx, p, r.Amount, "payout rule does not fit: "+err.Error(), now)
+	}
+	settledAt := r.PaidAt
+	if settledAt.IsZero() {
+		settledAt = now
+	}
+	if err := tx.SetPaymentStatus(p.ID, domain.PaymentPending, domain.PaymentSettled, r.Amount, "", settledAt); err != nil {
+		return nil, err
+	}
+	if err := tx.SetOrderStatus(order.ID, domain.OrderOpen, domain.OrderPaid); err != nil {
+		return nil, err
+	}
+	post := domain.SettlementPosting(p.Gateway, "payment:"+p.ExternalID, total, portions)
+	post.CreatedAt = now
+	if err := tx.Post(&post); err != nil {
+		return nil, err
+	}
+	if err := audit(tx, now, "engine", "payment.settled", "payment:"+p.ExternalID, "amount "+total.String()); err != nil {
+		return nil, err
+	}
+	events := []Event{{Kind: EventPaymentSettled, Payment: p.ExternalID, Channel: p.Gateway, Amount: total, Message: "payment " + p.ExternalID + " settled " + total.String()}}
+	for _, pt := range portions {
+		if !pt.Role.PaidOut() {
+			continue
+		}
+		ob := domain.Obligation{PaymentID: p.ID, OrderID: order.ID, PayeeID: pt.PayeeID, Role: pt.Role, Amount: pt.Amount, Status: domain.ObligationOpen, CreatedAt: now}
+		if err := tx.CreateObligation(&ob); err != nil {
+			return nil, err
+		}
+		payee, err := tx.GetPayee(pt.PayeeID)
+		if err != nil {
+			return nil, err
+		}
+		_, ev, err := e.newTransfer(ctx, tx, ob, payee, e.route(payee), "", "engine", nil, now)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev...)
+	}
+	if err := e.enqueueMail(tx, Mail{Kind: MailBuyerPaid, To: order.BuyerEmail, Name: order.BuyerName, Key: "buyer.paid:" + p.ExternalID,
+		Data: map[string]string{"order": order.ExternalID, "amount": total.String(), "buyer": order.BuyerName, "gateway": p.Gateway}}); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func (e *Engine) route(p domain.Payee) string {
+	if e.cfg.Route != nil {
+		if c := e.cfg.Route(p); c != "" {
+			return c
+		}
+	}
+	return e.cfg.DefaultChannel
+}
+
+// newTransfer creates the transfer for an obligation with a fresh REFID and
+// chooses its first status: approved when the policy and the risk checker
+// allow, otherwise awaiting_approval with readable reasons. extraHold forces
+// approval (send again).
+func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obligation, payee domain.Payee, channel, parent, createdBy string, extraHold []string, now time.Time) (domain.Transfer, []Event, error) {
+	t := domain.Transfer{
+		RefID: NewRefID(now), ParentRefID: parent, ObligationID: ob.ID, PayeeID: payee.ID,
+		Channel: channel, Amount: ob.Amount, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now,
+	}
+	holds := append([]string(nil), extraHold...)
+	if _, ok := e.cfg.Channels[channel]; !ok {
+		holds = append(holds, "no payout channel "+strconv.Quote(channel)+" is set up / saluran pembayaran belum diatur")
+	}
+	if l := e.cfg.Limits.PerTransfer; l > 0 && t.Amount > l {
+		holds = append(holds, fmt.Sprintf("above the per-transfer limit %s / melebihi batas per transfer %s", l, l))
+	}
+	daily := payee.DailyLimit
+	if daily == 0 {
+		daily = e.cfg.Limits.PayeeDaily
+	}
+	if daily > 0 {
+		sofar, err := tx.PayeeTotalSince(payee.ID, e.startOfDay(now))
+		if err != nil {
+			return t, nil, err
+		}
+		if sofar+t.Amount > daily {
+			holds = append(holds, fmt.Sprintf("payee's daily total would reach %s, limit %s / total harian penerima melebihi batas %s", sofar+t.Amount, daily, daily))
+		}
+	}
+	if payee.Verification != domain.VerifyOK {
+		holds = append(holds, "payee account not verified / rekening penerima belum diverifikasi")
+	}
+	blocked := false
+	if e.cfg.Risk != nil {
+		a, err := e.cfg.Risk.Assess(ctx, tx, t)
+		if err != nil {
+			return t, nil, fmt.Errorf("risk check: %w", err)
+		}
+		if a.Block {
+			blocked = true
+		}
+		if a.Hold || a.Block {
+			if len(a.Reasons) == 0 {
+				a.Reasons = []string{"held by a risk rule / ditahan aturan risiko"}
+			}
+			holds = append(holds, a.Reasons...)
+		}
+	}
+	t.Status = domain.TransferApproved
+	if len(holds) > 0 {
+		t.Status = domain.TransferAwaitingApproval
+		t.HoldReason = strings.Join(holds, "; ")
+	}
+	if blocked {
+		t.FailureCode = codeBlocked
+	}
+	for try := 0; ; try++ {
+		err := tx.CreateTransfer(&t)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, domain.ErrDuplicateRefID) && try < 5 {
+			t.RefID = NewRefID(now)
+			continue
+		}
+		return t, nil, err
+	}
+	detail := fmt.Sprintf("created %s %s to payee %d via %s", t.Status, t.Amount, t.PayeeID, t.Channel)
+	if parent != "" {
+		detail += " (send again after " + parent + ")"
+	}
+	if t.HoldReason != "" {
+		detail += "; hold: " + t.HoldReason
+	}
+	if err := audit(tx, now, createdBy, "transfer.created", "transfer:"+t.RefID, detail); err != nil {
+		return t, nil, err
+	}
+	ev := []Event{{Kind: EventTransferCreated, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount}}
+	if t.Status == domain.TransferAwaitingApproval {
+		ev = append(ev, Event{Kind: EventNeedsApproval, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount, Message: t.HoldReason})
+	}
+	return t, ev, nil
+}
+
+// codeBlocked marks a transfer the risk checker blocked: it can only be rejected.
+const codeBlocked = "blocked"

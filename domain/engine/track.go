@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"lunas/domain"
+)
+
+func (e *Engine) trackLoop(ctx context.Context) {
+	d := max(min(e.iv.TrackFirst/4, 250*time.Millisecond), 20*time.Millisecond)
+	tick(ctx, d, e.wakeTrack, func(ctx context.Context) {
+		if err := e.TrackNow(ctx, false); err != nil && ctx.Err() == nil {
+			e.log.Warn("tracker", "err", err)
+		}
+	})
+}
+
+// TrackNow asks the gateway about every accepted or unknown transfer whose
+// next check is due (all of them when all is true) and records the answers.
+// An unknown transfer the gateway has never heard of is resent with the SAME
+// REFID, but only while the channel still deduplicates that REFID
+// (ResendWindow); past the window it waits for a person, because a resend
+// could pay twice.
+func (e *Engine) TrackNow(ctx context.Context, all bool) error {
+	var open []domain.Transfer
+	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		open, err = tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferAccepted, domain.TransferUnknown}})
+		return err
+	})
+	if err != nil || len(open) == 0 {
+		return err
+	}
+	now := e.now()
+	var jobs []*sendJob
+	e.mu.Lock()
+	for _, t := range open {
+		ti, ok := e.trackAfter[t.RefID]
+		if all || !ok || !now.Before(ti.next) {
+			jobs = append(jobs, &sendJob{t: t, actor: "engine"})
+		}
+		if len(jobs) >= e.cfg.Batch*4 {
+			break
+		}
+	}
+	e.mu.Unlock()
+	if len(jobs) == 0 {
+		return nil
+	}
+	e.call(ctx, jobs, true)
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	var resend []*sendJob
+	for _, j := range jobs {
+		if j.res.Outcome == domain.OutcomeNotFound && j.t.Status == domain.TransferUnknown {
+			resend = append(resend, j)
+		}
+	}
+	if err := e.recordOutcomes(wctx, jobs); err != nil {
+		return err
+	}
+	if len(resend) > 0 {
+		return e.resend(ctx, resend, "engine")
+	}
+	return nil
+}
+
+// resendSafe reports whether a same-REFID resend is still deduplicated by the channel.
+func (e *Engine) resendSafe(t domain.Transfer, now time.Time) bool {
+	ch, ok := e.cfg.Channels[t.Channel]
+	if !ok {
+		return false
+	}
+	if w, ok := ch.(domain.ResendWindow); ok {
+		first := t.SentAt
+		if first.IsZero() {
+			first = t.CreatedAt
+		}
+		return w.ResendSafe(first, now)
+	}
+	return true
+}
+
+// resend sends unknown transfers the gateway said it never saw, with the
+// same REFID, committing the new attempt first.
+func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) error {
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	var started []*sendJob
+	var events []Event
+	var notify []Event
+	err := e.store.Write(wctx, func(tx domain.Tx) error {
+		started, events, notify = started[:0], events[:0], notify[:0]
+		now := e.now()
+		for _, j := range jobs {
+			t, err := tx.GetTransfer(j.t.RefID)
+			if err != nil {
+				return err
+			}
+			if t.Status != domain.TransferUnknown {
+				continue
+			}
+			if !e.resendSafe(t, now) {
+				notify = append(notify, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
+					Message: "the gateway has no record of this transfer and its duplicate protection has expired; check the gateway's dashboard before doing anything / gateway tidak mengenal REFID ini dan masa perlindungan duplikat sudah lewat; periksa dashboard gateway"})
+				continue
+			}
+			if err := e.move(tx, &t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, actor, "gateway has no record; resending the same REFID", now, &events); err != nil {
+				if errors.Is(err, domain.ErrConflict) {
+					continue
+				}
+				return err
+			}
+			p, err := tx.GetPayee(t.PayeeID)
+			if err != nil {
+				return err
+			}
+			started = append(started, &sendJob{t: t, req: payoutRequest(t, p), actor: actor})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publishAll(events)
+	e.publishAll(notify)
+	e.call(ctx, started, false)
+	return e.recordOutcomes(wctx, started)
+}
+
+// Recover runs before the loops start: every transfer left in sending by a
+// crash becomes unknown (the call may or may not have reached the gateway)
+// and is resolved by the tracker's status query, never by a blind new send.
+func (e *Engine) Recover(ctx context.Context) error {
+	var events []Event
+	err := e.store.Write(ctx, func(tx domain.Tx) error {
+		events = events[:0]
+		stuck, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSending}})
+		if err != nil {
+			return err
+		}
+		now := e.now()
+		for _, t := range stuck {
+			if err := e.move(tx, &t, domain.TransferUnknown, domain.TransferPatch{FailureReason: "interrupted while sending; asking the gateway"}, "engine", "recovered after restart", now, &events); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publishAll(events)
+	e.refreshBalances(ctx)
+	return nil
+}
+
+func (e *Engine) balanceLoop(ctx context.Context) {
+	t := time.NewTicker(e.iv.Balance)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		e.refreshBalances(ctx)
+		if err := e.releaseQueued(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("balance queue", "err", err)
+		}
+	}
+}
+
+// refreshBalances asks every channel for its balance; a channel that does not
+// answer is treated as unknown balance (sends go ahead; the gateway refuses
+// what it cannot pay).
+func (e *Engine) refreshBalances(ctx context.Context) {
+	names := make([]string, 0, len(e.cfg.Channels))
+	for n := range e.cfg.Channels {
+		names = append(names, n)
+	}
+	forEach(len(names), names, func(_ int, name string) {
+		cctx, cancel := context.WithTimeout(ctx, min(e.iv.CallTimeout, 10*time.Second))
+		defer cancel()
+		if err := e.limit(cctx, name); err != nil {
+			return
+		}
+		bal, err := e.cfg.Channels[name].Balance(cctx)
+		e.mu.Lock()
+		prev := e.balances[name]
+		if err != nil {
+			e.balances[name] = balanceInfo{}
+			e.mu.Unlock()
+			return
+		}
+		e.balances[name] = balanceInfo{known: true, amount: bal, at: e.now()}
+		e.mu.Unlock()
+		if low := e.cfg.Limits.LowBalance; low > 0 && bal < low && (!prev.known || prev.amount >= low) {
+			e.publish(Event{Kind: EventLowBalance, Channel: name, Balance: bal,
+				Message: "balance at " + name + " is low: " + bal.String() + " / saldo " + name + " menipis"})
+		}
+	})
+}
+
+// SetBalance records a channel balance learned elsewhere (tests, a top-up screen).
+func (e *Engine) SetBalance(channel string, amount domain.Rupiah) {
+	e.mu.Lock()
+	e.balances[channel] = balanceInfo{known: true, amount: amount, at: e.now()}
+	e.mu.Unlock()
+}
+
+// releaseQueued moves transfers waiting for balance back to approved when
+// the known balance covers them, oldest first.
+func (e *Engine) releaseQueued(ctx context.Context) error {
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	var events []Event
+	err := e.store.Write(wctx, func(tx domain.Tx) error {
+		events = events[:0]
+		q, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferQueuedBalance}})
+		if err != nil || len(q) == 0 {
+			return err
+		}
+		e.mu.Lock()
+		avail := map[string]balanceInfo{}
+		for k, v := range e.balances {
+			avail[k] = v
+		}
+		e.mu.Unlock()
+		now := e.now()
+		for _, t := range q {
+			b := avail[t.Channel]
+			if b.known && t.Amount > b.amount {
+				continue
+			}
+			b.amount -= t.Amount
+			avail[t.Channel] = b
+			if err := e.move(tx, &t, domain.TransferApproved, domain.TransferPatch{}, "engine", "balance available", now, &events); err != nil && !errors.Is(err, domain.ErrConflict) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publishAll(events)
+	if len(events) > 0 {
+		e.wake(e.wakeSend)
+	}
+	return nil
+}
