@@ -1,0 +1,370 @@
+// Package sqlite is Lunas's SQLite store (modernc.org/sqlite, no cgo). It
+// implements domain.Store: one writer connection that starts every write
+// transaction with BEGIN IMMEDIATE, a read-only reader pool, WAL, foreign keys,
+// synchronous=FULL, embedded numbered forward-only migrations and an integrity
+// check on open.
+//
+// Conventions for every table (also for other engineers' files here): money is
+// INTEGER whole rupiah; times are INTEGER microseconds since the Unix epoch in
+// UTC with 0 meaning "not set" (see micros and fromMicros); optional references
+// are NULL (see nullID). Repository methods are methods on *Tx and use t.tx
+// with t.ctx.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"lunas/domain"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Options configures Open. The zero value is usable except that payee
+// account numbers need a Cipher.
+type Options struct {
+	// Cipher encrypts sensitive columns. Nil means locked: touching an
+	// encrypted column returns an error matching domain.ErrLocked.
+	Cipher domain.FieldCipher
+	// Now is the clock used for transaction timestamps (default time.Now).
+	Now func() time.Time
+	// BusyTimeout is how long a connection waits for a lock held by
+	// another process before failing (default 5s).
+	BusyTimeout time.Duration
+	// SyncNormal selects synchronous=NORMAL instead of FULL. In WAL mode
+	// NORMAL can lose the last commits on power loss (never corrupts), so
+	// it is only for throw-away databases such as benchmarks and demos.
+	SyncNormal bool
+	// Readers is the size of the read-only connection pool (default
+	// max(2, GOMAXPROCS)).
+	Readers int
+}
+
+// DB is an open Lunas database. It is safe for concurrent use.
+type DB struct {
+	w    *sql.DB // exactly one connection: every write transaction
+	r    *sql.DB // read-only pool
+	path string
+	opts Options
+}
+
+var _ domain.Store = (*DB)(nil)
+
+// Open opens (creating if missing) the database file at path, checks its
+// integrity and applies pending migrations. A damaged file or one that is not
+// a database gives an error matching domain.ErrDamaged; a database written by
+// a newer Lunas gives ErrSchemaTooNew.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	return open(ctx, path, opts, embeddedMigrations)
+}
+
+func open(ctx context.Context, path string, opts Options, migs migrationSource) (*DB, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = max(2, runtime.GOMAXPROCS(0))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("database path %q: %w", path, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("database path %q is a folder, not a file", path)
+	}
+	sync := "FULL"
+	if opts.SyncNormal {
+		sync = "NORMAL"
+	}
+	busy := opts.BusyTimeout.Milliseconds()
+
+	w, err := sql.Open("sqlite", fileURI(abs, url.Values{
+		"_txlock":       {"immediate"},
+		"_busy_timeout": {fmt.Sprint(busy)},
+		"_pragma":       {"foreign_keys(1)", "journal_mode(WAL)", "synchronous(" + sync + ")"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{w: w, path: abs, opts: opts}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, db.classify("open", err)
+	}
+	if err := db.check(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, w, migs, opts.Now); err != nil {
+		w.Close()
+		return nil, db.classify("migrate", err)
+	}
+	// Readers open only after the writer has put the file in WAL mode, so a
+	// read-only connection never needs to write the header.
+	r, err := sql.Open("sqlite", fileURI(abs, url.Values{
+		"mode":          {"ro"},
+		"_busy_timeout": {fmt.Sprint(busy)},
+		"_pragma":       {"foreign_keys(1)"},
+		"_query_only":   {"1"},
+	}))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	r.SetMaxOpenConns(opts.Readers)
+	r.SetMaxIdleConns(opts.Readers)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, db.classify("open reader", err)
+	}
+	db.r = r
+	return db, nil
+}
+
+// fileURI builds a SQLite URI for an absolute path, escaping characters that
+// would otherwise end the path ('?', '#', '%').
+func fileURI(abs string, q url.Values) string {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") { // Windows: C:/x -> /C:/x
+		p = "/" + p
+	}
+	u := url.URL{Scheme: "file", Path: p, OmitHost: true}
+	return u.String() + "?" + q.Encode()
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Now returns the store's clock reading in UTC, truncated to microseconds
+// (the precision stored).
+func (db *DB) Now() time.Time { return db.opts.Now().UTC().Truncate(time.Microsecond) }
+
+// Close closes both pools. The WAL is checkpointed by SQLite when the last
+// connection closes.
+func (db *DB) Close() error {
+	var errR error
+	if db.r != nil {
+		errR = db.r.Close()
+	}
+	return errors.Join(errR, db.w.Close())
+}
+
+// ErrReadOnly reports a write attempted inside a Read transaction.
+var ErrReadOnly = errors.New("write attempted in a read-only transaction")
+
+// Read runs fn on a consistent snapshot from the reader pool. The
+// transaction is always rolled back.
+func (db *DB) Read(ctx context.Context, fn func(domain.ReadTx) error) error {
+	stx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return db.classify("begin read", err)
+	}
+	defer stx.Rollback()
+	return fn(&Tx{tx: stx, db: db, ctx: ctx, now: db.Now()})
+}
+
+// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer
+// connection and commits only if fn returns nil.
+func (db *DB) Write(ctx context.Context, fn func(domain.Tx) error) error {
+	return db.WriteTx(ctx, func(t *Tx) error { return fn(t) })
+}
+
+// WriteTx is Write with the concrete *Tx, for repository methods that other
+// packages' files add here.
+func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := db.w.BeginTx(ctx, nil) // _txlock=immediate: BEGIN IMMEDIATE
+	if err != nil {
+		return db.classify("begin write", err)
+	}
+	t := &Tx{tx: stx, db: db, ctx: ctx, now: db.Now(), write: true}
+	if err := fn(t); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return db.classify("commit", err)
+	}
+	return nil
+}
+
+// Tx is the transaction behind both Read and Write; it implements domain.Tx.
+// Write methods on a read transaction return ErrReadOnly.
+type Tx struct {
+	tx    *sql.Tx
+	db    *DB
+	ctx   context.Context
+	now   time.Time // transaction time: UTC, microsecond precision
+	write bool
+}
+
+var _ domain.Tx = (*Tx)(nil)
+
+// Now returns the transaction's timestamp (taken once at BEGIN).
+func (t *Tx) Now() time.Time { return t.now }
+
+// SQL returns the underlying database/sql transaction and its context, for
+// code outside this package that must run its own statements (tests, tools).
+func (t *Tx) SQL() (*sql.Tx, context.Context) { return t.tx, t.ctx }
+
+func (t *Tx) mustWrite() error {
+	if !t.write {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// ErrSchemaTooNew reports a database migrated by a newer Lunas than this one.
+var ErrSchemaTooNew = errors.New("database was created by a newer version of Lunas")
+
+// DamagedError is a failed integrity check or an unreadable file, explained
+// for a shop owner. It matches domain.ErrDamaged.
+type DamagedError struct {
+	Path   string
+	Detail string // what SQLite reported, for logs and support
+}
+
+// Error implements error.
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("file database rusak: %s. Pulihkan dari cadangan (lunas db backup) sebelum melanjutkan. "+
+		"The database file is damaged; restore it from a backup. (detail: %s)", e.Path, e.Detail)
+}
+
+// Is makes DamagedError match domain.ErrDamaged.
+func (e *DamagedError) Is(target error) bool { return target == domain.ErrDamaged }
+
+// Check runs PRAGMA integrity_check and returns a *DamagedError (matching
+// domain.ErrDamaged) describing what is wrong, or nil.
+func (db *DB) Check(ctx context.Context) error { return db.check(ctx, db.w) }
+
+func (db *DB) check(ctx context.Context, q *sql.DB) error {
+	rows, err := q.QueryContext(ctx, "PRAGMA integrity_check(20)")
+	if err != nil {
+		return db.classify("integrity check", err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return db.classify("integrity check", err)
+		}
+		lines = append(lines, s)
+	}
+	if err := rows.Err(); err != nil {
+		return db.classify("integrity check", err)
+	}
+	if len(lines) == 1 && lines[0] == "ok" {
+		return nil
+	}
+	return &DamagedError{Path: db.path, Detail: strings.Join(lines, "; ")}
+}
+
+// classify turns driver errors that mean "this file is not a healthy
+// database" into a DamagedError, by result code, never by message text.
+func (db *DB) classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return &DamagedError{Path: db.path, Detail: op + ": " + err.Error()}
+	}
+	return fmt.Errorf("%s %s: %w", op, db.path, err)
+}
+
+// sqliteCode returns the extended result code of a driver error, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+// ErrBackupExists reports a backup target that already exists.
+var ErrBackupExists = errors.New("backup file already exists")
+
+// Backup writes a consistent copy of the database to path with VACUUM INTO,
+// syncs it to disk and checks that it opens and passes integrity_check. It
+// refuses to overwrite an existing file.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("backup path %q: %w", path, err)
+	}
+	if _, err := os.Lstat(abs); err == nil {
+		return fmt.Errorf("%s: %w", abs, ErrBackupExists)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("backup path %s: %w", abs, err)
+	}
+	if abs == db.path {
+		return fmt.Errorf("%s: %w", abs, ErrBackupExists)
+	}
+	// A read-only connection of its own reads a committed snapshot and does
+	// not hold up writers (the pool's connections are query_only, which
+	// forbids VACUUM INTO).
+	src, err := sql.Open("sqlite", fileURI(db.path, url.Values{
+		"mode":          {"ro"},
+		"_busy_timeout": {fmt.Sprint(db.opts.BusyTimeout.Milliseconds())},
+	}))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer src.Close()
+	if _, err := src.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
+		os.Remove(abs)
+		return db.classify("backup", err)
+	}
+	if err := syncFile(abs); err != nil {
+		return fmt.Errorf("backup %s: %w", abs, err)
+	}
+	return VerifyFile(ctx, abs)
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// VerifyFile opens the database file at path read-only, without migrating,
+// and runs integrity_check. A missing file is an error.
+func VerifyFile(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return err
+	}
+	q, err := sql.Open("sqlite", fileURI(abs, url.Values{"mode": {"ro"}}))
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	tmp := &DB{path: abs}
+	return tmp.check(ctx, q)
+}

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"lunas/domain"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// micros stores a time as UTC microseconds since the epoch; the zero time is 0.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros.
+func fromMicros(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+// nullID stores an optional reference: 0 becomes NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// nullStr stores an optional unique text: "" becomes NULL.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// constraintKind classifies a driver constraint error by its extended result code.
+func constraintKind(err error) int {
+	c := sqliteCode(err)
+	if c&0xff != sqlite3.SQLITE_CONSTRAINT {
+		return 0
+	}
+	return c
+}
+
+// mapErr turns constraint errors into domain errors: unique -> ErrDuplicate,
+// foreign key / check / not null -> ErrInvalid. what names the record for people.
+func mapErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch constraintKind(err) {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return fmt.Errorf("%s already exists: %w", what, domain.ErrDuplicate)
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &domain.ValidationError{Field: what, Message: "refers to a record that does not exist"}
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return &domain.ValidationError{Field: what, Message: "a value is out of range or missing (" + err.Error() + ")"}
+	case 0:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// notFound wraps ErrNotFound with what was looked up.
+func notFound(what string, key any) error {
+	return fmt.Errorf("%s %v: %w", what, key, domain.ErrNotFound)
+}
+
+// noRows maps sql.ErrNoRows to ErrNotFound.
+func noRows(err error, what string, key any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what, key)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %v: %w", what, key, err)
+	}
+	return nil
+}
+
+// where accumulates AND-ed conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// in adds "col IN (?,?,...)" for a non-empty list.
+func in[T ~string](w *where, col string, vals []T) {
+	if len(vals) == 0 {
+		return
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = string(v)
+	}
+	w.add(col+" IN ("+ph+")", args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// likeContains returns a LIKE pattern matching s anywhere, escaping with '\'.
+func likeContains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// pageSQL renders LIMIT/OFFSET for a domain.Page.
+func pageSQL(p domain.Page) string {
+	if p.Limit <= 0 && p.Offset <= 0 {
+		return ""
+	}
+	lim := p.Limit
+	if lim <= 0 {
+		lim = -1
+	}
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", lim, max(p.Offset, 0))
+}
+
+// casFailed distinguishes a missing row from a lost compare-and-set after an
+// UPDATE ... WHERE key=? AND status=? touched no row.
+func (t *Tx) casFailed(table, keyCol string, key any, what string, from any) error {
+	var cur string
+	err := t.tx.QueryRowContext(t.ctx, "SELECT status FROM "+table+" WHERE "+keyCol+" = ?", key).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what, key)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %v: %w", what, key, err)
+	}
+	return fmt.Errorf("%s %v is %s, not %v: %w", what, key, cur, from, domain.ErrConflict)
+}
