@@ -49,17 +49,18 @@ func ParseRupiah(s string) (Rupiah, error) {
 	if err != nil {
 		return 0, rupiahErr(orig, err)
 	}
-	for _, c := range frac {
-		if c != '0' {
-			return 0, rupiahErr(orig, ErrRupiahFraction)
-		}
-	}
+	// Garbage before the decimal mark ("1.2.3") is a syntax error, not a fraction.
 	if intPart == "" {
 		return 0, rupiahErr(orig, ErrRupiahSyntax)
 	}
 	for _, c := range intPart {
 		if c < '0' || c > '9' {
 			return 0, rupiahErr(orig, ErrRupiahSyntax)
+		}
+	}
+	for _, c := range frac {
+		if c != '0' {
+			return 0, rupiahErr(orig, ErrRupiahFraction)
 		}
 	}
 	v, err := strconv.ParseInt(intPart, 10, 64)
@@ -214,6 +215,10 @@ func (r Rupiah) Add(o Rupiah) (Rupiah, error) {
 // Sub returns r-o, or ErrOverflow.
 func (r Rupiah) Sub(o Rupiah) (Rupiah, error) {
 	if o == math.MinInt64 {
+		// -o does not exist, but r-o does for any negative r.
+		if r < 0 {
+			return r - o, nil
+		}
 		return 0, ErrOverflow
 	}
 	return r.Add(-o)
