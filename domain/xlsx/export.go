@@ -133,7 +133,7 @@ func Export(ctx context.Context, src Rows, path string, opts Options) (Result, e
 
 	e := &exporter{ctx: ctx, src: src, opts: opts, res: Result{Path: path, Rows: map[Sheet]int64{}}, sum: newSummary(opts.Location)}
 	if c, ok := src.(Counter); ok && opts.Progress != nil {
-		if n, err := c.CountRows(ctx, opts.Filter); err == nil {
+		if n, err := c.CountRows(opts.Filter); err == nil {
 			e.total = n
 		}
 	}
@@ -271,10 +271,10 @@ func (e *exporter) sheet(s Sheet) error {
 	}
 	v := e.vals
 	var err error
-	ctx, f := e.ctx, e.opts.Filter
+	f := e.opts.Filter
 	switch s {
 	case SheetOrders:
-		err = e.src.EachOrder(ctx, f, func(o OrderRow) error {
+		err = e.src.EachOrder(f, func(o OrderRow) error {
 			v[0], v[1], v[2], v[3], v[4], v[5] = o.ExternalID, o.CreatedAt, o.BuyerName, o.BuyerEmail, string(o.Status), o.Items
 			v[6], v[7], v[8], v[9], v[10], v[11] = o.Subtotal, o.Shipping, o.Fees, o.Discount, o.Total, o.Source
 			e.sum.order(o)
@@ -284,7 +284,7 @@ func (e *exporter) sheet(s Sheet) error {
 			return e.tick(s)
 		})
 	case SheetPayments:
-		err = e.src.EachPayment(ctx, f, func(p domain.Payment) error {
+		err = e.src.EachPayment(f, func(p domain.Payment) error {
 			v[0], v[1], v[2], v[3], v[4] = p.ExternalID, p.OrderID, p.Gateway, p.GatewayRef, p.CreatedAt
 			v[5], v[6], v[7], v[8], v[9] = p.SettledAt, p.Amount, p.PaidAmount, string(p.Status), p.FlagReason
 			e.sum.payment(p)
@@ -294,7 +294,7 @@ func (e *exporter) sheet(s Sheet) error {
 			return e.tick(s)
 		})
 	case SheetTransfers:
-		err = e.src.EachTransfer(ctx, f, func(t TransferRow) error {
+		err = e.src.EachTransfer(f, func(t TransferRow) error {
 			v[0], v[1], v[2], v[3], v[4], v[5] = t.RefID, t.ParentRefID, t.CreatedAt, t.UpdatedAt, t.PayeeName, t.PayeeBank
 			v[6], v[7], v[8], v[9], v[10], v[11] = e.account(t.AccountNumber), t.Channel, t.Amount, string(t.Status), t.GatewayRef, t.FailureCode
 			v[12], v[13], v[14], v[15], v[16] = t.FailureReason, t.HoldReason, int64(t.Attempts), t.CreatedBy, t.ApprovedBy
@@ -305,7 +305,7 @@ func (e *exporter) sheet(s Sheet) error {
 			return e.tick(s)
 		})
 	case SheetLedger:
-		err = e.src.EachPosting(ctx, f, func(p domain.Posting) error {
+		err = e.src.EachPosting(f, func(p domain.Posting) error {
 			for _, l := range p.Lines {
 				var debit, credit domain.Rupiah
 				if l.Amount >= 0 {
@@ -324,7 +324,7 @@ func (e *exporter) sheet(s Sheet) error {
 			return nil
 		})
 	case SheetFlags:
-		err = e.src.EachFlag(ctx, f, func(fl FlagRow) error {
+		err = e.src.EachFlag(f, func(fl FlagRow) error {
 			v[0], v[1], v[2], v[3], v[4], v[5] = fl.At, fl.Kind, fl.Subject, fl.Status, fl.Amount, fl.Reason
 			if err := e.w.row(v); err != nil {
 				return err
@@ -332,7 +332,7 @@ func (e *exporter) sheet(s Sheet) error {
 			return e.tick(s)
 		})
 	case SheetAudit:
-		err = e.src.EachAudit(ctx, f, func(a domain.AuditEntry) error {
+		err = e.src.EachAudit(f, func(a domain.AuditEntry) error {
 			v[0], v[1], v[2], v[3], v[4], v[5], v[6] = a.Seq, a.At, a.Actor, a.Action, a.Subject, a.Detail, a.Hash
 			if err := e.w.row(v); err != nil {
 				return err

@@ -42,13 +42,13 @@ func each[T any](rows []T, fn func(T) error) error {
 	return nil
 }
 
-func (m *memRows) EachOrder(_ context.Context, _ Filter, fn func(OrderRow) error) error {
+func (m *memRows) EachOrder(_ Filter, fn func(OrderRow) error) error {
 	return each(m.orders, fn)
 }
-func (m *memRows) EachPayment(_ context.Context, _ Filter, fn func(domain.Payment) error) error {
+func (m *memRows) EachPayment(_ Filter, fn func(domain.Payment) error) error {
 	return each(m.payments, fn)
 }
-func (m *memRows) EachTransfer(_ context.Context, _ Filter, fn func(TransferRow) error) error {
+func (m *memRows) EachTransfer(_ Filter, fn func(TransferRow) error) error {
 	for i, t := range m.transfers {
 		if m.perRow != nil {
 			m.perRow(i)
@@ -59,13 +59,13 @@ func (m *memRows) EachTransfer(_ context.Context, _ Filter, fn func(TransferRow)
 	}
 	return nil
 }
-func (m *memRows) EachPosting(_ context.Context, _ Filter, fn func(domain.Posting) error) error {
+func (m *memRows) EachPosting(_ Filter, fn func(domain.Posting) error) error {
 	return each(m.postings, fn)
 }
-func (m *memRows) EachFlag(_ context.Context, _ Filter, fn func(FlagRow) error) error {
+func (m *memRows) EachFlag(_ Filter, fn func(FlagRow) error) error {
 	return each(m.flags, fn)
 }
-func (m *memRows) EachAudit(_ context.Context, _ Filter, fn func(domain.AuditEntry) error) error {
+func (m *memRows) EachAudit(_ Filter, fn func(domain.AuditEntry) error) error {
 	return each(m.audit, fn)
 }
 
@@ -447,7 +447,7 @@ type failingRows struct {
 	err error
 }
 
-func (f *failingRows) EachPosting(context.Context, Filter, func(domain.Posting) error) error {
+func (f *failingRows) EachPosting(Filter, func(domain.Posting) error) error {
 	return f.err
 }
 
