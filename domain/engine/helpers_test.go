@@ -61,6 +61,7 @@ const (
 	stepFail      step = "fail"      // process as a definite failure
 	stepAccept    step = "accept"    // process but stay pending until Settle
 	stepStatus5xx step = "status5xx" // status query gives no answer
+	stepFailDrop  step = "faildrop"  // process as a definite failure, then lose the answer
 )
 
 // channel is a payout channel simulator with a payout book: it processes a
@@ -72,8 +73,9 @@ type channel struct {
 	state  map[string]domain.PayoutOutcome
 	paid   map[string]int // refid -> times money actually left
 	sends  map[string]int
-	next   []step // applied to successive Send calls
-	status []step // applied to successive Status calls
+	next   []step            // applied to successive Send calls without a plan
+	plans  map[string][]step // per REFID, applied to its successive Send calls
+	status []step            // applied to successive Status calls
 	window time.Duration
 	bal    domain.Rupiah
 	cancel bool
@@ -115,7 +117,13 @@ func (c *channel) Send(ctx context.Context, req domain.PayoutRequest) (domain.Pa
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sends[req.RefID]++
-	s := c.pop(&c.next)
+	var s step
+	if q, ok := c.plans[req.RefID]; ok {
+		s = c.pop(&q)
+		c.plans[req.RefID] = q
+	} else {
+		s = c.pop(&c.next)
+	}
 	if st, ok := c.state[req.RefID]; ok {
 		// Known REFID: report the earlier status, never process again.
 		if s == stepDrop || s == stepLost {
@@ -126,6 +134,9 @@ func (c *channel) Send(ctx context.Context, req domain.PayoutRequest) (domain.Pa
 	switch s {
 	case stepLost:
 		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeUnknown}, errors.New("timeout")
+	case stepFailDrop:
+		c.state[req.RefID] = domain.OutcomeFailed
+		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeUnknown}, errors.New("response dropped")
 	case stepFail:
 		c.state[req.RefID] = domain.OutcomeFailed
 		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeFailed, Code: "INVALID_DESTINATION", Reason: "account closed"}, nil
@@ -154,6 +165,16 @@ func (c *channel) Status(ctx context.Context, ref string) (domain.PayoutResult, 
 		return domain.PayoutResult{RefID: ref, Outcome: domain.OutcomeNotFound}, nil
 	}
 	return domain.PayoutResult{RefID: ref, Outcome: st}, nil
+}
+
+// plan scripts the next Send calls for ref.
+func (c *channel) plan(ref string, steps ...step) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.plans == nil {
+		c.plans = map[string][]step{}
+	}
+	c.plans[ref] = steps
 }
 
 func (c *channel) set(ref string, o domain.PayoutOutcome) {
