@@ -116,7 +116,8 @@ func New(cfg Config) *Client {
 		SetTimeout(cfg.Timeout).
 		SetHeader("User-Agent", cfg.UserAgent).
 		SetLogger(restyLogger{log}).
-		SetRetryCount(0)
+		SetRetryCount(0).
+		SetDisableWarn(true) // plain HTTP is the loopback sandbox only; resty's warning is noise
 	return &Client{cfg: cfg, rc: rc, red: red, log: log, sleep: sleepCtx}
 }
 
@@ -178,8 +179,10 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 		call.Method = http.MethodGet
 	}
 	if call.Op == "" {
-		call.Op = call.Method + " " + call.Path
+		path, _, _ := strings.Cut(call.Path, "?")
+		call.Op = call.Method + " " + path
 	}
+	call.Op = c.red.String(call.Op)
 	var body []byte
 	ctype := call.ContentType
 	switch {
