@@ -1,0 +1,503 @@
+// Package ui is Lunas's desktop application: the first-run wizard, login and
+// lock screen, the main window with its screens, the system tray and the
+// desktop notifications. It depends on domain and on the small interfaces it
+// declares in services.go; app wires the real services in.
+//
+// Threading: widgets change only on the UI goroutine. Database reads and
+// gateway calls run on their own goroutines and hand results back with
+// fyne.Do.
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lunas/assets"
+	"lunas/domain"
+)
+
+// Setting keys the desktop reads and writes.
+const (
+	SettingLanguage   = "ui.language"
+	SettingTheme      = "ui.theme"
+	SettingKeepInTray = "ui.keep_in_tray"
+	SettingAutoLock   = "ui.autolock_minutes"
+	SettingShopName   = "shop.name"
+	SettingTimeZone   = "shop.timezone"
+	SettingDemo       = "demo.enabled"
+)
+
+// Screen names, for Navigate and the screenshot script.
+const (
+	ScreenDashboard  = "dashboard"
+	ScreenOrders     = "orders"
+	ScreenTransfers  = "transfers"
+	ScreenPayees     = "payees"
+	ScreenProducts   = "products"
+	ScreenReports    = "reports"
+	ScreenMonitoring = "monitoring"
+	ScreenSettings   = "settings"
+)
+
+// screenOrder is the sidebar.
+var screenOrder = []string{ScreenDashboard, ScreenOrders, ScreenTransfers, ScreenPayees,
+	ScreenProducts, ScreenReports, ScreenMonitoring, ScreenSettings}
+
+var screenIcons = map[string]fyne.Resource{
+	ScreenDashboard:  theme.HomeIcon(),
+	ScreenOrders:     theme.ListIcon(),
+	ScreenTransfers:  theme.MailSendIcon(),
+	ScreenPayees:     theme.AccountIcon(),
+	ScreenProducts:   theme.StorageIcon(),
+	ScreenReports:    theme.DocumentIcon(),
+	ScreenMonitoring: theme.VisibilityIcon(),
+	ScreenSettings:   theme.SettingsIcon(),
+}
+
+// screen is one page of the main window.
+type screen interface {
+	view() fyne.CanvasObject
+	// reload fetches fresh data (after an engine event or an action).
+	reload()
+	// focusSearch puts the cursor in the screen's search box (Ctrl+F), if any.
+	focusSearch()
+}
+
+// Options are start-up choices.
+type Options struct {
+	// StartScreen opens this screen after login (the screenshot script uses it).
+	StartScreen string
+	// AutoDemo starts the demo shop without the wizard (screenshots, kiosk demos).
+	AutoDemo bool
+}
+
+// UI is the running desktop application.
+type UI struct {
+	app  fyne.App
+	svc  Services
+	opts Options
+	win  fyne.Window
+
+	actor    domain.Actor
+	signedIn bool
+	demo     *DemoInfo
+
+	screens   map[string]screen
+	current   string
+	content   *fyne.Container
+	nav       *widget.List
+	banner    *widget.Label
+	bannerBox *fyne.Container
+	engineBtn *widget.Button
+	userLabel *widget.Label
+
+	trayStatus *fyne.MenuItem
+	trayPause  *fyne.MenuItem
+	trayMenu   *fyne.Menu
+
+	unsubscribe func()
+	refreshMu   sync.Mutex
+	refreshDue  bool
+
+	lockTimer *time.Timer
+	lockAfter time.Duration
+	lockGen   int
+}
+
+// New builds the desktop over the given services. Call Start to show it.
+func New(a fyne.App, svc Services, opts Options) *UI {
+	if svc.Now == nil {
+		svc.Now = time.Now
+	}
+	if svc.Location == nil {
+		svc.Location = time.Local
+	}
+	u := &UI{app: a, svc: svc, opts: opts, lockAfter: 10 * time.Minute}
+	loadTranslations()
+	lng := u.setting(SettingLanguage)
+	SetLanguage(lng)
+	a.Settings().SetTheme(&lunasTheme{variant: u.setting(SettingTheme)})
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	u.win = a.NewWindow("Lunas")
+	u.win.SetIcon(a.Icon())
+	u.win.Resize(fyne.NewSize(1180, 760))
+	u.win.SetMaster()
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Actor is the signed-in user (zero before login).
+func (u *UI) Actor() domain.Actor { return u.actor }
+
+// setting reads a stored setting, "" when absent or unreadable.
+func (u *UI) setting(key string) string {
+	var v string
+	_ = u.svc.Store.Read(context.Background(), func(tx domain.ReadTx) error {
+		var err error
+		v, err = tx.GetSetting(key)
+		return err
+	})
+	return v
+}
+
+// saveUISetting stores a personal display preference (language, theme).
+// These are not security settings, so they do not need change_settings.
+func (u *UI) saveUISetting(key, value string) error {
+	return u.svc.Store.Write(context.Background(), func(tx domain.Tx) error { return tx.SetSetting(key, value) })
+}
+
+// Start shows the window: the wizard on first run, the login screen after
+// that, or the demo shop directly with Options.AutoDemo.
+func (u *UI) Start() {
+	u.setupTray()
+	switch {
+	case u.opts.AutoDemo && u.svc.Demo != nil:
+		u.win.SetContent(u.busyView(tr("demo.starting")))
+		u.startDemo()
+	case u.svc.Auth == nil:
+		// No sign-in service in this build: a local, single-user desk.
+		u.ShowMain(domain.Actor{Name: "owner", Role: domain.RoleOwner})
+	default:
+		has, err := u.svc.Auth.HasUsers(context.Background())
+		if err != nil {
+			u.win.SetContent(u.busyView(userMessage(err)))
+		} else if !has {
+			u.showWizard()
+		} else {
+			u.showLogin(false)
+		}
+	}
+	u.win.Show()
+}
+
+// busyView is a calm full-window message.
+func (u *UI) busyView(text string) fyne.CanvasObject {
+	pb := widget.NewProgressBarInfinite()
+	return container.NewCenter(container.NewVBox(widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), pb))
+}
+
+// startDemo fills the demo shop and signs its owner in.
+func (u *UI) startDemo() {
+	go func() {
+		info, err := u.svc.Demo.StartDemo(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				showError(u.win, err)
+				u.showWizard()
+				return
+			}
+			u.demo = &info
+			u.ShowMain(info.Actor)
+			if info.Password != "" {
+				showInfo(u.win, tr("demo.title"), trf("demo.welcome", map[string]any{"User": info.Actor.Name, "Password": info.Password}))
+			}
+		})
+	}()
+}
+
+// ShowMain shows the main window for a signed-in actor.
+func (u *UI) ShowMain(actor domain.Actor) {
+	u.actor, u.signedIn = actor, true
+	u.screens = map[string]screen{}
+	u.content = container.NewStack()
+	u.banner = widget.NewLabel("")
+	u.banner.Wrapping = fyne.TextWrapWord
+	u.banner.Importance = widget.WarningImportance
+	u.bannerBox = container.NewVBox(u.banner, widget.NewSeparator())
+	u.bannerBox.Hide()
+
+	u.nav = widget.NewList(
+		func() int { return len(screenOrder) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel("Transfers tertunda"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Icon).SetResource(screenIcons[screenOrder[i]])
+			box.Objects[1].(*widget.Label).SetText(tr("nav." + screenOrder[i]))
+		})
+	u.nav.OnSelected = func(i widget.ListItemID) { u.Navigate(screenOrder[i]) }
+
+	shop := u.setting(SettingShopName)
+	if shop == "" {
+		shop = "Lunas"
+	}
+	title := widget.NewLabelWithStyle(shop, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	u.userLabel = widget.NewLabel(actor.Name + " · " + tr("role."+string(actor.Role)))
+	u.engineBtn = widget.NewButton("", u.toggleEngine)
+	lockBtn := widget.NewButtonWithIcon(tr("action.lock"), theme.LogoutIcon(), func() { u.Lock() })
+	if u.svc.Auth == nil {
+		lockBtn.Disable()
+	}
+	u.updateEngineButton()
+	top := container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(u.app.Icon()), title),
+		container.NewHBox(u.userLabel, u.engineBtn, lockBtn))
+
+	side := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav)
+	body := container.NewBorder(container.NewVBox(top, widget.NewSeparator(), u.bannerBox), nil, side, nil, u.content)
+	u.win.SetContent(body)
+	u.setDemoBanner()
+	u.setupShortcuts()
+	u.subscribe()
+	u.resetLockTimer()
+
+	start := u.opts.StartScreen
+	if start == "" {
+		start = ScreenDashboard
+	}
+	u.Navigate(start)
+}
+
+// setDemoBanner reminds that the demo shop's money is not real.
+func (u *UI) setDemoBanner() {
+	if u.demo == nil && u.setting(SettingDemo) != "1" {
+		return
+	}
+	u.showBanner(tr("demo.banner"))
+}
+
+func (u *UI) showBanner(text string) {
+	if u.banner == nil {
+		return
+	}
+	if text == "" {
+		u.bannerBox.Hide()
+		return
+	}
+	u.banner.SetText(text)
+	u.bannerBox.Show()
+}
+
+// Navigate opens a screen by name.
+func (u *UI) Navigate(name string) {
+	if !u.signedIn {
+		return
+	}
+	s, ok := u.screens[name]
+	if !ok {
+		s = u.buildScreen(name)
+		if s == nil {
+			return
+		}
+		u.screens[name] = s
+	} else {
+		s.reload()
+	}
+	u.current = name
+	u.content.Objects = []fyne.CanvasObject{s.view()}
+	u.content.Refresh()
+	for i, n := range screenOrder {
+		if n == name {
+			u.nav.OnSelected = nil
+			u.nav.Select(i)
+			u.nav.OnSelected = func(i widget.ListItemID) { u.Navigate(screenOrder[i]) }
+		}
+	}
+	u.resetLockTimer()
+}
+
+// Current is the screen shown.
+func (u *UI) Current() string { return u.current }
+
+func (u *UI) buildScreen(name string) screen {
+	switch name {
+	case ScreenDashboard:
+		return newDashboard(u)
+	case ScreenOrders:
+		return newOrdersScreen(u)
+	case ScreenTransfers:
+		return newTransfersScreen(u)
+	case ScreenPayees:
+		return newPayeesScreen(u)
+	case ScreenProducts:
+		return newProductsScreen(u)
+	case ScreenReports:
+		return newReportsScreen(u)
+	case ScreenMonitoring:
+		return newMonitoringScreen(u)
+	case ScreenSettings:
+		return newSettingsScreen(u)
+	}
+	return nil
+}
+
+// can reports whether the signed-in user may do perm. The services check
+// again below the UI; this only decides what is enabled.
+func (u *UI) can(p domain.Permission) bool { return u.signedIn && domain.Allowed(u.actor.Role, p) }
+
+// guard enables b only when the user may do perm, with a reason in the tooltip-less
+// world of Fyne: the button's text stays, and a disabled button is never silent
+// because each screen shows why near it.
+func (u *UI) guard(b *widget.Button, perm domain.Permission) {
+	if !u.can(perm) {
+		b.Disable()
+	}
+}
+
+// setupShortcuts binds Ctrl+F (search) and Ctrl+E (export).
+func (u *UI) setupShortcuts() {
+	c := u.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if s := u.screens[u.current]; s != nil {
+			s.focusSearch()
+		}
+	})
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		u.Navigate(ScreenReports)
+		if r, ok := u.screens[ScreenReports].(*reportsScreen); ok {
+			r.startExport()
+		}
+	})
+}
+
+// subscribe turns engine events into live refreshes (at most two a second)
+// and desktop notifications.
+func (u *UI) subscribe() {
+	if u.unsubscribe != nil {
+		u.unsubscribe()
+		u.unsubscribe = nil
+	}
+	if u.svc.Events == nil {
+		return
+	}
+	u.unsubscribe = u.svc.Events.Subscribe(func(ev Event) {
+		u.notify(ev)
+		u.refreshMu.Lock()
+		due := u.refreshDue
+		u.refreshDue = true
+		u.refreshMu.Unlock()
+		if due {
+			return
+		}
+		time.AfterFunc(500*time.Millisecond, func() {
+			u.refreshMu.Lock()
+			u.refreshDue = false
+			u.refreshMu.Unlock()
+			fyne.Do(u.reloadCurrent)
+		})
+	})
+}
+
+// reloadCurrent refreshes the visible screen and the tray status.
+func (u *UI) reloadCurrent() {
+	if !u.signedIn {
+		return
+	}
+	if s := u.screens[u.current]; s != nil {
+		s.reload()
+	}
+	u.updateTray()
+}
+
+// notify sends desktop notifications for what needs the owner.
+func (u *UI) notify(ev Event) {
+	var title, body string
+	switch ev.Kind {
+	case EventApprovalNeeded:
+		title, body = tr("notify.approval.title"), trf("notify.approval.body", map[string]any{"RefID": ev.RefID, "Amount": money(ev.Amount)})
+	case EventTransferFailed:
+		title, body = tr("notify.failed.title"), trf("notify.failed.body", map[string]any{"RefID": ev.RefID, "Reason": ev.Detail})
+	case EventLowBalance:
+		title, body = tr("notify.lowbalance.title"), ev.Detail
+	case EventGatewayDown:
+		fyne.Do(func() { u.showBanner(trf("banner.gatewaydown", map[string]any{"Detail": ev.Detail})) })
+		return
+	case EventGatewayUp:
+		fyne.Do(func() { u.showBanner(""); u.setDemoBanner() })
+		return
+	default:
+		return
+	}
+	u.app.SendNotification(fyne.NewNotification(title, body))
+}
+
+// toggleEngine pauses or resumes automatic transfers.
+func (u *UI) toggleEngine() {
+	if u.svc.Engine == nil {
+		return
+	}
+	paused := !u.svc.Engine.Paused()
+	if err := u.svc.Engine.SetPaused(context.Background(), u.actor, paused); err != nil {
+		showError(u.win, err)
+	}
+	u.updateEngineButton()
+	u.updateTray()
+}
+
+func (u *UI) updateEngineButton() {
+	if u.engineBtn == nil {
+		return
+	}
+	switch {
+	case u.svc.Engine == nil:
+		u.engineBtn.SetText(tr("engine.none"))
+		u.engineBtn.SetIcon(theme.InfoIcon())
+		u.engineBtn.Disable()
+	case u.svc.Engine.Paused():
+		u.engineBtn.SetText(tr("engine.paused"))
+		u.engineBtn.SetIcon(theme.MediaPlayIcon())
+		u.engineBtn.Importance = widget.WarningImportance
+	default:
+		u.engineBtn.SetText(tr("engine.running"))
+		u.engineBtn.SetIcon(theme.MediaPauseIcon())
+		u.engineBtn.Importance = widget.MediumImportance
+	}
+	if u.svc.Engine != nil && !u.can(domain.PermControlEngine) {
+		u.engineBtn.Disable()
+	}
+	u.engineBtn.Refresh()
+}
+
+// Lock hides everything behind the lock screen and forgets the keys.
+func (u *UI) Lock() {
+	if u.svc.Auth == nil || !u.signedIn {
+		return
+	}
+	u.svc.Auth.Lock()
+	u.signedIn = false
+	if u.unsubscribe != nil {
+		u.unsubscribe()
+		u.unsubscribe = nil
+	}
+	u.screens = nil
+	u.showLogin(true)
+}
+
+// resetLockTimer restarts the idle countdown (navigation and actions count
+// as activity).
+func (u *UI) resetLockTimer() {
+	if u.svc.Auth == nil {
+		return
+	}
+	if u.lockTimer != nil {
+		u.lockTimer.Stop()
+	}
+	u.lockGen++
+	gen := u.lockGen
+	u.lockTimer = time.AfterFunc(u.lockAfter, func() {
+		fyne.Do(func() {
+			if gen == u.lockGen {
+				u.Lock()
+			}
+		})
+	})
+}
+
+// Close stops background work the UI started.
+func (u *UI) Close() {
+	if u.unsubscribe != nil {
+		u.unsubscribe()
+	}
+	if u.lockTimer != nil {
+		u.lockTimer.Stop()
+	}
+}

@@ -1,0 +1,284 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lunas/domain"
+)
+
+// DayTotals is one day of the dashboard chart.
+type DayTotals struct {
+	Day     time.Time // midnight in the shop's zone
+	Settled domain.Rupiah
+	PaidOut domain.Rupiah
+}
+
+// DashboardData is everything the dashboard shows.
+type DashboardData struct {
+	SettledToday    domain.Rupiah
+	PaymentsWaiting int
+	AwaitApproval   int
+	InProgress      int
+	NeedsAttention  int
+	OpenFlags       int
+	Balances        map[string]domain.Rupiah
+	BalanceErr      error
+	Days            []DayTotals // oldest first, 14 days ending today
+}
+
+// DashboardQuerier is implemented by a ReadTx that can aggregate the
+// dashboard in SQL (domain/sqlite does); otherwise the desktop sums rows.
+type DashboardQuerier interface {
+	SettledByDay(from, to time.Time, loc *time.Location) (map[string]domain.Rupiah, error)
+	PaidOutByDay(from, to time.Time, loc *time.Location) (map[string]domain.Rupiah, error)
+	CountPayments(f domain.PaymentFilter) (int, error)
+}
+
+// lowBalance is when a channel's balance is worth a warning.
+const lowBalance = domain.Rupiah(1_000_000)
+
+// loadDashboard reads the dashboard in one consistent snapshot.
+func loadDashboard(ctx context.Context, st domain.Store, now time.Time, loc *time.Location) (DashboardData, error) {
+	var d DashboardData
+	now = now.In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	from := today.AddDate(0, 0, -13)
+	to := today.AddDate(0, 0, 1)
+	err := st.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		count := func(st []domain.TransferStatus) int {
+			if err != nil {
+				return 0
+			}
+			var n int
+			n, err = tx.CountTransfers(domain.TransferFilter{Statuses: st})
+			return n
+		}
+		d.AwaitApproval = count(tabStatuses[tabApproval])
+		d.InProgress = count(tabStatuses[tabProgress])
+		d.NeedsAttention = count([]domain.TransferStatus{domain.TransferUnknown, domain.TransferFailed, domain.TransferReversed})
+		if err != nil {
+			return err
+		}
+		settled, paid := map[string]domain.Rupiah{}, map[string]domain.Rupiah{}
+		if q, ok := tx.(DashboardQuerier); ok {
+			if settled, err = q.SettledByDay(from, to, loc); err != nil {
+				return err
+			}
+			if paid, err = q.PaidOutByDay(from, to, loc); err != nil {
+				return err
+			}
+			if d.PaymentsWaiting, err = q.CountPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}}); err != nil {
+				return err
+			}
+		} else {
+			ps, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentSettled}, From: from.AddDate(0, 0, -30), To: to})
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				at := p.SettledAt
+				if at.IsZero() {
+					at = p.CreatedAt
+				}
+				if !at.Before(from) && at.Before(to) {
+					settled[at.In(loc).Format(time.DateOnly)] += p.PaidAmount
+				}
+			}
+			ts, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSucceeded}, From: from, To: to})
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				at := t.UpdatedAt
+				if at.IsZero() {
+					at = t.CreatedAt
+				}
+				paid[at.In(loc).Format(time.DateOnly)] += t.Amount
+			}
+			pend, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}})
+			if err != nil {
+				return err
+			}
+			d.PaymentsWaiting = len(pend)
+		}
+		for i := 0; i < 14; i++ {
+			day := from.AddDate(0, 0, i)
+			k := day.Format(time.DateOnly)
+			d.Days = append(d.Days, DayTotals{Day: day, Settled: settled[k], PaidOut: paid[k]})
+		}
+		d.SettledToday = d.Days[13].Settled
+		return nil
+	})
+	return d, err
+}
+
+// dashboard is the morning overview.
+type dashboard struct {
+	u      *UI
+	root   fyne.CanvasObject
+	cards  *fyne.Container
+	alerts *fyne.Container
+	chart  *barChart
+	stamp  *widget.Label
+	wg     chanWaiter
+}
+
+func newDashboard(u *UI) *dashboard {
+	d := &dashboard{u: u}
+	d.cards = container.NewGridWithColumns(3)
+	d.alerts = container.NewVBox()
+	d.chart = newBarChart()
+	d.stamp = widget.NewLabel("")
+	d.stamp.Importance = widget.LowImportance
+	chartTitle := widget.NewLabelWithStyle(tr("dash.chart"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	legend := container.NewHBox(legendItem(theme.Color(theme.ColorNamePrimary), tr("dash.settled")),
+		legendItem(okGreen, tr("dash.paidout")))
+	chartBox := container.NewBorder(container.NewHBox(chartTitle, layoutSpacer(), legend), nil, nil, nil, d.chart)
+	top := container.NewVBox(d.cards, d.alerts)
+	d.root = container.NewPadded(container.NewBorder(top, d.stamp, nil, nil, chartBox))
+	d.reload()
+	return d
+}
+
+func (d *dashboard) view() fyne.CanvasObject { return d.root }
+func (d *dashboard) focusSearch()            {}
+
+func (d *dashboard) reload() {
+	d.wg.add()
+	go func() {
+		defer d.wg.done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		data, err := loadDashboard(ctx, d.u.svc.Store, d.u.svc.Now(), d.u.svc.Location)
+		if err == nil && d.u.svc.Balances != nil {
+			data.Balances, data.BalanceErr = d.u.svc.Balances.Balances(ctx)
+		}
+		if err == nil && d.u.svc.Flags != nil {
+			fl, ferr := d.u.svc.Flags.OpenFlags(ctx, domain.Page{Limit: 100})
+			if ferr == nil {
+				data.OpenFlags = len(fl)
+			}
+		}
+		fyne.Do(func() {
+			if err != nil {
+				showError(d.u.win, err)
+				return
+			}
+			d.show(data)
+		})
+	}()
+}
+
+func (d *dashboard) show(data DashboardData) {
+	d.cards.Objects = []fyne.CanvasObject{
+		statCard(tr("dash.today"), money(data.SettledToday), widget.HighImportance, nil),
+		statCard(tr("dash.waiting"), itoa(data.PaymentsWaiting), widget.MediumImportance, func() { d.u.Navigate(ScreenOrders) }),
+		statCard(tr("dash.approval"), itoa(data.AwaitApproval), importanceIf(data.AwaitApproval > 0, widget.WarningImportance), func() { d.openTab(tabApproval) }),
+		statCard(tr("dash.progress"), itoa(data.InProgress), widget.MediumImportance, func() { d.openTab(tabProgress) }),
+		statCard(tr("dash.attention"), itoa(data.NeedsAttention), importanceIf(data.NeedsAttention > 0, widget.DangerImportance), func() { d.openTab(tabAttention) }),
+		statCard(tr("dash.flags"), itoa(data.OpenFlags), importanceIf(data.OpenFlags > 0, widget.WarningImportance), func() { d.u.Navigate(ScreenMonitoring) }),
+	}
+	d.cards.Refresh()
+	d.alerts.Objects = nil
+	names := make([]string, 0, len(data.Balances))
+	for n := range data.Balances {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var bal []fyne.CanvasObject
+	for _, n := range names {
+		b := data.Balances[n]
+		l := widget.NewLabel(trf("dash.balance", map[string]any{"Channel": n, "Amount": money(b)}))
+		if b < lowBalance {
+			l.Importance = widget.DangerImportance
+			d.alerts.Add(alertLine(trf("alert.lowbalance", map[string]any{"Channel": n, "Amount": money(b)})))
+		}
+		bal = append(bal, l)
+	}
+	if data.BalanceErr != nil {
+		d.alerts.Add(alertLine(tr("alert.gateway")))
+	}
+	if data.OpenFlags > 0 {
+		d.alerts.Add(alertLine(trf("alert.flags", map[string]any{"N": data.OpenFlags})))
+	}
+	if len(bal) > 0 {
+		d.alerts.Add(container.NewHBox(append([]fyne.CanvasObject{widget.NewLabelWithStyle(tr("dash.balances"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}, bal...)...))
+	}
+	d.alerts.Refresh()
+	d.chart.SetData(data.Days)
+	d.stamp.SetText(trf("dash.updated", map[string]any{"At": dateTime(d.u.svc.Now(), d.u.svc.Location)}))
+}
+
+func (d *dashboard) openTab(tab string) {
+	d.u.Navigate(ScreenTransfers)
+	if s, ok := d.u.screens[ScreenTransfers].(*transfersScreen); ok {
+		s.selectTab(tab)
+	}
+}
+
+func importanceIf(cond bool, imp widget.Importance) widget.Importance {
+	if cond {
+		return imp
+	}
+	return widget.MediumImportance
+}
+
+func alertLine(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Importance = widget.WarningImportance
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, l)
+}
+
+// statCard is one number with its caption; tapping opens where it lives.
+func statCard(caption, value string, imp widget.Importance, open func()) fyne.CanvasObject {
+	v := widget.NewLabelWithStyle(value, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.SizeName = theme.SizeNameHeadingText
+	v.Importance = imp
+	c := widget.NewLabel(caption)
+	var body fyne.CanvasObject = container.NewVBox(c, v)
+	if open != nil {
+		b := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), open)
+		b.Importance = widget.LowImportance
+		body = container.NewBorder(nil, nil, nil, b, body)
+	}
+	return widget.NewCard("", "", body)
+}
+
+func legendItem(c color.Color, text string) fyne.CanvasObject {
+	r := canvas.NewRectangle(c)
+	r.SetMinSize(fyne.NewSize(14, 14))
+	return container.NewHBox(container.NewCenter(r), widget.NewLabel(text))
+}
+
+func itoa(n int) string { return formatCount(n) }
+
+// formatCount groups thousands the way the current language does.
+func formatCount(n int) string {
+	sep := byte(',')
+	if currentLanguage() == LangIndonesian {
+		sep = '.'
+	}
+	s := domain.GroupThousands(itoaPlain(n), sep)
+	return s
+}
+
+func itoaPlain(n int) string {
+	if n < 0 {
+		return "-" + itoaPlain(-n)
+	}
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoaPlain(n/10) + string(rune('0'+n%10))
+}

@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"lunas/domain"
+)
+
+// errNotAvailable reports a feature whose service this build does not have.
+var errNotAvailable = errors.New("not available in this build")
+
+// userMessage turns an error into a short message a shop owner can act on.
+// It never shows the error's own text, except a validation message, which is
+// written for people.
+func userMessage(err error) string {
+	var ve *domain.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return trf("err.invalid", map[string]any{"Detail": ve.Message})
+	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrOverflow):
+		return tr("err.invalidinput")
+	case errors.Is(err, domain.ErrPermission):
+		return tr("err.permission")
+	case errors.Is(err, domain.ErrLocked):
+		return tr("err.locked")
+	case errors.Is(err, domain.ErrUnsafe):
+		return tr("err.unsafe")
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
+		return tr("err.conflict")
+	case errors.Is(err, domain.ErrNotFound):
+		return tr("err.notfound")
+	case errors.Is(err, domain.ErrDuplicate), errors.Is(err, domain.ErrDuplicateRefID):
+		return tr("err.duplicate")
+	case errors.Is(err, context.DeadlineExceeded):
+		return tr("err.timeout")
+	case errors.Is(err, context.Canceled):
+		return tr("err.cancelled")
+	case errors.Is(err, errNotAvailable):
+		return tr("err.notavailable")
+	case errors.Is(err, errBadCode):
+		return tr("err.badcode")
+	}
+	return tr("err.generic")
+}
+
+// errBadCode reports a TOTP code that did not check out. Services may wrap
+// it, or return an error with BadCode() bool (see isBadCode).
+var errBadCode = errors.New("wrong authenticator code")
+
+// ErrBadCode is what an Authenticator or TransferActor may wrap so the desktop
+// says "the code is not right" instead of a general failure.
+var ErrBadCode = errBadCode

@@ -1,0 +1,288 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lunas/domain"
+)
+
+// banks is the bank picker: the common banks and e-wallets with their codes.
+var banks = []struct{ code, name string }{
+	{"BCA", "BCA"}, {"BRI", "BRI"}, {"BNI", "BNI"}, {"MANDIRI", "Mandiri"}, {"BSI", "BSI (Syariah Indonesia)"},
+	{"CIMB", "CIMB Niaga"}, {"PERMATA", "Permata"}, {"DANAMON", "Danamon"}, {"BTN", "BTN"},
+	{"BJB", "BJB"}, {"JAGO", "Bank Jago"}, {"SEABANK", "SeaBank"},
+	{"GOPAY", "GoPay"}, {"OVO", "OVO"}, {"DANA", "DANA"}, {"SHOPEEPAY", "ShopeePay"}, {"LINKAJA", "LinkAja"},
+}
+
+func bankLabel(code string) string {
+	for _, b := range banks {
+		if b.code == code {
+			return b.name
+		}
+	}
+	return code
+}
+
+// payeesScreen lists payees with masked accounts and edits them.
+type payeesScreen struct {
+	u     *UI
+	root  fyne.CanvasObject
+	table *dataTable[domain.Payee]
+}
+
+func newPayeesScreen(u *UI) *payeesScreen {
+	s := &payeesScreen{u: u}
+	st := u.svc.Store
+	p := newPager(func(ctx context.Context, off, lim int) ([]domain.Payee, error) {
+		var out []domain.Payee
+		err := st.Read(ctx, func(tx domain.ReadTx) error {
+			var err error
+			out, err = tx.ListPayees(domain.Page{Offset: off, Limit: lim})
+			return err
+		})
+		return out, err
+	}, func(ctx context.Context) (int, error) {
+		var n int
+		err := st.Read(ctx, func(tx domain.ReadTx) error {
+			ps, err := tx.ListPayees(domain.Page{})
+			n = len(ps)
+			return err
+		})
+		return n, err
+	})
+	p.onError = func(err error) { showError(u.win, err) }
+	s.table = newDataTable(p, []column[domain.Payee]{
+		{tr("col.name"), 190, func(p domain.Payee) string { return p.Name }},
+		{tr("payee.bank"), 130, func(p domain.Payee) string { return bankLabel(p.Channel) }},
+		{tr("payee.account"), 120, func(p domain.Payee) string { return domain.MaskAccount(p.AccountNumber) }},
+		{tr("payee.holder"), 190, func(p domain.Payee) string { return p.AccountHolder }},
+		{tr("payee.verified"), 150, func(p domain.Payee) string { return tr("verify." + string(p.Verification)) }},
+		{tr("payee.email"), 200, func(p domain.Payee) string { return p.Email }},
+		{tr("payee.limit"), 130, func(p domain.Payee) string {
+			if p.DailyLimit == 0 {
+				return tr("payee.limit.default")
+			}
+			return money(p.DailyLimit)
+		}},
+	}, nil)
+	s.table.onSelect = func(p domain.Payee) { s.edit(&p) }
+	add := widget.NewButtonWithIcon(tr("payee.add"), theme.ContentAddIcon(), func() { s.edit(nil) })
+	add.Importance = widget.HighImportance
+	u.guard(add, domain.PermManagePayees)
+	if u.svc.Payees == nil {
+		add.Disable()
+	}
+	help := widget.NewLabel(tr("payee.help"))
+	help.Importance = widget.LowImportance
+	s.root = container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, add, help)), nil, nil, nil, s.table.table)
+	return s
+}
+
+func (s *payeesScreen) view() fyne.CanvasObject { return s.root }
+func (s *payeesScreen) reload()                 { s.table.Reload() }
+func (s *payeesScreen) focusSearch()            {}
+
+// edit opens the payee form (nil: a new payee).
+func (s *payeesScreen) edit(p *domain.Payee) {
+	editable := s.u.can(domain.PermManagePayees) && s.u.svc.Payees != nil
+	isNew := p == nil
+	if isNew {
+		p = &domain.Payee{Verification: domain.VerifyNone}
+	}
+	name, email, acct, limit := newKeyEntry(), newKeyEntry(), newKeyEntry(), newKeyEntry()
+	name.SetText(p.Name)
+	email.SetText(p.Email)
+	if isNew {
+		acct.SetPlaceHolder(tr("payee.account.placeholder"))
+	} else {
+		acct.SetPlaceHolder(domain.MaskAccount(p.AccountNumber) + " " + tr("payee.account.keep"))
+	}
+	if p.DailyLimit > 0 {
+		limit.SetText(money(p.DailyLimit))
+	}
+	labels := make([]string, len(banks))
+	for i, b := range banks {
+		labels[i] = b.name
+	}
+	bank := widget.NewSelect(labels, nil)
+	if p.Channel != "" {
+		bank.SetSelected(bankLabel(p.Channel))
+	}
+	bankCode := func() string {
+		for _, b := range banks {
+			if b.name == bank.Selected {
+				return b.code
+			}
+		}
+		return ""
+	}
+	holder := widget.NewLabel(p.AccountHolder)
+	verify := p.Verification
+	verifyLbl := widget.NewLabel(tr("verify." + string(verify)))
+	status := widget.NewLabel("")
+	status.Importance = widget.DangerImportance
+	status.Wrapping = fyne.TextWrapWord
+	var rules []domain.PayoutRule
+	_ = s.u.svc.Store.Read(context.Background(), func(tx domain.ReadTx) error {
+		var err error
+		rules, err = tx.ListPayoutRules()
+		return err
+	})
+	ruleNames := []string{tr("payee.rule.none")}
+	for _, r := range rules {
+		ruleNames = append(ruleNames, r.Name)
+	}
+	rule := widget.NewSelect(ruleNames, nil)
+	rule.SetSelected(ruleNames[0])
+	for _, r := range rules {
+		if r.ID == p.PayoutRuleID {
+			rule.SetSelected(r.Name)
+		}
+	}
+	check := widget.NewButtonWithIcon(tr("payee.check"), theme.SearchIcon(), nil)
+	check.OnTapped = func() {
+		number := strings.TrimSpace(acct.Text)
+		if number == "" {
+			number = p.AccountNumber
+		}
+		if number == "" || bankCode() == "" {
+			status.SetText(tr("payee.check.missing"))
+			return
+		}
+		if s.u.svc.Accounts == nil {
+			status.SetText(userMessage(errNotAvailable))
+			return
+		}
+		check.Disable()
+		holder.SetText(tr("payee.checking"))
+		code := bankCode()
+		go func() {
+			info, err := s.u.svc.Accounts.ValidateAccount(context.Background(), code, number)
+			fyne.Do(func() {
+				check.Enable()
+				if err != nil {
+					holder.SetText("")
+					status.SetText(userMessage(err))
+					return
+				}
+				if !info.Valid {
+					verify = domain.VerifyFailed
+					holder.SetText(tr("payee.check.notfound"))
+				} else {
+					holder.SetText(info.HolderName)
+					verify = domain.VerifyOK
+					if !namesMatch(info.HolderName, name.Text) {
+						verify = domain.VerifyMismatch
+					}
+				}
+				verifyLbl.SetText(tr("verify." + string(verify)))
+			})
+		}()
+	}
+	form := widget.NewForm(
+		widget.NewFormItem(tr("col.name"), name),
+		widget.NewFormItem(tr("payee.bank"), bank),
+		widget.NewFormItem(tr("payee.account"), container.NewBorder(nil, nil, nil, check, acct)),
+		widget.NewFormItem(tr("payee.holder"), holder),
+		widget.NewFormItem(tr("payee.verified"), verifyLbl),
+		widget.NewFormItem(tr("payee.email"), email),
+		widget.NewFormItem(tr("payee.rule"), rule),
+		widget.NewFormItem(tr("payee.limit"), limit),
+	)
+	content := container.NewVBox(form, status)
+	title := tr("payee.edit")
+	if isNew {
+		title = tr("payee.add")
+	}
+	if !editable {
+		content.Add(widget.NewLabel(tr("action.blocked.role")))
+	}
+	var f *formDialog
+	f = showForm(s.u.win, title, tr("action.save"), content, []*keyEntry{name, acct, email, limit}, func() {
+		np := *p
+		np.Name = strings.TrimSpace(name.Text)
+		np.Email = strings.TrimSpace(email.Text)
+		np.Channel = bankCode()
+		if a := strings.TrimSpace(acct.Text); a != "" {
+			np.AccountNumber = a
+		}
+		np.AccountHolder = holder.Text
+		np.Verification = verify
+		np.PayoutRuleID = 0
+		for _, r := range rules {
+			if r.Name == rule.Selected {
+				np.PayoutRuleID = r.ID
+			}
+		}
+		np.DailyLimit = 0
+		if strings.TrimSpace(limit.Text) != "" {
+			v, err := domain.ParseRupiah(limit.Text)
+			if err != nil {
+				status.SetText(userMessage(err))
+				return
+			}
+			np.DailyLimit = v
+		}
+		if np.Name == "" || np.Channel == "" || np.AccountNumber == "" {
+			status.SetText(tr("payee.required"))
+			return
+		}
+		f.confirm.Disable()
+		go func() {
+			err := s.u.svc.Payees.SavePayee(context.Background(), s.u.actor, &np)
+			fyne.Do(func() {
+				f.confirm.Enable()
+				if err != nil {
+					status.SetText(userMessage(err))
+					return
+				}
+				f.Close()
+				s.reload()
+			})
+		}()
+	})
+	if !editable {
+		f.confirm.Disable()
+		check.Disable()
+	}
+	f.d.Resize(fyne.NewSize(560, 520))
+}
+
+// namesMatch compares holder names the way banks print them: case and
+// punctuation ignored, and a bank's shortened name accepted when every word
+// it has starts a word of the payee's name.
+func namesMatch(holder, name string) bool {
+	norm := func(s string) []string {
+		s = strings.ToUpper(s)
+		s = strings.Map(func(r rune) rune {
+			if r >= 'A' && r <= 'Z' || r == ' ' {
+				return r
+			}
+			return ' '
+		}, s)
+		return strings.Fields(s)
+	}
+	h, n := norm(holder), norm(name)
+	if len(h) == 0 || len(n) == 0 {
+		return false
+	}
+	for _, hw := range h {
+		found := false
+		for _, nw := range n {
+			if strings.HasPrefix(nw, hw) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

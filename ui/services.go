@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"context"
+	"image"
+	"io"
+	"time"
+
+	"lunas/domain"
+)
+
+// The desktop declares here the small interfaces it needs; app adapts the
+// real engine, security and report services to them. A nil service hides or
+// disables what depends on it, with a reason the user can read, so the
+// window works while parts of the application are still missing.
+
+// TransferActor performs the manual transfer actions. Implementations check
+// the actor's permissions and the REFID rules themselves; the UI only
+// explains and disables what would be refused.
+type TransferActor interface {
+	// Approve approves every REFID with one fresh TOTP code.
+	Approve(ctx context.Context, actor domain.Actor, refIDs []string, code string) error
+	// Reject refuses transfers that wait for approval, with a reason.
+	Reject(ctx context.Context, actor domain.Actor, refIDs []string, reason string) error
+	// CheckStatus asks the gateway about a REFID.
+	CheckStatus(ctx context.Context, actor domain.Actor, refID string) error
+	// Retry resends (or queries) the same REFID.
+	Retry(ctx context.Context, actor domain.Actor, refID string) error
+	// SendAgain prepares a child REFID after a definite failure; channel ""
+	// keeps the parent's channel (otherwise it is a reroute). It returns the
+	// new REFID, which waits for approval.
+	SendAgain(ctx context.Context, actor domain.Actor, refID, channel string) (string, error)
+	// Cancel cancels an accepted payout at the gateway before processing.
+	Cancel(ctx context.Context, actor domain.Actor, refID string) error
+}
+
+// EngineControl pauses and resumes automatic transfers.
+type EngineControl interface {
+	Paused() bool
+	SetPaused(ctx context.Context, actor domain.Actor, paused bool) error
+}
+
+// Event is something the engine reports that the screens show live.
+type Event struct {
+	Kind   EventKind
+	RefID  string // for transfer events
+	Amount domain.Rupiah
+	Detail string // readable, already safe to show
+}
+
+// EventKind groups engine events by what the desktop does with them.
+type EventKind int
+
+// Event kinds.
+const (
+	EventChanged          EventKind = iota // something changed: refresh the visible data
+	EventApprovalNeeded                    // a transfer waits for the owner
+	EventTransferFailed                    // a transfer failed for good or needs attention
+	EventLowBalance                        // a payout channel is low on money
+	EventGatewayDown                       // a gateway is unreachable
+	EventGatewayUp                         // it answers again
+	EventPaymentSettled                    // a buyer's payment settled
+	EventTransferSucceeded                 // money arrived
+)
+
+// EventSource delivers engine events. The callback runs on the source's
+// goroutine; the desktop moves to the UI goroutine itself.
+type EventSource interface {
+	Subscribe(fn func(Event)) (cancel func())
+}
+
+// Authenticator signs users in and out.
+type Authenticator interface {
+	// HasUsers reports whether an owner account exists (false on first run).
+	HasUsers(ctx context.Context) (bool, error)
+	// Login checks password and TOTP code and unlocks the vault.
+	Login(ctx context.Context, name, password, code string) (domain.Actor, error)
+	// Lock forgets the session's keys until the next login.
+	Lock()
+}
+
+// Enrolment is a new owner's TOTP secret, shown once.
+type Enrolment struct {
+	Secret        string
+	URL           string      // otpauth:// URL
+	QR            image.Image // the URL as a QR code
+	RecoveryCodes []string
+}
+
+// OwnerSetup creates the first owner account during the first-run wizard.
+type OwnerSetup interface {
+	// BeginOwner validates the password and prepares TOTP enrolment.
+	BeginOwner(ctx context.Context, name, password string) (Enrolment, error)
+	// FinishOwner creates the owner once a code from the authenticator checks out.
+	FinishOwner(ctx context.Context, name, password string, e Enrolment, code string) (domain.Actor, error)
+}
+
+// DemoStarter fills the database with the demo shop and starts the engine
+// against the in-process sandbox. It returns the demo owner's session.
+type DemoStarter interface {
+	StartDemo(ctx context.Context) (DemoInfo, error)
+}
+
+// DemoInfo is what the demo shop tells its user.
+type DemoInfo struct {
+	Actor    domain.Actor
+	Password string // the demo owner's password, shown so that Bu Sari can log in again
+	// TOTPSecret lets the demo show the current code next to the approval
+	// box: the demo's money is not real, and an owner trying Lunas has no
+	// authenticator set up for it yet.
+	TOTPSecret string
+	CodeNow    func() string
+}
+
+// GatewayTester checks gateway keys from the wizard and settings.
+type GatewayTester interface {
+	TestConnection(ctx context.Context, gateway string, keys map[string]string) error
+}
+
+// AccountValidator is "Cek rekening": it asks a gateway for the holder name.
+type AccountValidator interface {
+	ValidateAccount(ctx context.Context, channel, account string) (domain.AccountInfo, error)
+}
+
+// PayeeEditor saves payees (with the permission check and encryption below the UI).
+type PayeeEditor interface {
+	SavePayee(ctx context.Context, actor domain.Actor, p *domain.Payee) error
+}
+
+// ProductEditor saves products.
+type ProductEditor interface {
+	SaveProduct(ctx context.Context, actor domain.Actor, p *domain.Product) error
+}
+
+// OrderCreator records an order and creates its payment link.
+type OrderCreator interface {
+	CreateOrder(ctx context.Context, actor domain.Actor, o *domain.Order, gateway string) (domain.Payment, error)
+}
+
+// Exporter writes a report for the filter on screen. progress reports rows
+// written so far out of total; cancelling ctx stops it.
+type Exporter interface {
+	Export(ctx context.Context, actor domain.Actor, kind string, f domain.TransferFilter, format string, w io.Writer, progress func(done, total int)) error
+}
+
+// Reconciler compares Lunas's records with the gateway's for a period.
+type Reconciler interface {
+	Reconcile(ctx context.Context, actor domain.Actor, from, to time.Time) (ReconcileResult, error)
+}
+
+// ReconcileResult is the readable outcome of a reconciliation.
+type ReconcileResult struct {
+	Matched    int
+	Mismatches []string // one readable line each
+}
+
+// AuditVerifier checks the audit log's hash chain.
+type AuditVerifier interface {
+	VerifyAudit(ctx context.Context, actor domain.Actor) (checked int, err error)
+}
+
+// Flag is one AML or fraud rule hit waiting for a person.
+type Flag struct {
+	ID      int64
+	RefID   string
+	PayeeID int64
+	Rule    string
+	Reason  string
+	At      time.Time
+}
+
+// FlagQueue lists open flags and clears them.
+type FlagQueue interface {
+	OpenFlags(ctx context.Context, p domain.Page) ([]Flag, error)
+	ClearFlag(ctx context.Context, actor domain.Actor, id int64, note string) error
+}
+
+// BalanceSource reports payout channel balances for the dashboard.
+type BalanceSource interface {
+	Balances(ctx context.Context) (map[string]domain.Rupiah, error)
+}
+
+// SettingsStore saves settings with the permission check below the UI.
+type SettingsStore interface {
+	SaveSetting(ctx context.Context, actor domain.Actor, key, value string) error
+}
+
+// Services is everything the desktop is given. Store is required; every
+// other field may be nil.
+type Services struct {
+	Store    domain.Store
+	Now      func() time.Time
+	Location *time.Location // the shop's time zone; nil means time.Local
+
+	Transfers  TransferActor
+	Engine     EngineControl
+	Events     EventSource
+	Auth       Authenticator
+	Owner      OwnerSetup
+	Demo       DemoStarter
+	Gateways   GatewayTester
+	Accounts   AccountValidator
+	Payees     PayeeEditor
+	Products   ProductEditor
+	Orders     OrderCreator
+	Exporter   Exporter
+	Reconciler Reconciler
+	Audit      AuditVerifier
+	Flags      FlagQueue
+	Balances   BalanceSource
+	Settings   SettingsStore
+	// Channels lists the payout channels configured, for "reroute".
+	Channels []string
+}

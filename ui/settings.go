@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"lunas/domain"
+)
+
+// settingField is one stored setting shown as an entry.
+type settingField struct {
+	key    string
+	label  string
+	secret bool // masked; saved encrypted by the settings service
+	perm   domain.Permission
+}
+
+// settingGroups are the settings sections, with the permission to change them.
+var settingGroups = []struct {
+	title  string
+	fields []settingField
+}{
+	{"settings.gateways", []settingField{
+		{"gateway.xendit.key1", "settings.xendit.key", true, domain.PermManageKeys},
+		{"gateway.midtrans.key1", "settings.midtrans.key", true, domain.PermManageKeys},
+		{"gateway.midtrans.key2", "settings.iris.key", true, domain.PermManageKeys},
+		{"gateway.h2h.url", "settings.h2h.url", false, domain.PermManageKeys},
+	}},
+	{"settings.polling", []settingField{
+		{"engine.poll_payments_seconds", "settings.poll.payments", false, domain.PermChangeSettings},
+		{"engine.poll_transfers_seconds", "settings.poll.transfers", false, domain.PermChangeSettings},
+	}},
+	{"settings.limits", []settingField{
+		{"limits.auto_max", "settings.limit.auto", false, domain.PermChangeSettings},
+		{"limits.daily_payee", "settings.limit.daily", false, domain.PermChangeSettings},
+		{"aml.large_single", "settings.aml.large", false, domain.PermChangeSettings},
+		{"aml.velocity_per_hour", "settings.aml.velocity", false, domain.PermChangeSettings},
+	}},
+	{"settings.smtp", []settingField{
+		{"smtp.host", "settings.smtp.host", false, domain.PermChangeSettings},
+		{"smtp.user", "settings.smtp.user", false, domain.PermChangeSettings},
+		{"smtp.password", "settings.smtp.password", true, domain.PermChangeSettings},
+		{"smtp.from", "settings.smtp.from", false, domain.PermChangeSettings},
+	}},
+}
+
+// settingsScreen has display preferences (anyone) and shop settings (by role).
+type settingsScreen struct {
+	u    *UI
+	root fyne.CanvasObject
+}
+
+func newSettingsScreen(u *UI) *settingsScreen {
+	s := &settingsScreen{u: u}
+	acc := widget.NewAccordion()
+	acc.Append(widget.NewAccordionItem(tr("settings.display"), s.displayForm()))
+	for _, g := range settingGroups {
+		acc.Append(widget.NewAccordionItem(tr(g.title), s.fieldsForm(g.fields)))
+	}
+	acc.Append(widget.NewAccordionItem(tr("settings.more"), s.moreBox()))
+	acc.Open(0)
+	acc.MultiOpen = true
+	s.root = container.NewVScroll(container.NewPadded(acc))
+	return s
+}
+
+func (s *settingsScreen) view() fyne.CanvasObject { return s.root }
+func (s *settingsScreen) reload()                 {}
+func (s *settingsScreen) focusSearch()            {}
+
+func (s *settingsScreen) displayForm() fyne.CanvasObject {
+	langs := []string{tr("settings.lang.system"), "Bahasa Indonesia", "English"}
+	codes := []string{LangSystem, LangIndonesian, LangEnglish}
+	lang := widget.NewSelect(langs, nil)
+	cur := s.u.setting(SettingLanguage)
+	for i, c := range codes {
+		if c == cur {
+			lang.SetSelected(langs[i])
+		}
+	}
+	lang.OnChanged = func(v string) {
+		for i, l := range langs {
+			if l == v && codes[i] != s.u.setting(SettingLanguage) {
+				if err := s.u.saveUISetting(SettingLanguage, codes[i]); err != nil {
+					showError(s.u.win, err)
+					return
+				}
+				SetLanguage(codes[i])
+				// Rebuild every screen in the new language, staying here.
+				s.u.opts.StartScreen = ScreenSettings
+				s.u.ShowMain(s.u.actor)
+			}
+		}
+	}
+	themes := []string{tr("settings.theme.system"), tr("settings.theme.light"), tr("settings.theme.dark")}
+	tcodes := []string{ThemeSystem, ThemeLight, ThemeDark}
+	th := widget.NewSelect(themes, nil)
+	curT := s.u.setting(SettingTheme)
+	for i, c := range tcodes {
+		if c == curT {
+			th.SetSelected(themes[i])
+		}
+	}
+	th.OnChanged = func(v string) {
+		for i, l := range themes {
+			if l == v {
+				_ = s.u.saveUISetting(SettingTheme, tcodes[i])
+				s.u.app.Settings().SetTheme(&lunasTheme{variant: tcodes[i]})
+			}
+		}
+	}
+	tray := widget.NewCheck(tr("settings.tray"), func(on bool) {
+		v := "0"
+		if on {
+			v = "1"
+		}
+		_ = s.u.saveUISetting(SettingKeepInTray, v)
+	})
+	tray.SetChecked(s.u.setting(SettingKeepInTray) != "0")
+	return widget.NewForm(widget.NewFormItem(tr("settings.language"), lang), widget.NewFormItem(tr("settings.theme"), th),
+		widget.NewFormItem("", tray))
+}
+
+func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
+	form := widget.NewForm()
+	status := widget.NewLabel("")
+	allowedAny := false
+	var entries []*widget.Entry
+	for _, f := range fields {
+		e := widget.NewEntry()
+		if f.secret {
+			e = widget.NewPasswordEntry()
+			e.SetPlaceHolder(tr("settings.secret.keep"))
+		} else {
+			e.SetText(s.u.setting(f.key))
+		}
+		if !s.u.can(f.perm) || s.u.svc.Settings == nil {
+			e.Disable()
+		} else {
+			allowedAny = true
+		}
+		entries = append(entries, e)
+		form.Append(tr(f.label), e)
+	}
+	save := widget.NewButton(tr("action.save"), func() {
+		for i, f := range fields {
+			e := entries[i]
+			if e.Disabled() || (f.secret && e.Text == "") {
+				continue
+			}
+			if err := s.u.svc.Settings.SaveSetting(context.Background(), s.u.actor, f.key, e.Text); err != nil {
+				status.SetText(userMessage(err))
+				return
+			}
+			if f.secret {
+				e.SetText("")
+			}
+		}
+		status.SetText(tr("settings.saved"))
+	})
+	save.Importance = widget.HighImportance
+	box := container.NewVBox(form, container.NewHBox(save, status))
+	if !allowedAny {
+		save.Disable()
+		note := tr("action.blocked.role")
+		if s.u.svc.Settings == nil {
+			note = tr("err.notavailable")
+		}
+		box.Add(widget.NewLabel(note))
+	}
+	return box
+}
+
+// moreBox lists what is managed elsewhere, so nothing is a dead end.
+func (s *settingsScreen) moreBox() fyne.CanvasObject {
+	l := widget.NewLabel(tr("settings.more.help"))
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}

@@ -1,0 +1,303 @@
+package ui
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// pageSize is the number of rows fetched at once. A screen shows about 25.
+const pageSize = 100
+
+// maxCachedPages bounds the memory a long table uses: pages far from the
+// view are dropped and fetched again if the user scrolls back.
+const maxCachedPages = 20
+
+// pager caches pages of a paged query. Rows are asked for on the UI
+// goroutine; a missing page is fetched on its own goroutine and the table is
+// refreshed through fyne.Do when it arrives, so the window never waits for
+// the database.
+type pager[T any] struct {
+	fetch func(ctx context.Context, offset, limit int) ([]T, error)
+	count func(ctx context.Context) (int, error)
+
+	onChange func()      // on the UI goroutine, after new data arrived
+	onError  func(error) // on the UI goroutine
+
+	mu      sync.Mutex
+	gen     int // bumped by reset; answers for an older generation are dropped
+	total   int
+	counted bool
+	pages   map[int][]T
+	loading map[int]bool
+	order   []int // page numbers in arrival order, for eviction
+	wg      sync.WaitGroup
+}
+
+func newPager[T any](fetch func(ctx context.Context, offset, limit int) ([]T, error), count func(ctx context.Context) (int, error)) *pager[T] {
+	return &pager[T]{fetch: fetch, count: count, pages: map[int][]T{}, loading: map[int]bool{}}
+}
+
+// Len is the number of rows known; it starts a count when none is known yet.
+func (p *pager[T]) Len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.counted && !p.loading[-1] {
+		p.loading[-1] = true
+		p.startLocked(-1)
+	}
+	return p.total
+}
+
+// Row returns row i if its page is cached, and starts fetching it if not.
+func (p *pager[T]) Row(i int) (T, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var zero T
+	pg := i / pageSize
+	rows, ok := p.pages[pg]
+	if !ok {
+		if !p.loading[pg] {
+			p.loading[pg] = true
+			p.startLocked(pg)
+		}
+		return zero, false
+	}
+	if j := i % pageSize; j < len(rows) {
+		return rows[j], true
+	}
+	return zero, false
+}
+
+// startLocked fetches page pg (or the count for -1) in the background.
+func (p *pager[T]) startLocked(pg int) {
+	gen := p.gen
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		ctx := context.Background()
+		var rows []T
+		var n int
+		var err error
+		if pg < 0 {
+			n, err = p.count(ctx)
+		} else {
+			rows, err = p.fetch(ctx, pg*pageSize, pageSize)
+		}
+		p.mu.Lock()
+		if gen != p.gen {
+			p.mu.Unlock()
+			return
+		}
+		delete(p.loading, pg)
+		if err == nil {
+			if pg < 0 {
+				p.total, p.counted = n, true
+			} else {
+				p.pages[pg] = rows
+				p.order = append(p.order, pg)
+				if len(p.order) > maxCachedPages {
+					delete(p.pages, p.order[0])
+					p.order = p.order[1:]
+				}
+			}
+		} else if pg < 0 {
+			p.counted = true // do not loop on a failing count; reset retries
+		}
+		onChange, onError := p.onChange, p.onError
+		p.mu.Unlock()
+		fyne.Do(func() {
+			if err != nil {
+				if onError != nil {
+					onError(err)
+				}
+				return
+			}
+			if onChange != nil {
+				onChange()
+			}
+		})
+	}()
+}
+
+// Reset drops everything cached (after a filter change or an engine event)
+// and counts again.
+func (p *pager[T]) Reset() {
+	p.mu.Lock()
+	p.gen++
+	p.pages = map[int][]T{}
+	p.loading = map[int]bool{-1: true}
+	p.order = nil
+	p.counted = false
+	p.startLocked(-1)
+	p.mu.Unlock()
+}
+
+// Wait blocks until no fetch is in flight (tests and benchmarks).
+func (p *pager[T]) Wait() { p.wg.Wait() }
+
+// column describes one table column.
+type column[T any] struct {
+	title string
+	width float32
+	text  func(T) string
+}
+
+// dataTable is a virtualised table over a pager, with an optional check
+// column for selecting several rows (keyed, so selection survives refreshes).
+type dataTable[T any] struct {
+	pager    *pager[T]
+	cols     []column[T]
+	key      func(T) string // non-nil: first column is a check box
+	selected map[string]T
+	table    *widget.Table
+	// OnSelect is called with the row the user clicked.
+	onSelect func(T)
+	// onChecked is called when the set of checked rows changes.
+	onChecked func()
+}
+
+func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dataTable[T] {
+	d := &dataTable[T]{pager: p, cols: cols, key: key, selected: map[string]T{}}
+	offset := 0
+	if key != nil {
+		offset = 1
+	}
+	d.table = widget.NewTableWithHeaders(
+		func() (int, int) { return p.Len(), len(cols) + offset },
+		func() fyne.CanvasObject {
+			chk := widget.NewCheck("", nil)
+			chk.Hide()
+			lbl := widget.NewLabel("")
+			lbl.Truncation = fyne.TextTruncateEllipsis
+			return container.NewStack(lbl, chk)
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			st := o.(*fyne.Container)
+			lbl, chk := st.Objects[0].(*widget.Label), st.Objects[1].(*widget.Check)
+			row, ok := p.Row(id.Row)
+			if key != nil && id.Col == 0 {
+				lbl.Hide()
+				chk.Show()
+				chk.OnChanged = nil
+				if !ok {
+					chk.SetChecked(false)
+					chk.Disable()
+					return
+				}
+				k := key(row)
+				chk.Enable()
+				_, on := d.selected[k]
+				chk.SetChecked(on)
+				chk.OnChanged = func(on bool) {
+					if on {
+						d.selected[k] = row
+					} else {
+						delete(d.selected, k)
+					}
+					if d.onChecked != nil {
+						d.onChecked()
+					}
+				}
+				return
+			}
+			chk.Hide()
+			lbl.Show()
+			if !ok {
+				lbl.SetText("…")
+				return
+			}
+			lbl.SetText(cols[id.Col-offset].text(row))
+		})
+	d.table.ShowHeaderColumn = false
+	d.table.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle.Bold = true
+		return l
+	}
+	d.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		if id.Col < offset {
+			l.SetText("")
+			return
+		}
+		l.SetText(cols[id.Col-offset].title)
+	}
+	if key != nil {
+		d.table.SetColumnWidth(0, 40)
+	}
+	for i, c := range cols {
+		d.table.SetColumnWidth(i+offset, c.width)
+	}
+	d.table.OnSelected = func(id widget.TableCellID) {
+		if row, ok := p.Row(id.Row); ok && d.onSelect != nil {
+			d.onSelect(row)
+		}
+	}
+	p.onChange = func() { d.table.Refresh() }
+	return d
+}
+
+// Checked returns the checked rows, sorted by key.
+func (d *dataTable[T]) Checked() []T {
+	keys := make([]string, 0, len(d.selected))
+	for k := range d.selected {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]T, len(keys))
+	for i, k := range keys {
+		out[i] = d.selected[k]
+	}
+	return out
+}
+
+// Check marks a row as checked (keyboard users and tests).
+func (d *dataTable[T]) Check(row T) {
+	d.selected[d.key(row)] = row
+	d.table.Refresh()
+	if d.onChecked != nil {
+		d.onChecked()
+	}
+}
+
+// ClearChecked unchecks every row.
+func (d *dataTable[T]) ClearChecked() {
+	d.selected = map[string]T{}
+	d.table.Refresh()
+	if d.onChecked != nil {
+		d.onChecked()
+	}
+}
+
+// Reload drops the cache and fetches again.
+func (d *dataTable[T]) Reload() { d.pager.Reset() }
+
+// emptyHint is a quiet line shown under a table or list.
+func emptyHint(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	l.Importance = widget.LowImportance
+	return l
+}
+
+// copyButton copies text to the clipboard and says so.
+func copyButton(w func() fyne.Window, text func() string) *widget.Button {
+	return widget.NewButtonWithIcon(tr("action.copy"), theme.ContentCopyIcon(), func() {
+		s := text()
+		if s == "" {
+			return
+		}
+		fyne.CurrentApp().Clipboard().SetContent(s)
+		if win := w(); win != nil {
+			showToast(win, trf("msg.copied", map[string]any{"Text": s}))
+		}
+	})
+}
+
+func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }

@@ -1,0 +1,558 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lunas/domain"
+)
+
+// Transfer tabs.
+const (
+	tabApproval  = "approval"
+	tabProgress  = "progress"
+	tabAttention = "attention"
+	tabHistory   = "history"
+)
+
+var transferTabs = []string{tabApproval, tabProgress, tabAttention, tabHistory}
+
+// tabStatuses is which transfers each tab lists.
+var tabStatuses = map[string][]domain.TransferStatus{
+	tabApproval:  {domain.TransferAwaitingApproval},
+	tabProgress:  {domain.TransferApproved, domain.TransferQueuedBalance, domain.TransferSending, domain.TransferAccepted},
+	tabAttention: {domain.TransferUnknown, domain.TransferFailed, domain.TransferReversed},
+	tabHistory: {domain.TransferSucceeded, domain.TransferFailed, domain.TransferReversed,
+		domain.TransferRejected, domain.TransferCancelled},
+}
+
+// transferRow is a transfer with its payee's name, for the tables.
+type transferRow struct {
+	domain.Transfer
+	Payee string
+}
+
+// payeeNames caches payee names for table rows (they rarely change).
+type payeeNames struct {
+	mu    sync.Mutex
+	names map[int64]string
+}
+
+func (c *payeeNames) lookup(tx domain.ReadTx, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	c.mu.Lock()
+	n, ok := c.names[id]
+	c.mu.Unlock()
+	if ok {
+		return n
+	}
+	p, err := tx.GetPayee(id)
+	if err != nil {
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	c.mu.Lock()
+	if c.names == nil {
+		c.names = map[int64]string{}
+	}
+	c.names[id] = p.Name
+	c.mu.Unlock()
+	return p.Name
+}
+
+// transfersScreen has the four tabs and a detail panel with the actions.
+type transfersScreen struct {
+	u      *UI
+	root   fyne.CanvasObject
+	tabs   *container.AppTabs
+	tables map[string]*dataTable[transferRow]
+	search *widget.Entry
+	query  string
+	names  payeeNames
+
+	approveBtn, rejectBtn *widget.Button
+	selInfo               *widget.Label
+
+	detail     *fyne.Container
+	selected   *transferRow
+	searchTime *time.Timer
+}
+
+func newTransfersScreen(u *UI) *transfersScreen {
+	s := &transfersScreen{u: u, tables: map[string]*dataTable[transferRow]{}}
+	s.search = widget.NewEntry()
+	s.search.SetPlaceHolder(tr("transfers.search"))
+	s.search.OnChanged = func(q string) {
+		if s.searchTime != nil {
+			s.searchTime.Stop()
+		}
+		s.searchTime = time.AfterFunc(300*time.Millisecond, func() {
+			fyne.Do(func() { s.query = strings.TrimSpace(q); s.reload() })
+		})
+	}
+	s.tabs = container.NewAppTabs()
+	for _, tab := range transferTabs {
+		s.tables[tab] = s.newTable(tab)
+		var content fyne.CanvasObject = s.tables[tab].table
+		if tab == tabApproval {
+			content = container.NewBorder(s.approvalBar(), nil, nil, nil, content)
+		}
+		s.tabs.Append(container.NewTabItem(tr("transfers.tab."+tab), content))
+	}
+	s.tabs.OnSelected = func(*container.TabItem) { s.showDetail(nil) }
+	s.detail = container.NewVBox()
+	s.showDetail(nil)
+	detailScroll := container.NewVScroll(s.detail)
+	split := container.NewHSplit(s.tabs, container.NewPadded(detailScroll))
+	split.SetOffset(0.70)
+	s.root = container.NewBorder(container.NewPadded(s.search), nil, nil, nil, split)
+	return s
+}
+
+func (s *transfersScreen) view() fyne.CanvasObject { return s.root }
+func (s *transfersScreen) focusSearch()            { s.u.win.Canvas().Focus(s.search) }
+
+func (s *transfersScreen) reload() {
+	for _, t := range s.tables {
+		t.Reload()
+	}
+	if s.selected != nil {
+		s.refreshSelected(s.selected.RefID)
+	}
+}
+
+// selectTab shows one tab (tests, screenshots and notifications use it).
+func (s *transfersScreen) selectTab(tab string) {
+	for i, t := range transferTabs {
+		if t == tab {
+			s.tabs.SelectIndex(i)
+		}
+	}
+}
+
+func (s *transfersScreen) filter(tab string) domain.TransferFilter {
+	return domain.TransferFilter{Statuses: tabStatuses[tab], Search: s.query}
+}
+
+func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
+	store := s.u.svc.Store
+	p := newPager(
+		func(ctx context.Context, offset, limit int) ([]transferRow, error) {
+			var rows []transferRow
+			err := store.Read(ctx, func(tx domain.ReadTx) error {
+				f := s.filter(tab)
+				f.Page = domain.Page{Offset: offset, Limit: limit}
+				ts, err := tx.ListTransfers(f)
+				if err != nil {
+					return err
+				}
+				rows = make([]transferRow, len(ts))
+				for i, t := range ts {
+					rows[i] = transferRow{Transfer: t, Payee: s.names.lookup(tx, t.PayeeID)}
+				}
+				return nil
+			})
+			return rows, err
+		},
+		func(ctx context.Context) (int, error) {
+			var n int
+			err := store.Read(ctx, func(tx domain.ReadTx) error {
+				var err error
+				n, err = tx.CountTransfers(s.filter(tab))
+				return err
+			})
+			return n, err
+		})
+	loc := s.u.svc.Location
+	cols := []column[transferRow]{
+		{tr("col.refid"), 230, func(r transferRow) string { return r.RefID }},
+		{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }},
+		{tr("col.amount"), 130, func(r transferRow) string { return money(r.Amount) }},
+		{tr("col.status"), 190, func(r transferRow) string { return statusText(r.Status) }},
+		{tr("col.channel"), 90, func(r transferRow) string { return r.Channel }},
+		{tr("col.created"), 150, func(r transferRow) string { return dateTime(r.CreatedAt, loc) }},
+		{tr("col.reason"), 320, func(r transferRow) string { return transferReason(r.Transfer) }},
+	}
+	var key func(transferRow) string
+	if tab == tabApproval {
+		key = func(r transferRow) string { return r.RefID }
+	}
+	d := newDataTable(p, cols, key)
+	d.onSelect = func(r transferRow) { s.showDetail(&r) }
+	d.onChecked = s.updateSelection
+	p.onError = func(err error) { showError(s.u.win, err) }
+	return d
+}
+
+// transferReason is the one line that explains where a transfer stands.
+func transferReason(t domain.Transfer) string {
+	switch {
+	case t.Status == domain.TransferAwaitingApproval && t.HoldReason != "":
+		return t.HoldReason
+	case t.FailureReason != "":
+		return t.FailureReason
+	case t.Status == domain.TransferUnknown:
+		return tr("reason.unknown")
+	case t.HoldReason != "":
+		return t.HoldReason
+	}
+	return ""
+}
+
+// approvalBar has the batch actions for the Awaiting approval tab.
+func (s *transfersScreen) approvalBar() fyne.CanvasObject {
+	s.selInfo = widget.NewLabel(tr("transfers.none.selected"))
+	s.approveBtn = widget.NewButtonWithIcon(tr("action.approve"), theme.ConfirmIcon(), s.approveSelected)
+	s.approveBtn.Importance = widget.HighImportance
+	s.rejectBtn = widget.NewButtonWithIcon(tr("action.reject"), theme.CancelIcon(), s.rejectSelected)
+	s.rejectBtn.Importance = widget.DangerImportance
+	all := widget.NewButton(tr("action.selectpage"), func() {
+		t := s.tables[tabApproval]
+		for i := 0; i < pageSize && i < t.pager.Len(); i++ {
+			if r, ok := t.pager.Row(i); ok {
+				t.selected[r.RefID] = r
+			}
+		}
+		t.table.Refresh()
+		s.updateSelection()
+	})
+	none := widget.NewButton(tr("action.selectnone"), func() { s.tables[tabApproval].ClearChecked() })
+	bar := container.NewHBox(all, none, s.selInfo, layoutSpacer(), s.rejectBtn, s.approveBtn)
+	s.updateSelectionButtons(0)
+	if !s.u.can(domain.PermApprove) {
+		note := widget.NewLabel(tr("transfers.approve.notallowed"))
+		note.Importance = widget.LowImportance
+		return container.NewVBox(bar, note)
+	}
+	return bar
+}
+
+func (s *transfersScreen) updateSelection() {
+	rows := s.tables[tabApproval].Checked()
+	var total domain.Rupiah
+	for _, r := range rows {
+		total, _ = total.Add(r.Amount)
+	}
+	if len(rows) == 0 {
+		s.selInfo.SetText(tr("transfers.none.selected"))
+	} else {
+		s.selInfo.SetText(trf("transfers.selected", map[string]any{"N": len(rows), "Total": money(total)}))
+	}
+	s.updateSelectionButtons(len(rows))
+}
+
+func (s *transfersScreen) updateSelectionButtons(n int) {
+	ok := n > 0 && s.u.can(domain.PermApprove) && s.u.svc.Transfers != nil
+	for _, b := range []*widget.Button{s.approveBtn, s.rejectBtn} {
+		if ok {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
+
+func refIDs(rows []transferRow) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.RefID
+	}
+	return out
+}
+
+// approveSelected asks for one TOTP code for the whole batch.
+func (s *transfersScreen) approveSelected() {
+	rows := s.tables[tabApproval].Checked()
+	if len(rows) == 0 {
+		return
+	}
+	var total domain.Rupiah
+	list := make([]string, 0, len(rows))
+	for _, r := range rows {
+		total, _ = total.Add(r.Amount)
+		list = append(list, r.RefID+"  "+r.Payee+"  "+money(r.Amount))
+	}
+	summary := widget.NewLabel(trf("approve.summary", map[string]any{"N": len(rows), "Total": money(total)}))
+	summary.TextStyle.Bold = true
+	summary.Wrapping = fyne.TextWrapWord
+	detail := widget.NewLabel(strings.Join(list, "\n"))
+	detail.TextStyle.Monospace = true
+	code := newKeyEntry()
+	code.SetPlaceHolder(tr("login.code"))
+	status := widget.NewLabel("")
+	status.Importance = widget.DangerImportance
+	status.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(summary, container.NewGridWrap(fyne.NewSize(440, 120), container.NewVScroll(detail)),
+		widget.NewLabel(tr("approve.code")), code, status)
+	if s.u.demo != nil && s.u.demo.CodeNow != nil {
+		hint := widget.NewLabel(trf("demo.codehint", map[string]any{"Code": s.u.demo.CodeNow()}))
+		hint.Importance = widget.LowImportance
+		content.Add(hint)
+	}
+	var f *formDialog
+	f = showForm(s.u.win, tr("approve.title"), tr("action.approve"), content, []*keyEntry{code}, func() {
+		c := strings.TrimSpace(code.Text)
+		if c == "" {
+			status.SetText(tr("approve.code.missing"))
+			return
+		}
+		f.confirm.Disable()
+		status.SetText(tr("approve.working"))
+		ids := refIDs(rows)
+		go func() {
+			err := s.u.svc.Transfers.Approve(context.Background(), s.u.actor, ids, c)
+			fyne.Do(func() {
+				f.confirm.Enable()
+				if err != nil {
+					code.SetText("")
+					status.SetText(userMessage(err))
+					return
+				}
+				f.Close()
+				s.tables[tabApproval].ClearChecked()
+				s.reload()
+				showToast(s.u.win, trf("approve.done", map[string]any{"N": len(ids)}))
+			})
+		}()
+	})
+	s.u.resetLockTimer()
+}
+
+// rejectSelected refuses the selected transfers with a reason.
+func (s *transfersScreen) rejectSelected() {
+	rows := s.tables[tabApproval].Checked()
+	if len(rows) == 0 {
+		return
+	}
+	reason := newKeyEntry()
+	reason.SetPlaceHolder(tr("reject.reason.placeholder"))
+	status := widget.NewLabel("")
+	status.Importance = widget.DangerImportance
+	help := widget.NewLabel(trf("reject.help", map[string]any{"N": len(rows)}))
+	help.Wrapping = fyne.TextWrapWord
+	var f *formDialog
+	f = showForm(s.u.win, tr("reject.title"), tr("action.reject"), container.NewVBox(help, reason, status), []*keyEntry{reason}, func() {
+		why := strings.TrimSpace(reason.Text)
+		if why == "" {
+			status.SetText(tr("reject.reason.missing"))
+			return
+		}
+		f.confirm.Disable()
+		ids := refIDs(rows)
+		go func() {
+			err := s.u.svc.Transfers.Reject(context.Background(), s.u.actor, ids, why)
+			fyne.Do(func() {
+				f.confirm.Enable()
+				if err != nil {
+					status.SetText(userMessage(err))
+					return
+				}
+				f.Close()
+				s.tables[tabApproval].ClearChecked()
+				s.reload()
+				showToast(s.u.win, trf("reject.done", map[string]any{"N": len(ids)}))
+			})
+		}()
+	})
+	f.confirm.Importance = widget.DangerImportance
+}
+
+// refreshSelected reloads the transfer shown in the detail panel.
+func (s *transfersScreen) refreshSelected(refID string) {
+	go func() {
+		var row transferRow
+		err := s.u.svc.Store.Read(context.Background(), func(tx domain.ReadTx) error {
+			t, err := tx.GetTransfer(refID)
+			row = transferRow{Transfer: t, Payee: s.names.lookup(tx, t.PayeeID)}
+			return err
+		})
+		if err != nil {
+			return
+		}
+		fyne.Do(func() {
+			if s.selected != nil && s.selected.RefID == refID {
+				s.showDetail(&row)
+			}
+		})
+	}()
+}
+
+// transferAction is one manual action with its explanation and the reason it
+// is unavailable, if it is.
+type transferAction struct {
+	label   string
+	help    string
+	blocked string // "" when the action may run
+	run     func(ctx context.Context, t domain.Transfer) (string, error)
+}
+
+// actionsFor decides which actions are safe for t, by the REFID rules:
+// checking status is always safe for something the gateway may hold; a
+// resend with the same REFID only while the outcome is open; a new REFID only
+// after a definite failure; cancel only before the gateway processed it.
+func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
+	svc := s.u.svc.Transfers
+	actor := s.u.actor
+	perm := func(p domain.Permission) string {
+		if svc == nil {
+			return tr("err.notavailable")
+		}
+		if !s.u.can(p) {
+			return tr("action.blocked.role")
+		}
+		return ""
+	}
+	first := func(reasons ...string) string {
+		for _, r := range reasons {
+			if r != "" {
+				return r
+			}
+		}
+		return ""
+	}
+	gatewayKnows := t.Status.InFlight() || t.Status == domain.TransferSucceeded || t.Status == domain.TransferFailed || t.Status == domain.TransferReversed
+	check := transferAction{label: tr("action.check"), help: tr("action.check.help"),
+		run: func(ctx context.Context, t domain.Transfer) (string, error) {
+			return "", svc.CheckStatus(ctx, actor, t.RefID)
+		}}
+	if !gatewayKnows {
+		check.blocked = tr("action.check.blocked")
+	}
+	check.blocked = first(perm(domain.PermRetry), check.blocked)
+
+	retry := transferAction{label: tr("action.retry"), help: tr("action.retry.help"),
+		run: func(ctx context.Context, t domain.Transfer) (string, error) { return "", svc.Retry(ctx, actor, t.RefID) }}
+	if t.Status != domain.TransferUnknown && t.Status != domain.TransferAccepted {
+		retry.blocked = tr("action.retry.blocked")
+	}
+	retry.blocked = first(perm(domain.PermRetry), retry.blocked)
+
+	again := transferAction{label: tr("action.sendagain"), help: tr("action.sendagain.help"),
+		run: func(ctx context.Context, t domain.Transfer) (string, error) { return svc.SendAgain(ctx, actor, t.RefID, "") }}
+	if t.Status != domain.TransferFailed {
+		again.blocked = tr("action.sendagain.blocked")
+	}
+	again.blocked = first(perm(domain.PermSendAgain), again.blocked)
+
+	out := []transferAction{check, retry, again}
+	for _, ch := range s.u.svc.Channels {
+		if ch == t.Channel {
+			continue
+		}
+		ch := ch
+		re := transferAction{label: trf("action.reroute", map[string]any{"Channel": ch}), help: tr("action.reroute.help"),
+			run: func(ctx context.Context, t domain.Transfer) (string, error) { return svc.SendAgain(ctx, actor, t.RefID, ch) }}
+		re.blocked = first(perm(domain.PermSendAgain), again.blocked)
+		out = append(out, re)
+	}
+	cancel := transferAction{label: tr("action.cancelpayout"), help: tr("action.cancelpayout.help"),
+		run: func(ctx context.Context, t domain.Transfer) (string, error) { return "", svc.Cancel(ctx, actor, t.RefID) }}
+	if t.Status != domain.TransferAccepted && t.Status != domain.TransferUnknown {
+		cancel.blocked = tr("action.cancelpayout.blocked")
+	}
+	cancel.blocked = first(perm(domain.PermCancel), cancel.blocked)
+	return append(out, cancel)
+}
+
+// showDetail fills the right-hand panel for one transfer (nil: a hint).
+func (s *transfersScreen) showDetail(r *transferRow) {
+	s.selected = r
+	s.detail.Objects = nil
+	if r == nil {
+		s.detail.Add(emptyHint(tr("transfers.detail.hint")))
+		s.detail.Refresh()
+		return
+	}
+	t := r.Transfer
+	loc := s.u.svc.Location
+	ref := widget.NewLabelWithStyle(t.RefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true, Bold: true})
+	ref.Selectable = true
+	amount := widget.NewLabelWithStyle(money(t.Amount), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	amount.SizeName = theme.SizeNameSubHeadingText
+	items := []*widget.FormItem{
+		widget.NewFormItem(tr("col.payee"), widget.NewLabel(r.Payee)),
+		widget.NewFormItem(tr("col.status"), widget.NewLabel(statusText(t.Status))),
+		widget.NewFormItem(tr("col.channel"), widget.NewLabel(t.Channel)),
+		widget.NewFormItem(tr("col.created"), widget.NewLabel(dateTime(t.CreatedAt, loc))),
+	}
+	if t.ParentRefID != "" {
+		items = append(items, widget.NewFormItem(tr("col.parent"), widget.NewLabelWithStyle(t.ParentRefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})))
+	}
+	if t.GatewayRef != "" {
+		items = append(items, widget.NewFormItem(tr("col.gatewayref"), widget.NewLabel(t.GatewayRef)))
+	}
+	if t.ApprovedBy != "" {
+		items = append(items, widget.NewFormItem(tr("col.approvedby"), widget.NewLabel(t.ApprovedBy)))
+	}
+	if t.Attempts > 0 {
+		items = append(items, widget.NewFormItem(tr("col.attempts"), widget.NewLabel(strconv.Itoa(t.Attempts))))
+	}
+	s.detail.Add(widget.NewLabel(tr("col.refid")))
+	s.detail.Add(container.NewBorder(nil, nil, nil, copyButton(func() fyne.Window { return s.u.win }, func() string { return t.RefID }), ref))
+	s.detail.Add(amount)
+	s.detail.Add(widget.NewForm(items...))
+	if why := transferReason(t); why != "" {
+		l := widget.NewLabel(why)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		s.detail.Add(l)
+	}
+	if explain := tr("explain." + string(t.Status)); explain != "explain."+string(t.Status) {
+		l := widget.NewLabel(explain)
+		l.Wrapping = fyne.TextWrapWord
+		s.detail.Add(l)
+	}
+	if t.Status == domain.TransferAwaitingApproval || t.Status.Final() && t.Status != domain.TransferFailed && t.Status != domain.TransferReversed {
+		s.detail.Refresh()
+		return
+	}
+	s.detail.Add(widget.NewSeparator())
+	s.detail.Add(widget.NewLabelWithStyle(tr("transfers.actions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	for _, a := range s.actionsFor(t) {
+		a := a
+		btn := widget.NewButton(a.label, nil)
+		btn.OnTapped = func() { s.runAction(btn, a, t) }
+		help := widget.NewLabel(a.help)
+		help.Wrapping = fyne.TextWrapWord
+		help.Importance = widget.LowImportance
+		if a.blocked != "" {
+			btn.Disable()
+			help.SetText(a.help + "\n" + a.blocked)
+		}
+		s.detail.Add(btn)
+		s.detail.Add(help)
+	}
+	s.detail.Refresh()
+}
+
+func (s *transfersScreen) runAction(btn *widget.Button, a transferAction, t domain.Transfer) {
+	btn.Disable()
+	s.u.resetLockTimer()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		newRef, err := a.run(ctx, t)
+		fyne.Do(func() {
+			btn.Enable()
+			if err != nil {
+				showError(s.u.win, err)
+				return
+			}
+			if newRef != "" {
+				showInfo(s.u.win, a.label, trf("action.sendagain.done", map[string]any{"RefID": newRef}))
+			} else {
+				showToast(s.u.win, tr("action.done"))
+			}
+			s.reload()
+		})
+	}()
+}
