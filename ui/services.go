@@ -53,14 +53,14 @@ type EventKind int
 
 // Event kinds.
 const (
-	EventChanged          EventKind = iota // something changed: refresh the visible data
-	EventApprovalNeeded                    // a transfer waits for the owner
-	EventTransferFailed                    // a transfer failed for good or needs attention
-	EventLowBalance                        // a payout channel is low on money
-	EventGatewayDown                       // a gateway is unreachable
-	EventGatewayUp                         // it answers again
-	EventPaymentSettled                    // a buyer's payment settled
-	EventTransferSucceeded                 // money arrived
+	EventChanged           EventKind = iota // something changed: refresh the visible data
+	EventApprovalNeeded                     // a transfer waits for the owner
+	EventTransferFailed                     // a transfer failed for good or needs attention
+	EventLowBalance                         // a payout channel is low on money
+	EventGatewayDown                        // a gateway is unreachable
+	EventGatewayUp                          // it answers again
+	EventPaymentSettled                     // a buyer's payment settled
+	EventTransferSucceeded                  // money arrived
 )
 
 // EventSource delivers engine events. The callback runs on the source's

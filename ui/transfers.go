@@ -430,14 +430,18 @@ func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
 	check.blocked = first(perm(domain.PermRetry), check.blocked)
 
 	retry := transferAction{label: tr("action.retry"), help: tr("action.retry.help"),
-		run: func(ctx context.Context, t domain.Transfer) (string, error) { return "", svc.Retry(ctx, actor, t.RefID) }}
+		run: func(ctx context.Context, t domain.Transfer) (string, error) {
+			return "", svc.Retry(ctx, actor, t.RefID)
+		}}
 	if t.Status != domain.TransferUnknown && t.Status != domain.TransferAccepted {
 		retry.blocked = tr("action.retry.blocked")
 	}
 	retry.blocked = first(perm(domain.PermRetry), retry.blocked)
 
 	again := transferAction{label: tr("action.sendagain"), help: tr("action.sendagain.help"),
-		run: func(ctx context.Context, t domain.Transfer) (string, error) { return svc.SendAgain(ctx, actor, t.RefID, "") }}
+		run: func(ctx context.Context, t domain.Transfer) (string, error) {
+			return svc.SendAgain(ctx, actor, t.RefID, "")
+		}}
 	if t.Status != domain.TransferFailed {
 		again.blocked = tr("action.sendagain.blocked")
 	}
@@ -450,12 +454,16 @@ func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
 		}
 		ch := ch
 		re := transferAction{label: trf("action.reroute", map[string]any{"Channel": ch}), help: tr("action.reroute.help"),
-			run: func(ctx context.Context, t domain.Transfer) (string, error) { return svc.SendAgain(ctx, actor, t.RefID, ch) }}
+			run: func(ctx context.Context, t domain.Transfer) (string, error) {
+				return svc.SendAgain(ctx, actor, t.RefID, ch)
+			}}
 		re.blocked = first(perm(domain.PermSendAgain), again.blocked)
 		out = append(out, re)
 	}
 	cancel := transferAction{label: tr("action.cancelpayout"), help: tr("action.cancelpayout.help"),
-		run: func(ctx context.Context, t domain.Transfer) (string, error) { return "", svc.Cancel(ctx, actor, t.RefID) }}
+		run: func(ctx context.Context, t domain.Transfer) (string, error) {
+			return "", svc.Cancel(ctx, actor, t.RefID)
+		}}
 	if t.Status != domain.TransferAccepted && t.Status != domain.TransferUnknown {
 		cancel.blocked = tr("action.cancelpayout.blocked")
 	}
