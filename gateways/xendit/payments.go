@@ -1,0 +1,186 @@
+package xendit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+
+	"lunas/domain"
+	"lunas/gateways"
+)
+
+type createInvoiceReq struct {
+	ExternalID         string        `json:"external_id"`
+	Amount             int64         `json:"amount"`
+	Description        string        `json:"description,omitempty"`
+	PayerEmail         string        `json:"payer_email,omitempty"`
+	InvoiceDuration    int64         `json:"invoice_duration,omitempty"`
+	Currency           string        `json:"currency"`
+	Customer           *customer     `json:"customer,omitempty"`
+	Items              []invoiceItem `json:"items,omitempty"`
+	SuccessRedirectURL string        `json:"success_redirect_url,omitempty"`
+}
+
+type customer struct {
+	GivenNames string `json:"given_names,omitempty"`
+	Email      string `json:"email,omitempty"`
+}
+
+type invoiceItem struct {
+	Name     string `json:"name"`
+	Quantity int64  `json:"quantity"`
+	Price    int64  `json:"price"`
+}
+
+// CreatePayment creates an invoice. Xendit has no idempotency key for
+// invoices (reference §1.4), so the external_id is looked up first: a live
+// (pending or paid) invoice for it is returned instead of a second one. The
+// create POST itself is never retried.
+func (c *Client) CreatePayment(ctx context.Context, req domain.PaymentRequest) (domain.PaymentLink, error) {
+	if req.ExternalID == "" || req.Amount <= 0 {
+		return domain.PaymentLink{}, domain.Invalid("payment", "external id and a positive amount are required")
+	}
+	existing, err := c.invoices(ctx, req.ExternalID)
+	if err != nil {
+		return domain.PaymentLink{}, err
+	}
+	for _, v := range existing {
+		if st, _ := paymentState(v.Status); st == domain.PaymentStatePending || st == domain.PaymentStatePaid {
+			return link(v), nil
+		}
+	}
+	body := createInvoiceReq{
+		ExternalID: req.ExternalID, Amount: int64(req.Amount), Description: req.Description,
+		PayerEmail: req.BuyerEmail, Currency: "IDR", SuccessRedirectURL: c.cfg.SuccessRedirectURL,
+	}
+	if req.Expiry > 0 {
+		body.InvoiceDuration = int64(req.Expiry / time.Second)
+	}
+	if req.BuyerName != "" || req.BuyerEmail != "" {
+		body.Customer = &customer{GivenNames: req.BuyerName, Email: req.BuyerEmail}
+	}
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "POST /v2/invoices", Method: http.MethodPost, Path: "/v2/invoices", JSON: body})
+	if err != nil {
+		return domain.PaymentLink{ExternalID: req.ExternalID}, err
+	}
+	v, err := parseInvoice(resp.Body)
+	if err != nil {
+		return domain.PaymentLink{ExternalID: req.ExternalID}, fmt.Errorf("xendit: create invoice %s: %w", req.ExternalID, err)
+	}
+	return link(v), nil
+}
+
+func link(v invoice) domain.PaymentLink {
+	return domain.PaymentLink{ExternalID: v.ExternalID, GatewayRef: v.ID, URL: v.InvoiceURL, ExpiresAt: parseTime(v.ExpiryDate)}
+}
+
+// invoices lists the invoices with an external_id, newest first.
+func (c *Client) invoices(ctx context.Context, externalID string) ([]invoice, error) {
+	return c.listInvoices(ctx, url.Values{"external_id": {externalID}, "limit": {"100"}})
+}
+
+func (c *Client) listInvoices(ctx context.Context, q url.Values) ([]invoice, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "GET /v2/invoices", Path: "/v2/invoices", Query: q})
+	if err != nil {
+		return nil, err
+	}
+	list, err := parseInvoiceList(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("xendit: list invoices: %w", err)
+	}
+	return list, nil
+}
+
+// PaymentStatus returns the status of the invoice with our external id. If
+// several invoices share it, a paid one wins, else the newest.
+func (c *Client) PaymentStatus(ctx context.Context, externalID string) (domain.PaymentResult, error) {
+	unk := domain.PaymentResult{ExternalID: externalID, State: domain.PaymentStateUnknown}
+	list, err := c.invoices(ctx, externalID)
+	if err != nil {
+		return unk, err
+	}
+	var mine []invoice
+	for _, v := range list {
+		if v.ExternalID == externalID {
+			mine = append(mine, v)
+		}
+	}
+	if len(mine) == 0 {
+		return unk, fmt.Errorf("xendit: invoice %s: %w", externalID, domain.ErrNotFound)
+	}
+	pick := mine[0]
+	for _, v := range mine {
+		if st, _ := paymentState(v.Status); st == domain.PaymentStatePaid {
+			pick = v
+			break
+		}
+	}
+	res, err := pick.result()
+	if err != nil {
+		return res, fmt.Errorf("xendit: invoice %s: %w", externalID, err)
+	}
+	return res, nil
+}
+
+// InvoiceByID reads an invoice by Xendit's id.
+func (c *Client) InvoiceByID(ctx context.Context, id string) (domain.PaymentResult, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "GET /v2/invoices/{id}", Path: "/v2/invoices/" + url.PathEscape(id)})
+	if err != nil {
+		var ae *gateways.APIError
+		if errors.As(err, &ae) && ae.HTTPStatus == http.StatusNotFound {
+			return domain.PaymentResult{GatewayRef: id, State: domain.PaymentStateUnknown}, fmt.Errorf("xendit: invoice %s: %w", id, domain.ErrNotFound)
+		}
+		return domain.PaymentResult{GatewayRef: id, State: domain.PaymentStateUnknown}, err
+	}
+	v, err := parseInvoice(resp.Body)
+	if err != nil {
+		return domain.PaymentResult{GatewayRef: id, State: domain.PaymentStateUnknown}, fmt.Errorf("xendit: invoice %s: %w", id, err)
+	}
+	return v.result()
+}
+
+// ExpirePayment expires an unpaid invoice by Xendit's id, so that a
+// cancelled order cannot be paid any more.
+func (c *Client) ExpirePayment(ctx context.Context, gatewayRef string) (domain.PaymentResult, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "POST /invoices/{id}/expire!", Method: http.MethodPost,
+		Path: "/invoices/" + url.PathEscape(gatewayRef) + "/expire!"})
+	if err != nil {
+		return domain.PaymentResult{GatewayRef: gatewayRef, State: domain.PaymentStateUnknown}, err
+	}
+	v, err := parseInvoice(resp.Body)
+	if err != nil {
+		return domain.PaymentResult{GatewayRef: gatewayRef, State: domain.PaymentStateUnknown}, fmt.Errorf("xendit: expire %s: %w", gatewayRef, err)
+	}
+	return v.result()
+}
+
+// RecentPayments lists invoices paid or expired since the given time (two
+// list calls), so the poller learns about many payments per request.
+// Entries with unreadable statuses are skipped; pending ones are polled
+// individually.
+func (c *Client) RecentPayments(ctx context.Context, since time.Time) ([]domain.PaymentResult, error) {
+	ts := since.UTC().Format(time.RFC3339)
+	seen := map[string]bool{}
+	var out []domain.PaymentResult
+	for _, k := range []string{"paid_after", "expired_after"} {
+		list, err := c.listInvoices(ctx, url.Values{k: {ts}, "limit": {"100"}})
+		if err != nil {
+			return out, err
+		}
+		for _, v := range list {
+			if seen[v.ID] {
+				continue
+			}
+			seen[v.ID] = true
+			if r, err := v.result(); err == nil {
+				out = append(out, r)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
+	return out, nil
+}

@@ -1,0 +1,378 @@
+// Package xendit is Lunas's adapter for Xendit: Invoices v2 for buyer
+// payments, Payouts v2 for transfers, balance and payout channels. It is a
+// thin client of the documented wire format (see reference/gateways.md §1),
+// built on the shared gateways client: REFID is both the Idempotency-key and
+// the reference_id, an ambiguous answer is OutcomeUnknown with an error, and
+// DUPLICATE_ERROR is resolved by looking the payout up by reference_id.
+package xendit
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"lunas/domain"
+	"lunas/gateways"
+)
+
+// DefaultBaseURL is Xendit's API host; test or live mode follows the key.
+const DefaultBaseURL = "https://api.xendit.co"
+
+// Config configures a Client.
+type Config struct {
+	BaseURL        string // default DefaultBaseURL (the sandbox URL in demo mode and tests)
+	SecretKey      string // xnd_development_... or xnd_production_...
+	CallbackToken  string // the Dashboard's callback verification token
+	UserAgent      string
+	ConnectTimeout time.Duration
+	Timeout        time.Duration
+	Retry          gateways.RetryPolicy
+	Logger         *slog.Logger
+	// SuccessRedirectURL is where the invoice page sends a buyer who paid.
+	SuccessRedirectURL string
+}
+
+// Client talks to Xendit. It implements domain.PaymentGateway,
+// domain.PaymentLister, domain.PayoutChannel and domain.PayoutCanceller.
+type Client struct {
+	cfg Config
+	hc  *gateways.Client
+}
+
+var (
+	_ domain.PaymentGateway  = (*Client)(nil)
+	_ domain.PaymentLister   = (*Client)(nil)
+	_ domain.PayoutChannel   = (*Client)(nil)
+	_ domain.PayoutCanceller = (*Client)(nil)
+)
+
+// New returns a Client. The secret key and callback token are registered for
+// redaction: they never appear in logs or error text.
+func New(cfg Config) *Client {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	hc := gateways.New(gateways.Config{
+		Gateway:        "xendit",
+		BaseURL:        cfg.BaseURL,
+		Auth:           &gateways.BasicAuth{User: cfg.SecretKey},
+		UserAgent:      cfg.UserAgent,
+		ConnectTimeout: cfg.ConnectTimeout,
+		Timeout:        cfg.Timeout,
+		Retry:          cfg.Retry,
+		Logger:         cfg.Logger,
+		Secrets:        []string{cfg.SecretKey, cfg.CallbackToken},
+		DecodeError:    decodeError,
+	})
+	return &Client{cfg: cfg, hc: hc}
+}
+
+// Name implements domain.PaymentGateway and domain.PayoutChannel.
+func (c *Client) Name() string { return "xendit" }
+
+// HTTP returns the underlying shared client (for its redactor and logger).
+func (c *Client) HTTP() *gateways.Client { return c.hc }
+
+// ChannelCode maps a bank or wallet code ("BCA", "gopay") to Xendit's
+// payout channel code ("ID_BCA"); codes already prefixed pass unchanged.
+func ChannelCode(channel string) string {
+	ch := strings.ToUpper(strings.TrimSpace(channel))
+	if strings.HasPrefix(ch, "ID_") {
+		return ch
+	}
+	return "ID_" + ch
+}
+
+type createPayoutReq struct {
+	ReferenceID       string            `json:"reference_id"`
+	ChannelCode       string            `json:"channel_code"`
+	ChannelProperties map[string]string `json:"channel_properties"`
+	Amount            int64             `json:"amount"`
+	Currency          string            `json:"currency"`
+	Description       string            `json:"description,omitempty"`
+	ReceiptNotif      *receiptNotif     `json:"receipt_notification,omitempty"`
+}
+
+type receiptNotif struct {
+	EmailTo []string `json:"email_to"`
+}
+
+// unknown returns an OutcomeUnknown result for refID with err.
+func unknown(refID string, err error) (domain.PayoutResult, error) {
+	return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, err
+}
+
+// Send creates a payout with the REFID as Idempotency-key and reference_id.
+// Sending the same request again is safe: Xendit returns the original payout,
+// and a DUPLICATE_ERROR is resolved by looking the REFID up. Definite answers
+// (accepted, rejected by validation) return a nil error; anything ambiguous
+// returns OutcomeUnknown with the reason.
+func (c *Client) Send(ctx context.Context, req domain.PayoutRequest) (domain.PayoutResult, error) {
+	if req.RefID == "" {
+		return domain.PayoutResult{Outcome: domain.OutcomeRejected, Code: "API_VALIDATION_ERROR", Reason: "REFID kosong"}, nil
+	}
+	body := createPayoutReq{
+		ReferenceID: req.RefID,
+		ChannelCode: ChannelCode(req.Channel),
+		ChannelProperties: map[string]string{
+			"account_holder_name": req.AccountHolder,
+			"account_number":      req.AccountNumber,
+		},
+		Amount:      int64(req.Amount),
+		Currency:    "IDR",
+		Description: truncate(req.Description, 100),
+	}
+	if req.Email != "" {
+		body.ReceiptNotif = &receiptNotif{EmailTo: []string{req.Email}}
+	}
+	resp, err := c.hc.Do(ctx, gateways.Call{
+		Op: "POST /v2/payouts", Method: http.MethodPost, Path: "/v2/payouts", JSON: body,
+		IdempotencyKey: req.RefID, IdempotencyHeader: "Idempotency-key",
+	})
+	if err != nil {
+		return c.sendError(ctx, req, err)
+	}
+	p, perr := parsePayout(resp.Body)
+	if perr != nil {
+		return unknown(req.RefID, fmt.Errorf("xendit: create payout %s: %w", req.RefID, perr))
+	}
+	res, rerr := p.result(req.RefID)
+	if rerr != nil {
+		res.Outcome = domain.OutcomeUnknown
+		return res, fmt.Errorf("xendit: create payout %s: %w", req.RefID, rerr)
+	}
+	if res.Amount != req.Amount {
+		res.Outcome = domain.OutcomeUnknown
+		return res, fmt.Errorf("xendit: payout %s amount %d, sent %d: %w", req.RefID, res.Amount, req.Amount, gateways.ErrMismatch)
+	}
+	return res, nil
+}
+
+// sendError classifies a failed create.
+func (c *Client) sendError(ctx context.Context, req domain.PayoutRequest, err error) (domain.PayoutResult, error) {
+	var ae *gateways.APIError
+	if !errors.As(err, &ae) {
+		return unknown(req.RefID, err)
+	}
+	switch {
+	case ae.Code == "DUPLICATE_ERROR" || ae.Code == "DUPLICATE_TRANSACTION_ERROR":
+		// The key was used before: the REFID exists at Xendit. Its state is
+		// the answer, as long as it is the same money.
+		res, serr := c.Status(ctx, req.RefID)
+		if serr != nil {
+			return res, serr
+		}
+		if res.Outcome == domain.OutcomeNotFound {
+			return unknown(req.RefID, fmt.Errorf("xendit: %s reported for %s but no payout found: %w", ae.Code, req.RefID, gateways.ErrAmbiguous))
+		}
+		if res.Amount != req.Amount {
+			res.Outcome = domain.OutcomeUnknown
+			return res, fmt.Errorf("xendit: payout %s exists with amount %d, sent %d: %w", req.RefID, res.Amount, req.Amount, gateways.ErrMismatch)
+		}
+		return res, nil
+	case ae.HTTPStatus == http.StatusBadRequest:
+		// Validation: Xendit created nothing.
+		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeRejected, Code: ae.Code, Reason: rejectReason(ae), RawStatus: ae.Code}, nil
+	default:
+		// 401/403 (configuration), 404, 409, 429, 5xx: nothing definite.
+		return unknown(req.RefID, err)
+	}
+}
+
+func rejectReason(ae *gateways.APIError) string {
+	switch ae.Code {
+	case "CHANNEL_CODE_NOT_SUPPORTED":
+		return "Bank/e-wallet tidak didukung Xendit (channel not supported)"
+	case "MINIMUM_TRANSFER_LIMIT_ERROR":
+		return "Jumlah di bawah minimum (amount below minimum)"
+	case "MAXIMUM_TRANSFER_LIMIT_ERROR":
+		return "Jumlah di atas maksimum (amount above maximum)"
+	case "AMOUNT_INCREMENT_NOT_SUPPORTED":
+		return "Kelipatan jumlah tidak didukung (amount increment not supported)"
+	}
+	if ae.Message != "" {
+		return ae.Message
+	}
+	return "Permintaan ditolak Xendit (" + ae.Code + ")"
+}
+
+// Status asks Xendit about a REFID (GET /v2/payouts?reference_id=). No
+// payout gives OutcomeNotFound; two payouts under one REFID give
+// OutcomeUnknown with gateways.ErrAmbiguous, because a person must look.
+func (c *Client) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{
+		Op: "GET /v2/payouts?reference_id", Path: "/v2/payouts",
+		Query: url.Values{"reference_id": {refID}, "limit": {"10"}},
+	})
+	if err != nil {
+		return unknown(refID, err)
+	}
+	list, err := parsePayoutList(resp.Body)
+	if err != nil {
+		return unknown(refID, fmt.Errorf("xendit: payouts of %s: %w", refID, err))
+	}
+	var mine []payout
+	for _, p := range list {
+		if p.ReferenceID == refID {
+			mine = append(mine, p)
+		}
+	}
+	switch len(mine) {
+	case 0:
+		if len(list) > 0 {
+			return unknown(refID, fmt.Errorf("xendit: payouts of %s name other references: %w", refID, gateways.ErrMismatch))
+		}
+		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound}, nil
+	case 1:
+		return mine[0].result(refID)
+	}
+	return unknown(refID, fmt.Errorf("xendit: %d payouts under %s: %w", len(mine), refID, gateways.ErrAmbiguous))
+}
+
+// PayoutByID reads one payout by Xendit's id (GET /v2/payouts/{id}).
+func (c *Client) PayoutByID(ctx context.Context, id string) (domain.PayoutResult, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "GET /v2/payouts/{id}", Path: "/v2/payouts/" + url.PathEscape(id)})
+	if err != nil {
+		var ae *gateways.APIError
+		if errors.As(err, &ae) && ae.HTTPStatus == http.StatusNotFound {
+			return domain.PayoutResult{GatewayRef: id, Outcome: domain.OutcomeNotFound}, nil
+		}
+		return domain.PayoutResult{GatewayRef: id, Outcome: domain.OutcomeUnknown}, err
+	}
+	p, err := parsePayout(resp.Body)
+	if err != nil {
+		return domain.PayoutResult{GatewayRef: id, Outcome: domain.OutcomeUnknown}, fmt.Errorf("xendit: payout %s: %w", id, err)
+	}
+	if p.ID != id {
+		return domain.PayoutResult{GatewayRef: id, Outcome: domain.OutcomeUnknown}, fmt.Errorf("xendit: asked for %s, got %s: %w", id, p.ID, gateways.ErrMismatch)
+	}
+	return p.result(p.ReferenceID)
+}
+
+// Cancel cancels a payout that is still ACCEPTED. When Xendit refuses
+// (already sent), the payout's current state is returned with a nil error.
+func (c *Client) Cancel(ctx context.Context, refID string) (domain.PayoutResult, error) {
+	cur, err := c.Status(ctx, refID)
+	if err != nil || cur.Outcome == domain.OutcomeNotFound || cur.Outcome != domain.OutcomeAccepted {
+		return cur, err
+	}
+	resp, err := c.hc.Do(ctx, gateways.Call{
+		Op: "POST /v2/payouts/{id}/cancel", Method: http.MethodPost,
+		Path: "/v2/payouts/" + url.PathEscape(cur.GatewayRef) + "/cancel",
+	})
+	if err != nil {
+		var ae *gateways.APIError
+		if errors.As(err, &ae) && ae.HTTPStatus == http.StatusBadRequest {
+			return c.Status(ctx, refID)
+		}
+		return unknown(refID, err)
+	}
+	p, err := parsePayout(resp.Body)
+	if err != nil {
+		return unknown(refID, fmt.Errorf("xendit: cancel %s: %w", refID, err))
+	}
+	return p.result(refID)
+}
+
+// Balance returns the IDR cash balance.
+func (c *Client) Balance(ctx context.Context) (domain.Rupiah, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "GET /balance", Path: "/balance",
+		Query: url.Values{"account_type": {"CASH"}, "currency": {"IDR"}}})
+	if err != nil {
+		return 0, err
+	}
+	b, err := parseBalance(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("xendit: balance: %w", err)
+	}
+	return b, nil
+}
+
+// ValidateAccount is not offered by Xendit Payouts v2: the holder name is
+// checked by the bank when the payout runs. It returns gateways.ErrUnsupported.
+func (c *Client) ValidateAccount(ctx context.Context, channel, account string) (domain.AccountInfo, error) {
+	return domain.AccountInfo{Channel: channel, AccountNumber: account}, fmt.Errorf("xendit: account validation: %w", gateways.ErrUnsupported)
+}
+
+// PayoutChannel is one entry of GET /payouts_channels.
+type PayoutChannel struct {
+	Code      string
+	Category  string // BANK, EWALLET, OTC
+	Name      string
+	Minimum   domain.Rupiah
+	Maximum   domain.Rupiah
+	Increment domain.Rupiah
+}
+
+// Channels lists the IDR payout channels.
+func (c *Client) Channels(ctx context.Context) ([]PayoutChannel, error) {
+	resp, err := c.hc.Do(ctx, gateways.Call{Op: "GET /payouts_channels", Path: "/payouts_channels",
+		Query: url.Values{"currency": {"IDR"}}})
+	if err != nil {
+		return nil, err
+	}
+	return parseChannels(resp.Body)
+}
+
+func parseChannels(body []byte) ([]PayoutChannel, error) {
+	var raw []struct {
+		Code     string `json:"channel_code"`
+		Category string `json:"channel_category"`
+		Name     string `json:"channel_name"`
+		Limits   struct {
+			Min json.Number `json:"minimum"`
+			Max json.Number `json:"maximum"`
+			Inc json.Number `json:"minimum_increment"`
+		} `json:"amount_limits"`
+	}
+	if err := decodeStrict(body, &raw); err != nil {
+		return nil, fmt.Errorf("xendit: channels: %w", err)
+	}
+	out := make([]PayoutChannel, 0, len(raw))
+	for _, r := range raw {
+		ch := PayoutChannel{Code: r.Code, Category: r.Category, Name: r.Name}
+		var err error
+		if ch.Minimum, err = parseAmount(r.Limits.Min); err != nil {
+			return nil, err
+		}
+		if ch.Maximum, err = parseAmount(r.Limits.Max); err != nil {
+			return nil, err
+		}
+		if ch.Increment, err = parseAmount(r.Limits.Inc); err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// VerifyCallbackToken compares a webhook's x-callback-token header with the
+// configured token in constant time. An unset token verifies nothing.
+func (c *Client) VerifyCallbackToken(got string) bool {
+	return verifyToken(c.cfg.CallbackToken, got)
+}
+
+func verifyToken(want, got string) bool {
+	if want == "" {
+		return false
+	}
+	// Hash both so the comparison time does not depend on length either.
+	a, b := sha256.Sum256([]byte(want)), sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
