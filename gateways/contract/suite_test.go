@@ -441,4 +441,3 @@ func TestPaymentContract(t *testing.T) {
 		})
 	}
 }
-
