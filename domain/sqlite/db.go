@@ -242,8 +242,9 @@ type DamagedError struct {
 
 // Error implements error.
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("file database rusak: %s. Pulihkan dari cadangan (lunas db backup) sebelum melanjutkan. "+
-		"The database file is damaged; restore it from a backup. (detail: %s)", e.Path, e.Detail)
+	return fmt.Sprintf("file database rusak: %s. Tutup Lunas dan pulihkan dari file cadangan terakhir "+
+		"(salin cadangan ke lokasi ini). The database file is damaged: close Lunas and restore your latest "+
+		"backup to this location. (detail: %s)", e.Path, e.Detail)
 }
 
 // Is makes DamagedError match domain.ErrDamaged.
