@@ -1,3 +1,68 @@
 package app
 
-func runServe(e *env, args []string) error { return errNotYet }
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"lunas/domain/sqlite"
+	"lunas/gateways/xendit"
+)
+
+// runServe runs the engine headless until SIGINT or SIGTERM. On a signal the
+// loops stop taking new work, calls already made are recorded, and the
+// store closes after the last transaction: nothing is left half-written.
+func runServe(e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	url := fs.String("xendit-url", envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL), "Xendit API base URL (a sandbox URL for testing)")
+	rpm := fs.Int("rate", 0, "requests per minute per gateway (0 = Xendit test-mode 60, -1 = unlimited)")
+	fast := fs.Bool("fast", false, "short polling intervals (sandbox and tests)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	key := os.Getenv("LUNAS_XENDIT_KEY")
+	if key == "" {
+		return fmt.Errorf("set LUNAS_XENDIT_KEY to the Xendit secret key")
+	}
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ciph, err := keyFileCipher(e.DBPath)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: ciph})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	o := engineOptions{XenditURL: *url, XenditKey: key, RatePerMinute: *rpm, Log: log}
+	if *fast {
+		o.Intervals.PollFirst, o.Intervals.List, o.Intervals.TrackFirst, o.Intervals.Send = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
+	}
+	eng, err := buildEngine(ctx, db, o)
+	if err != nil {
+		return err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "lunas serve: engine running on %s (Ctrl+C to stop)\n", e.DBPath)
+	<-ctx.Done()
+	fmt.Fprintln(e.Stdout, "lunas serve: stopping; finishing in-flight work")
+	eng.Stop()
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,242 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"lunas/domain"
+	"lunas/domain/engine"
+	"lunas/domain/sqlite"
+	"lunas/gateways/sandbox"
+	"lunas/gateways/xendit"
+)
+
+// demoMaker is a consignment maker in the demo batik shop.
+type demoMaker struct {
+	Name, Bank, Account, Email string
+	ShareBPS                   int64 // the maker's share of each sale
+	Products                   []demoProduct
+}
+
+type demoProduct struct {
+	SKU   string
+	Name  string
+	Price domain.Rupiah
+}
+
+// demoMakers is Toko Batik Sari's consignment makers, one per payout bank
+// or wallet, with the sandbox's documented test accounts.
+var demoMakers = []demoMaker{
+	{"Bu Ani (Batik Tulis Solo)", "BCA", "0611101146", "ani@example.com", 7000, []demoProduct{
+		{"BTS-001", "Kain batik tulis Parang", 850000}, {"BTS-002", "Kemeja batik tulis Kawung", 425000}}},
+	{"Pak Joko (Batik Cap Pekalongan)", "BNI", "00010000", "joko@example.com", 6500, []demoProduct{
+		{"BCP-001", "Kemeja batik cap Jlamprang", 189000}, {"BCP-002", "Daster batik cap", 95000}}},
+	{"Ibu Ratna (Sogan Yogyakarta)", "BRI", "504101005099530", "ratna@example.com", 7000, []demoProduct{
+		{"SOG-001", "Selendang sogan", 275000}, {"SOG-002", "Blangkon sogan", 120000}}},
+	{"Mas Dimas (Batik Lasem)", "MANDIRI", "1380011819286", "dimas@example.com", 6000, []demoProduct{
+		{"LSM-001", "Kain batik Lasem tiga negeri", 1750000}}},
+	{"Mbak Wulan (Ecoprint)", "GOPAY", "08123450000", "wulan@example.com", 7500, []demoProduct{
+		{"ECO-001", "Totebag ecoprint", 65000}, {"ECO-002", "Syal ecoprint sutra", 210000}}},
+}
+
+// demoBuyers are the simulated buyers.
+var demoBuyers = []struct{ Name, Email string }{
+	{"Rina Kartika", "rina@example.com"}, {"Agus Salim", "agus@example.com"}, {"Siti Nurhaliza", "siti@example.com"},
+	{"Budi Santoso", "budi@example.com"}, {"Dewi Lestari", "dewi@example.com"}, {"Hendra Wijaya", "hendra@example.com"},
+}
+
+// demoShop is the seeded catalogue: every product with its payout rule.
+type demoShop struct {
+	products []domain.Product
+	ruleOf   map[int64]int64 // product id -> payout rule id
+}
+
+// seedDemo stores the demo shop: payees (verified), one payout rule per maker
+// (maker's share, a gateway fee kept back, commission to the shop) and the
+// products, plus limits so that the big sales wait for approval.
+func seedDemo(ctx context.Context, st domain.Store) (*demoShop, error) {
+	shop := &demoShop{ruleOf: map[int64]int64{}}
+	err := st.Write(ctx, func(tx domain.Tx) error {
+		for _, m := range demoMakers {
+			p := domain.Payee{Name: m.Name, Channel: m.Bank, AccountNumber: m.Account, AccountHolder: m.Name,
+				Verification: domain.VerifyOK, Email: m.Email}
+			if err := tx.CreatePayee(&p); err != nil {
+				return err
+			}
+			r := domain.PayoutRule{Name: "Konsinyasi " + m.Name, Shares: []domain.Share{
+				{Role: domain.RoleSeller, PayeeID: p.ID, BPS: m.ShareBPS},
+				{Role: domain.RoleGatewayFee, Fixed: 4500},
+			}}
+			if err := tx.CreatePayoutRule(&r); err != nil {
+				return err
+			}
+			for _, dp := range m.Products {
+				pr := domain.Product{SKU: dp.SKU, Name: dp.Name, Price: dp.Price, PayeeID: p.ID, Active: true}
+				if err := tx.CreateProduct(&pr); err != nil {
+					return err
+				}
+				shop.products = append(shop.products, pr)
+				shop.ruleOf[pr.ID] = r.ID
+			}
+		}
+		for k, v := range map[string]string{settingLimitPerTransfer: "1000000", settingLimitPayeeDaily: "5000000", settingLowBalance: "2000000"} {
+			if err := tx.SetSetting(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return shop, err
+}
+
+// demoOptions tunes startDemo.
+type demoOptions struct {
+	DBPath      string        // "" = a new file in a temporary folder
+	BuyerEvery  time.Duration // one simulated buyer per interval (default 2s)
+	Log         *slog.Logger
+	SandboxStep time.Duration // sandbox status progression step (default 1s)
+}
+
+// startDemo starts the sandbox on loopback, a fresh demo database with the
+// batik shop, and the engine at demo speed. The GUI's demo mode and `lunas
+// demo` both use it; Stop ends everything. Buyers start with StartBuyers.
+func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.SandboxStep <= 0 {
+		o.SandboxStep = time.Second
+	}
+	rt := &runtime{}
+	sb, url, stopSB, err := startSandbox(sandbox.Config{Step: o.SandboxStep}, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	rt.Sandbox, rt.SandboxURL = sb, url
+	rt.stops = append(rt.stops, stopSB)
+	path := o.DBPath
+	if path == "" {
+		dir, err := os.MkdirTemp("", "lunas-demo-")
+		if err != nil {
+			rt.Stop()
+			return nil, nil, err
+		}
+		path = filepath.Join(dir, "demo.db")
+		rt.stops = append(rt.stops, func() { os.RemoveAll(dir) })
+	}
+	ciph, err := newMemoryCipher(nil)
+	if err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph, SyncNormal: true})
+	if err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
+	rt.Store = db
+	rt.stops = append(rt.stops, func() { db.Close() })
+	shop, err := seedDemo(ctx, db)
+	if err != nil {
+		rt.Stop()
+		return nil, nil, fmt.Errorf("demo shop: %w", err)
+	}
+	eng, err := buildEngine(ctx, db, engineOptions{
+		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log,
+		Intervals: engine.Intervals{PollFirst: time.Second, List: time.Second, TrackFirst: time.Second, Balance: 10 * time.Second},
+	})
+	if err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
+	if err := eng.Start(ctx); err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
+	rt.Engine = eng
+	rt.stops = append(rt.stops, eng.Stop)
+	return rt, shop, nil
+}
+
+// demoBuyer places one order for random products, creates its payment link
+// at the (sandbox) gateway and records both. It returns the order's
+// external id and total.
+func demoBuyer(ctx context.Context, rt *runtime, shop *demoShop, rng *rand.Rand, n int) (string, domain.Rupiah, error) {
+	p := shop.products[rng.IntN(len(shop.products))]
+	qty := int64(1 + rng.IntN(2))
+	b := demoBuyers[rng.IntN(len(demoBuyers))]
+	o := domain.Order{ExternalID: fmt.Sprintf("BTK-%s-%04d", time.Now().Format("150405"), n), Source: "demo", BuyerName: b.Name, BuyerEmail: b.Email,
+		Items: []domain.OrderItem{{ProductID: p.ID, Name: p.Name, Qty: qty, UnitPrice: p.Price}}, Shipping: 15000,
+		PayoutRuleID: shop.ruleOf[p.ID], Status: domain.OrderOpen, CreatedAt: time.Now()}
+	total, err := o.Total()
+	if err != nil {
+		return "", 0, err
+	}
+	x := xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
+	link, err := x.CreatePayment(ctx, domain.PaymentRequest{ExternalID: o.ExternalID, Amount: total, Description: p.Name,
+		BuyerName: b.Name, BuyerEmail: b.Email, Items: o.Items, Expiry: time.Hour})
+	if err != nil {
+		return "", 0, err
+	}
+	err = rt.Store.Write(ctx, func(tx domain.Tx) error {
+		if err := tx.CreateOrder(&o); err != nil {
+			return err
+		}
+		pay := domain.Payment{OrderID: o.ID, Gateway: "xendit", ExternalID: o.ExternalID, GatewayRef: link.GatewayRef, Amount: total,
+			Status: domain.PaymentPending, URL: link.URL, CreatedAt: time.Now(), ExpiresAt: link.ExpiresAt, NextPollAt: time.Now()}
+		return tx.CreatePayment(&pay)
+	})
+	return o.ExternalID, total, err
+}
+
+// runBuyers simulates buyers until ctx ends: each places an order, then pays
+// it through the sandbox's control API a moment later. Every tenth buyer
+// underpays by Rp1.000 so the flagging shows too.
+func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Duration, limit int, report func(string)) {
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for n := 1; limit == 0 || n <= limit; n++ {
+		ext, total, err := demoBuyer(ctx, rt, shop, rng, n)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			report("buyer: " + err.Error())
+		} else {
+			report(fmt.Sprintf("order %s placed, %s", ext, total))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(500+rng.IntN(1500)) * time.Millisecond):
+				}
+				amt := domain.Rupiah(0)
+				if n%10 == 0 {
+					amt = total - 1000
+				}
+				if err := rt.Sandbox.PayXenditInvoice(ext, amt); err != nil {
+					report("pay: " + err.Error())
+				}
+			}()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"lunas/domain"
+	"lunas/domain/engine"
+	"lunas/domain/sqlite"
+	"lunas/gateways"
+	"lunas/gateways/sandbox"
+	"lunas/gateways/xendit"
+)
+
+// engineOptions is what building an engine needs beyond the store.
+type engineOptions struct {
+	XenditURL string // gateway base URL (the sandbox's in demo and tests)
+	XenditKey string
+	// RatePerMinute caps requests per gateway endpoint family; 0 = Xendit's
+	// test-mode limit (60/min per endpoint), negative = unlimited.
+	RatePerMinute int
+	Intervals     engine.Intervals
+	Batch         int
+	Concurrency   int
+	Log           *slog.Logger
+	Mailer        engine.MailSender
+	Risk          engine.RiskChecker
+	Codes         engine.CodeVerifier
+}
+
+// endpointLimiter paces one gateway as Xendit counts it: per endpoint. The
+// engine asks per gateway name, so each name gets its own bucket.
+func newLimiter(perMinute int) engine.Limiter {
+	if perMinute < 0 {
+		return nil
+	}
+	if perMinute == 0 {
+		perMinute = 60
+	}
+	return rate.NewLimiter(rate.Limit(float64(perMinute)/60), max(1, perMinute/60))
+}
+
+// settingRupiah reads a rupiah setting, 0 when absent.
+func settingRupiah(ctx context.Context, st domain.Store, key string) domain.Rupiah {
+	var v domain.Rupiah
+	st.Read(ctx, func(tx domain.ReadTx) error {
+		s, err := tx.GetSetting(key)
+		if err != nil {
+			return nil
+		}
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			v = domain.Rupiah(n)
+		}
+		return nil
+	})
+	return v
+}
+
+// Settings keys for the auto-send limits (whole rupiah).
+const (
+	settingLimitPerTransfer = "limits.per_transfer"
+	settingLimitPayeeDaily  = "limits.payee_daily"
+	settingLowBalance       = "limits.low_balance"
+)
+
+// buildEngine wires the engine to the store and the Xendit gateway (payments
+// and payouts). The limits come from the store's settings.
+func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine.Engine, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	x := xendit.New(xendit.Config{BaseURL: o.XenditURL, SecretKey: o.XenditKey, Logger: o.Log, Timeout: 20 * time.Second,
+		// The engine owns retries: a retry inside the adapter would hide a
+		// slow gateway from the backoff and hold a sender slot.
+		Retry: gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second}})
+	lim := map[string]engine.Limiter{}
+	if l := newLimiter(o.RatePerMinute); l != nil {
+		lim["xendit"] = l
+	}
+	return engine.New(engine.Config{
+		Store:          st,
+		Payments:       map[string]domain.PaymentGateway{"xendit": x},
+		Channels:       map[string]domain.PayoutChannel{"xendit": x},
+		DefaultChannel: "xendit",
+		Limiters:       lim,
+		Batch:          o.Batch,
+		Concurrency:    o.Concurrency,
+		Intervals:      o.Intervals,
+		Limits: engine.Limits{
+			PerTransfer: settingRupiah(ctx, st, settingLimitPerTransfer),
+			PayeeDaily:  settingRupiah(ctx, st, settingLimitPayeeDaily),
+			LowBalance:  settingRupiah(ctx, st, settingLowBalance),
+		},
+		Risk: o.Risk, Codes: o.Codes, Mailer: o.Mailer, Log: o.Log,
+	})
+}
+
+// runtime is a running engine with what it runs against. Stop ends it in
+// order: engine loops first (in-flight work is recorded), then the store,
+// then the sandbox.
+type runtime struct {
+	Engine     *engine.Engine
+	Store      *sqlite.DB
+	Sandbox    *sandbox.Server // nil unless in-process
+	SandboxURL string
+	stops      []func()
+}
+
+// Stop shuts everything down; in-flight database work finishes first.
+func (r *runtime) Stop() {
+	for i := len(r.stops) - 1; i >= 0; i-- {
+		r.stops[i]()
+	}
+	r.stops = nil
+}
+
+// startSandbox serves a sandbox on a loopback port.
+func startSandbox(cfg sandbox.Config, addr string) (*sandbox.Server, string, func(), error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	sb := sandbox.New(cfg)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	stop := func() {
+		sb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+	return sb, "http://" + ln.Addr().String(), stop, nil
+}
+
+// memoryCipher is AES-256-GCM with a key that lives only in memory, bound to
+// the field reference. Demo databases are thrown away, so their key may be too.
+type memoryCipher struct{ a cipher.AEAD }
+
+func newMemoryCipher(key []byte) (*memoryCipher, error) {
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	a, err := cipher.NewGCM(b)
+	if err != nil {
+		return nil, err
+	}
+	return &memoryCipher{a}, nil
+}
+
+func fieldAD(r domain.FieldRef) []byte {
+	return []byte(r.Table + "\x00" + r.Column + "\x00" + strconv.FormatInt(r.Row, 10))
+}
+
+// Seal implements domain.FieldCipher.
+func (c *memoryCipher) Seal(p string, r domain.FieldRef) ([]byte, error) {
+	n := make([]byte, c.a.NonceSize())
+	if _, err := rand.Read(n); err != nil {
+		return nil, err
+	}
+	return c.a.Seal(n, n, []byte(p), fieldAD(r)), nil
+}
+
+// Open implements domain.FieldCipher.
+func (c *memoryCipher) Open(ct []byte, r domain.FieldRef) (string, error) {
+	ns := c.a.NonceSize()
+	if len(ct) < ns {
+		return "", errors.New("ciphertext too short")
+	}
+	p, err := c.a.Open(nil, ct[:ns], ct[ns:], fieldAD(r))
+	if err != nil {
+		return "", fmt.Errorf("decrypt %s.%s: %w", r.Table, r.Column, err)
+	}
+	return string(p), nil
+}
+
+// keyFileCipher keeps a data key in a 0600 file next to a database. Used by
+// the crash test's child and by serve until the vault is wired in.
+func keyFileCipher(dbPath string) (*memoryCipher, error) {
+	kp := dbPath + ".key"
+	key, err := os.ReadFile(kp)
+	if errors.Is(err, os.ErrNotExist) {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(kp), 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(kp, key, 0o600); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return newMemoryCipher(key)
+}
