@@ -1,3 +1,60 @@
 package app
 
-func runDB(e *env, args []string) error { return errNotYet }
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"lunas/domain"
+	"lunas/domain/sqlite"
+)
+
+// runDB implements "lunas db check" and "lunas db backup FILE". Neither
+// migrates nor writes the database, so both are safe while Lunas runs and on
+// a file from another Lunas version.
+func runDB(e *env, args []string) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	switch {
+	case args[0] == "check" && len(args) == 1:
+		return dbCheck(ctx, e)
+	case args[0] == "backup" && len(args) == 2:
+		return dbBackup(ctx, e, args[1])
+	}
+	return errUsage
+}
+
+func dbCheck(ctx context.Context, e *env) error {
+	if err := existingDB(e); err != nil {
+		return err
+	}
+	err := sqlite.VerifyFile(ctx, e.DBPath)
+	if errors.Is(err, domain.ErrDamaged) {
+		fmt.Fprintf(e.Stdout, "RUSAK / DAMAGED: %s\n", e.DBPath)
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("check %s: %w", e.DBPath, err)
+	}
+	fmt.Fprintf(e.Stdout, "ok: %s (integrity_check passed / database sehat)\n", e.DBPath)
+	return nil
+}
+
+func dbBackup(ctx context.Context, e *env, dst string) error {
+	if err := existingDB(e); err != nil {
+		return err
+	}
+	if err := sqlite.BackupFile(ctx, e.DBPath, dst); err != nil {
+		if errors.Is(err, sqlite.ErrBackupExists) {
+			return fmt.Errorf("%s sudah ada, pilih nama lain / already exists, choose another name: %w", dst, err)
+		}
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "backup written and verified: %s\n", dst)
+	return nil
+}

@@ -304,34 +304,51 @@ var ErrBackupExists = errors.New("backup file already exists")
 
 // Backup writes a consistent copy of the database to path with VACUUM INTO,
 // syncs it to disk and checks that it opens and passes integrity_check. It
-// refuses to overwrite an existing file.
+// refuses to overwrite an existing file (ErrBackupExists).
 func (db *DB) Backup(ctx context.Context, path string) error {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return fmt.Errorf("backup path %q: %w", path, err)
+	return backupFile(ctx, db.path, path, db.opts.BusyTimeout)
+}
+
+// BackupFile backs up the database file at src to dst like DB.Backup, without
+// migrating or otherwise writing src (for "lunas db backup" on a database
+// that may belong to another Lunas version).
+func BackupFile(ctx context.Context, src, dst string) error {
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("database %s: %w", src, err)
 	}
-	if _, err := os.Lstat(abs); err == nil {
+	return backupFile(ctx, src, dst, 5*time.Second)
+}
+
+func backupFile(ctx context.Context, src, dst string, busy time.Duration) error {
+	srcAbs, err := filepath.Abs(src)
+	if err != nil {
+		return fmt.Errorf("database path %q: %w", src, err)
+	}
+	abs, err := filepath.Abs(dst)
+	if err != nil {
+		return fmt.Errorf("backup path %q: %w", dst, err)
+	}
+	if _, err := os.Lstat(abs); err == nil || abs == srcAbs {
 		return fmt.Errorf("%s: %w", abs, ErrBackupExists)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("backup path %s: %w", abs, err)
 	}
-	if abs == db.path {
-		return fmt.Errorf("%s: %w", abs, ErrBackupExists)
-	}
 	// A read-only connection of its own reads a committed snapshot and does
 	// not hold up writers (the pool's connections are query_only, which
 	// forbids VACUUM INTO).
-	src, err := sql.Open("sqlite", fileURI(db.path, url.Values{
+	q, err := sql.Open("sqlite", fileURI(srcAbs, url.Values{
 		"mode":          {"ro"},
-		"_busy_timeout": {fmt.Sprint(db.opts.BusyTimeout.Milliseconds())},
+		"_busy_timeout": {fmt.Sprint(busy.Milliseconds())},
 	}))
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	defer src.Close()
-	if _, err := src.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
-		os.Remove(abs)
-		return db.classify("backup", err)
+	defer q.Close()
+	if _, err := q.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
+		if _, serr := os.Stat(abs); serr == nil {
+			os.Remove(abs)
+		}
+		return (&DB{path: srcAbs}).classify("backup", err)
 	}
 	if err := syncFile(abs); err != nil {
 		return fmt.Errorf("backup %s: %w", abs, err)

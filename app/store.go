@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"lunas/domain/sqlite"
+)
+
+// openStore is how every command opens the database at e.DBPath: it creates
+// the folder (owner-only, since the file holds the shop's money records),
+// then opens the file with sqlite.Open, which checks integrity and applies
+// migrations. Pass the field cipher in opts when the command needs encrypted
+// columns (payee account numbers); without one they report domain.ErrLocked.
+// The caller closes the store.
+func openStore(ctx context.Context, e *env, opts sqlite.Options) (*sqlite.DB, error) {
+	if e.DBPath == "" {
+		return nil, fmt.Errorf("no database path")
+	}
+	if err := os.MkdirAll(filepath.Dir(e.DBPath), 0o700); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+	return sqlite.Open(ctx, e.DBPath, opts)
+}
+
+// existingDB returns an error a person can act on when there is no database
+// file at e.DBPath yet, for commands that must not create one.
+func existingDB(e *env) error {
+	fi, err := os.Stat(e.DBPath)
+	if err != nil {
+		return fmt.Errorf("tidak ada database di %s / no database at %s (use --db PATH): %w", e.DBPath, e.DBPath, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%s is a folder, not a database file", e.DBPath)
+	}
+	return nil
+}
