@@ -1,15 +1,457 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+	"github.com/pquerna/otp/totp"
+
+	"lunas/domain"
+	"lunas/domain/engine"
+	"lunas/domain/sqlite"
+	"lunas/domain/xlsx"
+	"lunas/gateways/xendit"
+	"lunas/ui"
 )
 
-// runGUI opens the desktop window. Placeholder until the desktop issue lands.
+// runGUI opens the desktop application. Hidden flags for the screenshot
+// script and kiosk demos: --screen NAME opens that screen after sign-in,
+// --demo starts the demo shop without the welcome page (also LUNAS_SCREEN,
+// LUNAS_DEMO=1).
 func runGUI(e *env, args []string) error {
+	fs := flag.NewFlagSet("gui", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	screen := fs.String("screen", os.Getenv("LUNAS_SCREEN"), "open this screen first")
+	demo := fs.Bool("demo", os.Getenv("LUNAS_DEMO") == "1", "start the demo shop directly")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
 	a := fyneapp.NewWithID("id.lunas.desktop")
-	w := a.NewWindow("Lunas")
-	w.SetContent(widget.NewLabel("Lunas — " + e.DBPath))
-	w.ShowAndRun()
+	g, err := newGUIServices(context.Background(), e.DBPath, slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	u := ui.New(a, g.Services(), ui.Options{StartScreen: *screen, AutoDemo: *demo})
+	defer u.Close()
+	u.Start()
+	a.Run()
 	return nil
 }
+
+// guiServices adapts the engine, store and reports to what the desktop
+// declares. The store and engine can be swapped once, when the user starts
+// the demo shop (its own throw-away database, sandbox and engine).
+type guiServices struct {
+	log   *slog.Logger
+	store *storeSwitch
+	own   *sqlite.DB
+
+	mu         sync.Mutex
+	rt         *runtime
+	eng        *engine.Engine
+	xendit     *xendit.Client
+	demoSecret string // TOTP secret of the demo owner
+	demoStop   context.CancelFunc
+}
+
+func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiServices, error) {
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return nil, err
+	}
+	// Until the vault is wired in, the GUI's own database uses the same
+	// key file beside the database as serve (see keyFileCipher).
+	ciph, err := keyFileCipher(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, dbPath, sqlite.Options{Cipher: ciph})
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", dbPath, err)
+	}
+	return &guiServices{log: log, store: &storeSwitch{cur: db}, own: db}, nil
+}
+
+// Services is the desktop's view of the application.
+func (g *guiServices) Services() ui.Services {
+	loc, err := xlsx.ShopLocation()
+	if err != nil {
+		loc = time.Local
+	}
+	return ui.Services{
+		Store:     g.store,
+		Location:  loc,
+		Transfers: g,
+		Engine:    g,
+		Events:    g,
+		Demo:      g,
+		Accounts:  g,
+		Payees:    g,
+		Products:  g,
+		Exporter:  g,
+		Balances:  g,
+		Settings:  g,
+	}
+}
+
+// Close stops the demo (if any) and closes the databases.
+func (g *guiServices) Close() {
+	g.mu.Lock()
+	rt, stop := g.rt, g.demoStop
+	g.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if rt != nil {
+		rt.Stop()
+	}
+	g.own.Close()
+}
+
+func (g *guiServices) engine() (*engine.Engine, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.eng == nil {
+		return nil, fmt.Errorf("no engine running: %w", errNotYet)
+	}
+	return g.eng, nil
+}
+
+// StartDemo implements ui.DemoStarter: the batik shop on a sandbox, buyers
+// arriving every few seconds, and an owner whose authenticator code the
+// desktop shows (the money is not real; see docs/DESKTOP.md).
+func (g *guiServices) StartDemo(ctx context.Context) (ui.DemoInfo, error) {
+	rt, shop, err := startDemo(ctx, demoOptions{Log: g.log})
+	if err != nil {
+		return ui.DemoInfo{}, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Lunas demo", AccountName: "sari"})
+	if err != nil {
+		rt.Stop()
+		return ui.DemoInfo{}, err
+	}
+	if err := rt.Store.Write(ctx, func(tx domain.Tx) error {
+		if err := tx.SetSetting(ui.SettingShopName, "Toko Batik Sari (demo)"); err != nil {
+			return err
+		}
+		return tx.SetSetting(ui.SettingDemo, "1")
+	}); err != nil {
+		rt.Stop()
+		return ui.DemoInfo{}, err
+	}
+	bctx, stop := context.WithCancel(context.Background())
+	g.mu.Lock()
+	g.rt, g.eng, g.demoSecret, g.demoStop = rt, rt.Engine, key.Secret(), stop
+	g.xendit = xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
+	g.mu.Unlock()
+	g.store.swap(rt.Store)
+	go runBuyers(bctx, rt, shop, 3*time.Second, 0, func(s string) { g.log.Debug("demo", "event", s) })
+	secret := key.Secret()
+	return ui.DemoInfo{
+		Actor:      domain.Actor{Name: "sari", Role: domain.RoleOwner},
+		TOTPSecret: secret,
+		CodeNow: func() string {
+			c, _ := totp.GenerateCode(secret, time.Now())
+			return c
+		},
+	}, nil
+}
+
+// checkDemoCode verifies the demo owner's code. With a real shop the engine's
+// CodeVerifier (the security service) does this.
+func (g *guiServices) checkDemoCode(code string) error {
+	g.mu.Lock()
+	secret := g.demoSecret
+	g.mu.Unlock()
+	if secret == "" {
+		return nil
+	}
+	if !totp.Validate(code, secret) {
+		return ui.ErrBadCode
+	}
+	return nil
+}
+
+// Approve implements ui.TransferActor.
+func (g *guiServices) Approve(ctx context.Context, actor domain.Actor, refIDs []string, code string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	if err := actor.Can(domain.PermApprove); err != nil {
+		return err
+	}
+	if err := g.checkDemoCode(code); err != nil {
+		return err
+	}
+	return e.Approve(ctx, actor, code, refIDs...)
+}
+
+// Reject implements ui.TransferActor.
+func (g *guiServices) Reject(ctx context.Context, actor domain.Actor, refIDs []string, reason string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	for _, r := range refIDs {
+		if err := e.Reject(ctx, actor, r, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckStatus implements ui.TransferActor.
+func (g *guiServices) CheckStatus(ctx context.Context, actor domain.Actor, refID string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	_, err = e.CheckNow(ctx, actor, refID)
+	return err
+}
+
+// Retry implements ui.TransferActor.
+func (g *guiServices) Retry(ctx context.Context, actor domain.Actor, refID string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	_, err = e.Retry(ctx, actor, refID)
+	return err
+}
+
+// SendAgain implements ui.TransferActor.
+func (g *guiServices) SendAgain(ctx context.Context, actor domain.Actor, refID, channel string) (string, error) {
+	e, err := g.engine()
+	if err != nil {
+		return "", err
+	}
+	t, err := e.SendAgain(ctx, actor, refID, channel)
+	return t.RefID, err
+}
+
+// Cancel implements ui.TransferActor.
+func (g *guiServices) Cancel(ctx context.Context, actor domain.Actor, refID string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	_, err = e.Cancel(ctx, actor, refID)
+	return err
+}
+
+// Paused implements ui.EngineControl; no engine counts as paused.
+func (g *guiServices) Paused() bool {
+	e, err := g.engine()
+	return err != nil || e.Paused()
+}
+
+// SetPaused implements ui.EngineControl.
+func (g *guiServices) SetPaused(ctx context.Context, actor domain.Actor, paused bool) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	if paused {
+		return e.Pause(ctx, actor)
+	}
+	return e.Resume(ctx, actor)
+}
+
+// Subscribe implements ui.EventSource over the engine's bus.
+func (g *guiServices) Subscribe(fn func(ui.Event)) func() {
+	e, err := g.engine()
+	if err != nil {
+		return func() {}
+	}
+	ch, cancel := e.Bus().Subscribe(256)
+	go func() {
+		for ev := range ch {
+			fn(uiEvent(ev))
+		}
+	}()
+	return cancel
+}
+
+// uiEvent maps an engine event to what the desktop does with it.
+func uiEvent(ev engine.Event) ui.Event {
+	out := ui.Event{Kind: ui.EventChanged, RefID: ev.RefID, Amount: ev.Amount, Detail: ev.Message}
+	switch ev.Kind {
+	case engine.EventNeedsApproval:
+		out.Kind = ui.EventApprovalNeeded
+	case engine.EventNeedsAttention:
+		out.Kind = ui.EventTransferFailed
+	case engine.EventLowBalance:
+		out.Kind, out.Amount = ui.EventLowBalance, ev.Balance
+	case engine.EventGatewayDown:
+		out.Kind = ui.EventGatewayDown
+	case engine.EventGatewayUp:
+		out.Kind = ui.EventGatewayUp
+	case engine.EventPaymentSettled:
+		out.Kind = ui.EventPaymentSettled
+	case engine.EventTransferStatus:
+		if ev.Status == domain.TransferSucceeded {
+			out.Kind = ui.EventTransferSucceeded
+		}
+	}
+	return out
+}
+
+func (g *guiServices) payoutClient() (*xendit.Client, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.xendit == nil {
+		return nil, fmt.Errorf("no gateway configured: %w", errNotYet)
+	}
+	return g.xendit, nil
+}
+
+// ValidateAccount implements ui.AccountValidator ("Cek rekening").
+func (g *guiServices) ValidateAccount(ctx context.Context, channel, account string) (domain.AccountInfo, error) {
+	x, err := g.payoutClient()
+	if err != nil {
+		return domain.AccountInfo{}, err
+	}
+	return x.ValidateAccount(ctx, channel, account)
+}
+
+// Balances implements ui.BalanceSource.
+func (g *guiServices) Balances(ctx context.Context) (map[string]domain.Rupiah, error) {
+	x, err := g.payoutClient()
+	if err != nil {
+		return nil, nil // nothing configured: nothing to show, no alert
+	}
+	b, err := x.Balance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]domain.Rupiah{"Xendit": b}, nil
+}
+
+// SavePayee implements ui.PayeeEditor, with the permission check and an
+// audit entry in the same transaction.
+func (g *guiServices) SavePayee(ctx context.Context, actor domain.Actor, p *domain.Payee) error {
+	if err := actor.Can(domain.PermManagePayees); err != nil {
+		return err
+	}
+	return g.store.Write(ctx, func(tx domain.Tx) error {
+		action := "payee.update"
+		if p.ID == 0 {
+			action = "payee.create"
+			if err := tx.CreatePayee(p); err != nil {
+				return err
+			}
+		} else if err := tx.UpdatePayee(p); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&domain.AuditEntry{At: time.Now().UTC(), Actor: actor.Name, Action: action,
+			Subject: fmt.Sprintf("payee:%d", p.ID), Detail: p.Name + " " + p.Channel + " " + domain.MaskAccount(p.AccountNumber)})
+	})
+}
+
+// SaveProduct implements ui.ProductEditor.
+func (g *guiServices) SaveProduct(ctx context.Context, actor domain.Actor, p *domain.Product) error {
+	if err := actor.Can(domain.PermManagePayees); err != nil {
+		return err
+	}
+	return g.store.Write(ctx, func(tx domain.Tx) error {
+		if p.ID == 0 {
+			return tx.CreateProduct(p)
+		}
+		return tx.UpdateProduct(p)
+	})
+}
+
+// SaveSetting implements ui.SettingsStore. Secrets (keys, passwords) need
+// the vault, which is not wired in yet: they are refused rather than stored
+// in plain text.
+func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, value string) error {
+	perm := domain.PermChangeSettings
+	if len(key) > 8 && key[:8] == "gateway." {
+		perm = domain.PermManageKeys
+	}
+	if err := actor.Can(perm); err != nil {
+		return err
+	}
+	if isSecretSetting(key) {
+		return fmt.Errorf("storing %s needs the vault: %w", key, errNotYet)
+	}
+	return g.store.Write(ctx, func(tx domain.Tx) error {
+		if err := tx.SetSetting(key, value); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&domain.AuditEntry{At: time.Now().UTC(), Actor: actor.Name, Action: "settings.change", Subject: "setting:" + key, Detail: value})
+	})
+}
+
+func isSecretSetting(key string) bool {
+	switch key {
+	case "gateway.xendit.key1", "gateway.midtrans.key1", "gateway.midtrans.key2", "gateway.h2h.key2", "gateway.xendit.key2", "smtp.password":
+		return true
+	}
+	return false
+}
+
+// Export implements ui.Exporter with the streaming spreadsheet writer.
+func (g *guiServices) Export(ctx context.Context, actor domain.Actor, kind string, f domain.TransferFilter, path string, progress func(done, total int)) error {
+	rf := domain.ReportFilter{From: f.From, To: f.To, PayeeID: f.PayeeID, Gateway: f.Channel}
+	for _, s := range f.Statuses {
+		rf.Statuses = append(rf.Statuses, string(s))
+	}
+	sheet, err := xlsx.ParseSheet(kind)
+	if err != nil {
+		sheet = ""
+	}
+	loc, _ := xlsx.ShopLocation()
+	return g.store.Read(ctx, func(tx domain.ReadTx) error {
+		rows, ok := tx.(xlsx.Rows)
+		if !ok {
+			return errors.New("this store cannot stream reports")
+		}
+		_, err := xlsx.Export(ctx, rows, path, xlsx.Options{Actor: actor, Filter: rf, Location: loc, CSVSheet: sheet,
+			Progress: func(p xlsx.Progress) { progress(int(p.Done), int(p.Total)) }})
+		return err
+	})
+}
+
+// storeSwitch is a domain.Store that forwards to the current database, so
+// the desktop can move from the owner's file to the demo shop's.
+type storeSwitch struct {
+	mu  sync.RWMutex
+	cur domain.Store
+}
+
+func (s *storeSwitch) get() domain.Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cur
+}
+
+func (s *storeSwitch) swap(st domain.Store) {
+	s.mu.Lock()
+	s.cur = st
+	s.mu.Unlock()
+}
+
+// Read implements domain.Store.
+func (s *storeSwitch) Read(ctx context.Context, fn func(domain.ReadTx) error) error {
+	return s.get().Read(ctx, fn)
+}
+
+// Write implements domain.Store.
+func (s *storeSwitch) Write(ctx context.Context, fn func(domain.Tx) error) error {
+	return s.get().Write(ctx, fn)
+}
+
+// Close implements domain.Store; the owners of the databases close them.
+func (s *storeSwitch) Close() error { return nil }
+

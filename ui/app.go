@@ -50,15 +50,25 @@ const (
 var screenOrder = []string{ScreenDashboard, ScreenOrders, ScreenTransfers, ScreenPayees,
 	ScreenProducts, ScreenReports, ScreenMonitoring, ScreenSettings}
 
-var screenIcons = map[string]fyne.Resource{
-	ScreenDashboard:  theme.HomeIcon(),
-	ScreenOrders:     theme.ListIcon(),
-	ScreenTransfers:  theme.MailSendIcon(),
-	ScreenPayees:     theme.AccountIcon(),
-	ScreenProducts:   theme.StorageIcon(),
-	ScreenReports:    theme.DocumentIcon(),
-	ScreenMonitoring: theme.VisibilityIcon(),
-	ScreenSettings:   theme.SettingsIcon(),
+// screenIcon is looked up when drawn: theme icons need the running app.
+func screenIcon(name string) fyne.Resource {
+	switch name {
+	case ScreenOrders:
+		return theme.ListIcon()
+	case ScreenTransfers:
+		return theme.MailSendIcon()
+	case ScreenPayees:
+		return theme.AccountIcon()
+	case ScreenProducts:
+		return theme.StorageIcon()
+	case ScreenReports:
+		return theme.DocumentIcon()
+	case ScreenMonitoring:
+		return theme.VisibilityIcon()
+	case ScreenSettings:
+		return theme.SettingsIcon()
+	}
+	return theme.HomeIcon()
 }
 
 // screen is one page of the main window.
@@ -163,6 +173,9 @@ func (u *UI) Start() {
 	case u.opts.AutoDemo && u.svc.Demo != nil:
 		u.win.SetContent(u.busyView(tr("demo.starting")))
 		u.startDemo()
+	case u.svc.Auth == nil && u.svc.Demo != nil && u.setting(SettingShopName) == "":
+		// No sign-in service and no shop yet: the welcome page, demo one click away.
+		u.showWizard()
 	case u.svc.Auth == nil:
 		// No sign-in service in this build: a local, single-user desk.
 		u.ShowMain(domain.Actor{Name: "owner", Role: domain.RoleOwner})
@@ -222,7 +235,7 @@ func (u *UI) ShowMain(actor domain.Actor) {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Icon).SetResource(screenIcons[screenOrder[i]])
+			box.Objects[0].(*widget.Icon).SetResource(screenIcon(screenOrder[i]))
 			box.Objects[1].(*widget.Label).SetText(tr("nav." + screenOrder[i]))
 		})
 	u.nav.OnSelected = func(i widget.ListItemID) { u.Navigate(screenOrder[i]) }

@@ -140,13 +140,17 @@ func (s *reportsScreen) startExport() {
 		if w == nil {
 			return
 		}
-		s.run(kind, format, f, w)
+		// The exporter writes a temporary file and renames it, so it needs
+		// the path, not the open writer.
+		uri := w.URI()
+		_ = w.Close()
+		s.run(kind, f, uri)
 	}, s.u.win)
 	save.SetFileName("lunas-" + kind + "-" + s.from.Text + "-" + s.to.Text + "." + format)
 	save.Show()
 }
 
-func (s *reportsScreen) run(kind, format string, f domain.TransferFilter, w fyne.URIWriteCloser) {
+func (s *reportsScreen) run(kind string, f domain.TransferFilter, uri fyne.URI) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.export.Disable()
@@ -155,7 +159,7 @@ func (s *reportsScreen) run(kind, format string, f domain.TransferFilter, w fyne
 	s.progLbl.SetText(tr("report.working"))
 	var last time.Time
 	go func() {
-		err := s.u.svc.Exporter.Export(ctx, s.u.actor, kind, f, format, w, func(done, total int) {
+		err := s.u.svc.Exporter.Export(ctx, s.u.actor, kind, f, uri.Path(), func(done, total int) {
 			if time.Since(last) < 100*time.Millisecond && done != total {
 				return
 			}
@@ -167,10 +171,6 @@ func (s *reportsScreen) run(kind, format string, f domain.TransferFilter, w fyne
 				s.progLbl.SetText(trf("report.progress", map[string]any{"Done": formatCount(done), "Total": formatCount(total)}))
 			})
 		})
-		cerr := w.Close()
-		if err == nil {
-			err = cerr
-		}
 		fyne.Do(func() {
 			cancel()
 			s.stop = nil
@@ -181,7 +181,7 @@ func (s *reportsScreen) run(kind, format string, f domain.TransferFilter, w fyne
 				return
 			}
 			s.progress.SetValue(1)
-			s.progLbl.SetText(trf("report.done", map[string]any{"File": w.URI().Name()}))
+			s.progLbl.SetText(trf("report.done", map[string]any{"File": uri.Name()}))
 		})
 	}()
 }

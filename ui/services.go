@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"image"
-	"io"
 	"time"
 
 	"lunas/domain"
@@ -137,10 +136,11 @@ type OrderCreator interface {
 	CreateOrder(ctx context.Context, actor domain.Actor, o *domain.Order, gateway string) (domain.Payment, error)
 }
 
-// Exporter writes a report for the filter on screen. progress reports rows
-// written so far out of total; cancelling ctx stops it.
+// Exporter writes a report for the filter on screen to path (.xlsx or .csv;
+// kind picks the CSV's one sheet). progress reports rows written so far out
+// of total; cancelling ctx stops it and leaves no partial file.
 type Exporter interface {
-	Export(ctx context.Context, actor domain.Actor, kind string, f domain.TransferFilter, format string, w io.Writer, progress func(done, total int)) error
+	Export(ctx context.Context, actor domain.Actor, kind string, f domain.TransferFilter, path string, progress func(done, total int)) error
 }
 
 // Reconciler compares Lunas's records with the gateway's for a period.
