@@ -454,4 +454,3 @@ func (s *storeSwitch) Write(ctx context.Context, fn func(domain.Tx) error) error
 
 // Close implements domain.Store; the owners of the databases close them.
 func (s *storeSwitch) Close() error { return nil }
-
