@@ -62,12 +62,14 @@ type Config struct {
 	FailedWords     []string `json:"failed_words,omitempty"`
 	PendingWords    []string `json:"pending_words,omitempty"`
 	NotFoundWords   []string `json:"not_found_words,omitempty"`
+	ReversedWords   []string `json:"reversed_words,omitempty"` // success later undone (refund)
 
 	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
 }
 
 // Options are the non-serialisable parts of a channel.
 type Options struct {
+	Timeout   time.Duration // overrides Config.TimeoutSeconds when set
 	Logger    *slog.Logger
 	Retry     gateways.RetryPolicy
 	Transport http.RoundTripper
@@ -109,11 +111,14 @@ func New(cfg Config, opt Options) (*Channel, error) {
 	def(&cfg.SendTemplate, DefaultQuerySend, DefaultTextSend)
 	def(&cfg.StatusTemplate, DefaultQueryStatus, DefaultTextStatus)
 	def(&cfg.BalanceTemplate, DefaultQueryBalance, DefaultTextBalance)
-	p, err := NewParser(cfg.ReplyPatterns, cfg.BalancePatterns, cfg.SuccessWords, cfg.FailedWords, cfg.PendingWords, cfg.NotFoundWords)
+	p, err := NewParser(cfg.ReplyPatterns, cfg.BalancePatterns, cfg.SuccessWords, cfg.FailedWords, cfg.PendingWords, cfg.NotFoundWords, cfg.ReversedWords)
 	if err != nil {
 		return nil, err
 	}
 	timeout := time.Duration(cfg.TimeoutSeconds) * time.Second
+	if opt.Timeout > 0 {
+		timeout = opt.Timeout
+	}
 	c := gateways.New(gateways.Config{
 		Gateway: "h2h:" + cfg.Name, BaseURL: cfg.BaseURL, Timeout: timeout,
 		Logger: opt.Logger, Retry: opt.Retry, Transport: opt.Transport,

@@ -25,7 +25,7 @@ var (
 	DefaultReplyPatterns = []string{
 		`R#(?P<refid>[A-Za-z0-9_-]+)`,
 		`[&?]refid=(?P<refid>[A-Za-z0-9_-]+)`,
-		`(?i)\b(?P<status>SUKSES|SUCCESS|BERHASIL|GAGAL|FAILED|DIPROSES|PROSES|PENDING|INPROGRESS|TIDAK DITEMUKAN|NOT FOUND)\b`,
+		`(?i)\b(?P<status>SUKSES|SUCCESS|BERHASIL|GAGAL|FAILED|DIPROSES|PROSES|PENDING|INPROGRESS|TIDAK DITEMUKAN|NOT FOUND|REFUND|DIREFUND|REVERSAL|REVERSED)\b`,
 		`(?i)\bSN(?:/Ref)?\s*:\s*(?P<sn>[A-Za-z0-9/_-]+)`,
 		`(?i)\bREASON\s*:\s*(?P<reason>[^.]+)`,
 		`(?i)\bTRXID\s*:\s*(?P<supplier_ref>[A-Za-z0-9_-]+)`,
@@ -39,6 +39,7 @@ var (
 	DefaultFailedWords   = []string{"GAGAL", "FAILED", "40"}
 	DefaultPendingWords  = []string{"PROSES", "DIPROSES", "PENDING", "INPROGRESS", "1", "2"}
 	DefaultNotFoundWords = []string{"TIDAK DITEMUKAN", "NOT FOUND"}
+	DefaultReversedWords = []string{"REFUND", "DIREFUND", "REVERSAL", "REVERSED"}
 )
 
 // Reply is one supplier reply, read by a Parser.
@@ -57,6 +58,7 @@ type Reply struct {
 type Parser struct {
 	reply, balance                     []*regexp.Regexp
 	success, failed, pending, notFound map[string]bool
+	reversed                           map[string]bool
 }
 
 // ErrConfig reports a supplier configuration that cannot work.
@@ -65,7 +67,7 @@ var ErrConfig = errors.New("h2h: invalid supplier configuration")
 // NewParser compiles patterns and word lists; nil lists take the defaults.
 // Every reply pattern must be a valid Go (RE2) expression; the Perl/.NET form
 // (?<name>...) is accepted.
-func NewParser(replyPatterns, balancePatterns []string, success, failed, pending, notFound []string) (*Parser, error) {
+func NewParser(replyPatterns, balancePatterns []string, success, failed, pending, notFound, reversed []string) (*Parser, error) {
 	if replyPatterns == nil {
 		replyPatterns = DefaultReplyPatterns
 	}
@@ -77,6 +79,7 @@ func NewParser(replyPatterns, balancePatterns []string, success, failed, pending
 		failed:   words(failed, DefaultFailedWords),
 		pending:  words(pending, DefaultPendingWords),
 		notFound: words(notFound, DefaultNotFoundWords),
+		reversed: words(reversed, DefaultReversedWords),
 	}
 	var err error
 	if p.reply, err = compile(replyPatterns); err != nil {
@@ -157,6 +160,9 @@ func (p *Parser) Parse(text, refID string) (Reply, error) {
 	case conflict || got != refID:
 		return r, ErrWrongRefID
 	}
+	// Read everything else with our REFID masked, so that a REFID such as
+	// "REF-GAGAL-1" is never taken for a status word.
+	g = groups(p.reply, strings.ReplaceAll(text, refID, "#"))
 	var out domain.PayoutOutcome
 	for _, w := range g["status"] {
 		o := p.outcome(w)
@@ -193,6 +199,8 @@ func (p *Parser) outcome(w string) domain.PayoutOutcome {
 		return domain.OutcomeAccepted
 	case p.notFound[w]:
 		return domain.OutcomeNotFound
+	case p.reversed[w]:
+		return domain.OutcomeReversed
 	}
 	return domain.OutcomeUnknown
 }

@@ -134,11 +134,3 @@ func parseTime(s string) time.Time {
 	}
 	return t
 }
-
-// clip bounds gateway text copied into errors.
-func clip(s string) string {
-	if len(s) > 120 {
-		return s[:120]
-	}
-	return s
-}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"lunas/domain"
@@ -32,6 +33,9 @@ type Gateway struct {
 	core, snap *gateways.Client
 	serverKey  string
 	now        func() time.Time
+
+	mu    sync.Mutex
+	links map[string]domain.PaymentLink // created by this process, by order_id
 }
 
 var _ domain.PaymentGateway = (*Gateway)(nil)
@@ -50,7 +54,8 @@ func New(cfg Config) *Gateway {
 	if now == nil {
 		now = time.Now
 	}
-	return &Gateway{core: mk(cfg.CoreURL), snap: mk(cfg.SnapURL), serverKey: cfg.ServerKey, now: now}
+	return &Gateway{core: mk(cfg.CoreURL), snap: mk(cfg.SnapURL), serverKey: cfg.ServerKey, now: now,
+		links: map[string]domain.PaymentLink{}}
 }
 
 // Name implements domain.PaymentGateway.
@@ -134,8 +139,16 @@ func snapItems(items []domain.OrderItem, total domain.Rupiah) []snapItem {
 
 // CreatePayment creates a Snap transaction. Midtrans refuses a second
 // transaction with the same order_id, so one ExternalID can never have two
-// payable links; the refusal comes back as an *gateways.APIError.
+// payable links. A second create from this process returns the first link;
+// after a restart Midtrans's refusal comes back as an *gateways.APIError
+// (the caller keeps the link it stored the first time).
 func (g *Gateway) CreatePayment(ctx context.Context, req domain.PaymentRequest) (domain.PaymentLink, error) {
+	g.mu.Lock()
+	l, ok := g.links[req.ExternalID]
+	g.mu.Unlock()
+	if ok {
+		return l, nil
+	}
 	if !ValidOrderID(req.ExternalID) {
 		return domain.PaymentLink{}, domain.Invalid("external_id", "order id must be 1-50 letters, digits, '-', '_', '.' or '~'")
 	}
@@ -177,6 +190,9 @@ func (g *Gateway) CreatePayment(ctx context.Context, req domain.PaymentRequest) 
 	if req.Expiry > 0 {
 		link.ExpiresAt = g.now().Add(req.Expiry)
 	}
+	g.mu.Lock()
+	g.links[req.ExternalID] = link
+	g.mu.Unlock()
 	return link, nil
 }
 

@@ -64,6 +64,12 @@ type IrisEntry struct {
 	ReferenceNo string               // Iris's reference_no, once known
 	Request     domain.PayoutRequest // the original request, replayed byte-identically within the key window
 	FirstSent   time.Time
+	// TimedOut records that the last create got no answer in time: Iris may
+	// still be working on it, so Status leaves the resend to the engine.
+	TimedOut bool
+	// Completed records that Iris reported the payout completed; a later
+	// "failed" is then a bank refund (reversal), not a failure.
+	Completed bool
 }
 
 // RefBook remembers REFID -> Iris reference_no. The app may back it by the
@@ -236,17 +242,18 @@ func (it *Iris) Send(ctx context.Context, req domain.PayoutRequest) (domain.Payo
 		}
 		return res, fmt.Errorf("%w: %w", domain.ErrUnsafe, ErrReferenceUnknown)
 	}
-	ref, status, err := it.create(ctx, req)
+	ref, _, err := it.create(ctx, req)
 	if err != nil {
+		e.TimedOut = gateways.IsTimeout(err)
+		it.book.Put(e)
 		var ae *gateways.APIError
 		if errors.As(err, &ae) && (ae.HTTPStatus == http.StatusBadRequest || ae.HTTPStatus == http.StatusUnprocessableEntity) {
 			res.Outcome, res.Code, res.Reason = domain.OutcomeRejected, ae.Code, ae.Message
 		}
 		return res, err
 	}
-	e.ReferenceNo = ref
+	e.ReferenceNo, e.TimedOut = ref, false
 	it.book.Put(e)
-	res.GatewayRef, res.RawStatus = ref, status
 	return it.queryAndApprove(ctx, req.RefID, ref)
 }
 
@@ -318,27 +325,49 @@ func (it *Iris) Cancel(ctx context.Context, refID string) (domain.PayoutResult, 
 	return it.Reject(ctx, refID, "cancelled by Lunas")
 }
 
+// get reads a payout. Iris reports a bank refund after completion as
+// "failed"; the book remembers completion so that it is reported as reversed.
 func (it *Iris) get(ctx context.Context, refID, ref string) (domain.PayoutResult, error) {
 	resp, err := it.c.Do(ctx, gateways.Call{Op: "iris get payout", Path: "/api/v1/payouts/" + url.PathEscape(ref), Auth: it.creator})
 	if err != nil {
 		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown, GatewayRef: ref}, err
 	}
-	return ParseIrisPayout(resp.Body, refID, ref)
+	res, err := ParseIrisPayout(resp.Body, refID, ref)
+	if err != nil {
+		return res, err
+	}
+	e, _ := it.book.Get(refID)
+	switch {
+	case res.Outcome == domain.OutcomeSucceeded && !e.Completed && e.RefID != "":
+		e.Completed = true
+		it.book.Put(e)
+	case res.Outcome == domain.OutcomeFailed && e.Completed:
+		res.Outcome = domain.OutcomeReversed
+	}
+	return res, nil
 }
 
 // Status asks Iris about a REFID. Iris is queried by its own reference_no,
-// so the RefBook must know it. If a create's reply was lost, the reference_no
-// is learnt by replaying the identical create inside the key window (Iris
-// answers with the original payout and pays once); past the window the
-// outcome stays unknown with ErrReferenceUnknown.
+// so the RefBook must know it (entries are written before any network call):
+//   - no entry: this computer never sent the REFID, so OutcomeNotFound;
+//   - a create whose connection broke after sending: the reference_no is
+//     learnt by replaying the identical keyed create inside the key window
+//     (Iris answers with the original payout and pays once);
+//   - a create that timed out: OutcomeNotFound inside the window, so the
+//     engine resends the same REFID on its own schedule (Iris deduplicates);
+//   - past the window with no reference_no: unknown, ErrReferenceUnknown.
 func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
 	e, ok := it.book.Get(refID)
 	if !ok {
-		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, ErrReferenceUnknown
+		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound, Reason: "Lunas has not sent this REFID to Iris"}, nil
 	}
 	if e.ReferenceNo == "" {
 		if e.Request.RefID == "" || !it.ResendSafe(e.FirstSent, it.now()) {
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, ErrReferenceUnknown
+		}
+		if e.TimedOut {
+			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound,
+				Reason: "Iris did not answer the create in time; a resend with the same REFID is safe"}, nil
 		}
 		ref, _, err := it.create(ctx, e.Request)
 		if err != nil {

@@ -63,6 +63,10 @@ func (e apiError) message() string {
 	case e.StatusMessage != "":
 		m = e.StatusMessage
 	}
+	var same string
+	if json.Unmarshal(e.Errors, &same) == nil && same == m {
+		return clip(m)
+	}
 	if len(e.Errors) > 0 && !bytes.Equal(e.Errors, []byte("null")) {
 		d := string(e.Errors)
 		if m != "" {
@@ -74,6 +78,14 @@ func (e apiError) message() string {
 		m = m[:200]
 	}
 	return m
+}
+
+// clip bounds gateway text copied into errors.
+func clip(s string) string {
+	if len(s) > 120 {
+		return s[:120]
+	}
+	return s
 }
 
 // parseAPIError reads an error body; ok is false when it is not one.
