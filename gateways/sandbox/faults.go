@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -179,6 +180,9 @@ func (s *Server) route(mux *http.ServeMux, pattern, name string, h http.HandlerF
 			}
 			s.writeFaultError(w, name, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "injected rate limit")
 		case FaultTimeout:
+			// Read the body first: net/http only notices that the client
+			// hung up (and cancels r.Context) once the body is consumed.
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HoldMax)
 			defer cancel()
 			s.sleepCtx(ctx, s.cfg.HoldMax)
