@@ -167,7 +167,7 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 // demoBuyer places one order for random products, creates its payment link
 // at the (sandbox) gateway and records both. It returns the order's
 // external id and total.
-func demoBuyer(ctx context.Context, rt *runtime, shop *demoShop, rng *rand.Rand, n int) (string, domain.Rupiah, error) {
+func demoBuyer(ctx context.Context, st domain.Store, gw domain.PaymentGateway, shop *demoShop, rng *rand.Rand, n int) (string, domain.Rupiah, error) {
 	p := shop.products[rng.IntN(len(shop.products))]
 	qty := int64(1 + rng.IntN(2))
 	b := demoBuyers[rng.IntN(len(demoBuyers))]
@@ -178,13 +178,12 @@ func demoBuyer(ctx context.Context, rt *runtime, shop *demoShop, rng *rand.Rand,
 	if err != nil {
 		return "", 0, err
 	}
-	x := xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
-	link, err := x.CreatePayment(ctx, domain.PaymentRequest{ExternalID: o.ExternalID, Amount: total, Description: p.Name,
+	link, err := gw.CreatePayment(ctx, domain.PaymentRequest{ExternalID: o.ExternalID, Amount: total, Description: p.Name,
 		BuyerName: b.Name, BuyerEmail: b.Email, Items: o.Items, Expiry: time.Hour})
 	if err != nil {
 		return "", 0, err
 	}
-	err = rt.Store.Write(ctx, func(tx domain.Tx) error {
+	err = st.Write(ctx, func(tx domain.Tx) error {
 		if err := tx.CreateOrder(&o); err != nil {
 			return err
 		}
@@ -207,8 +206,9 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 	defer wg.Wait()
 	t := time.NewTicker(every)
 	defer t.Stop()
+	x := xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
 	for n := 1; limit == 0 || n <= limit; n++ {
-		ext, total, err := demoBuyer(ctx, rt, shop, rng, n)
+		ext, total, err := demoBuyer(ctx, rt.Store, x, shop, rng, n)
 		if err != nil {
 			if ctx.Err() != nil {
 				return

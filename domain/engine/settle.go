@@ -102,7 +102,10 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		if _, lists := gw.(domain.PaymentLister); lists && !e.pastExpiry(p, now) {
+		// A lister gateway covers young payments; once a payment is older
+		// than PollMax it is also asked about by itself, because a list
+		// answer may be truncated or miss it.
+		if _, lists := gw.(domain.PaymentLister); lists && !e.pastExpiry(p, now) && now.Sub(p.CreatedAt) < e.iv.PollMax {
 			resched = append(resched, p)
 			continue
 		}
@@ -243,12 +246,9 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 		}
 		next := now.Add(pollBackoff(p.PollCount, e.iv.PollFirst, e.iv.PollMax))
 		if r.RawStatus == "not listed" {
-			// A lister gateway covers it each List interval; look again
-			// individually only when it expires.
-			next = now.Add(e.iv.PollMax)
-			if !p.ExpiresAt.IsZero() && p.ExpiresAt.Add(e.iv.ExpiryGrace).Before(next) {
-				next = p.ExpiresAt.Add(e.iv.ExpiryGrace + time.Second)
-			}
+			// A lister gateway covers it each List interval; look at it
+			// individually once it is older than PollMax.
+			next = p.CreatedAt.Add(e.iv.PollMax)
 		}
 		return nil, tx.SchedulePoll(p.ID, now, next)
 	}
