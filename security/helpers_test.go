@@ -15,7 +15,7 @@ import (
 
 // testParams keep Argon2id cheap in unit tests; the real cost is measured
 // by BenchmarkUnlock.
-var testParams = Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
+var testParams = Params{Time: 1, MemoryKiB: 256, Threads: 1}
 
 const ownerPW = "batik-sari-2026!"
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"lunas/domain"
@@ -87,6 +88,9 @@ type Service struct {
 	vault    *Vault
 	opts     Options
 	rejecter TransferRejecter
+
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // New returns the service over store (which must use vault as its cipher).

@@ -409,7 +409,10 @@ func clip(s string, n int) string {
 }
 
 // dummyHash keeps a sign-in for an unknown name as slow as one for a known name.
-var dummyHash = HashPassword("lunas-dummy-password", DefaultPasswordParams)
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummy = HashPassword("lunas-dummy-password", s.opts.PasswordParams) })
+	return s.dummy
+}
 
 // Login checks name, password and a TOTP code (or a one-time recovery code)
 // and returns the signed-in actor. An owner's sign-in also unlocks the vault
@@ -419,7 +422,7 @@ func (s *Service) Login(ctx context.Context, name, password, code string) (domai
 	now := s.now()
 	u, err := s.credentials(ctx, name)
 	if errors.Is(err, domain.ErrNotFound) {
-		_, _ = CheckPassword(password, dummyHash)
+		_, _ = CheckPassword(password, s.dummyHash())
 		_ = s.recordFailure(ctx, name, "unknown user")
 		return domain.Actor{}, ErrBadCredentials
 	}
