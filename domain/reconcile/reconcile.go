@@ -1,0 +1,372 @@
+// Package reconcile compares Lunas's own records for a period with the
+// gateways' records: payments against invoices, transfers against payouts
+// (by REFID), and each channel's balance against the ledger.
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"lunas/domain"
+)
+
+// Kind is the outcome of comparing one record.
+type Kind string
+
+// Result kinds.
+const (
+	Matched          Kind = "matched"
+	MissingLocally   Kind = "missing_locally"    // the gateway has it, Lunas does not
+	MissingAtGateway Kind = "missing_at_gateway" // Lunas has it, the gateway does not
+	AmountMismatch   Kind = "amount_mismatch"
+	StatusMismatch   Kind = "status_mismatch"
+	Unchecked        Kind = "unchecked" // the gateway gave no usable answer (timeout, 5xx): try again
+)
+
+// Area says what a result item is about.
+type Area string
+
+// Areas.
+const (
+	AreaPayment  Area = "payment"
+	AreaTransfer Area = "transfer"
+	AreaBalance  Area = "balance"
+)
+
+// Item is one compared record.
+type Item struct {
+	Kind         Kind
+	Area         Area
+	Gateway      string // gateway or payout channel name
+	Subject      string // payment external id, REFID, or channel name for balances
+	LocalStatus  string
+	RemoteStatus string
+	LocalAmount  domain.Rupiah
+	RemoteAmount domain.Rupiah
+	At           time.Time // local creation time, when known
+	Note         string    // readable detail
+}
+
+// Report is the result of a reconciliation.
+type Report struct {
+	From, To time.Time
+	Items    []Item
+	Counts   map[Kind]int
+}
+
+// PaymentChecker answers about one payment by our external id; the payment
+// gateways (domain.PaymentGateway) satisfy it. A payment the gateway does not
+// know gives an error matching domain.ErrNotFound.
+type PaymentChecker interface {
+	Name() string
+	PaymentStatus(ctx context.Context, externalID string) (domain.PaymentResult, error)
+}
+
+// PayoutChecker answers about one REFID; every payout channel satisfies it
+// (H2H suppliers have no list, so every channel is checked per REFID).
+type PayoutChecker interface {
+	Name() string
+	Status(ctx context.Context, refID string) (domain.PayoutResult, error)
+}
+
+// PayoutLister is implemented by channels that can list their payouts in a
+// period (Iris statements), so payouts Lunas does not know are found.
+type PayoutLister interface {
+	ListPayouts(ctx context.Context, from, to time.Time) ([]domain.PayoutResult, error)
+}
+
+// BalanceReader reads a channel's balance.
+type BalanceReader interface {
+	Balance(ctx context.Context) (domain.Rupiah, error)
+}
+
+// Gateways are the gateways to reconcile against, by name.
+type Gateways struct {
+	Payments []PaymentChecker // may also implement domain.PaymentLister
+	Payouts  []PayoutChecker  // may also implement PayoutLister and BalanceReader
+}
+
+// Options tunes a reconciliation.
+type Options struct {
+	// Opening is each payout channel's balance before the ledger began
+	// (top-ups are not in the ledger). The expected balance of a channel is
+	// Opening + clearing:<name> + paidout:<name> from the ledger.
+	Opening map[string]domain.Rupiah
+}
+
+// Run reconciles the period [from, to). It reads the store in one snapshot,
+// then asks the gateways; network failures make items Unchecked, not mismatched.
+func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Time, opts Options) (Report, error) {
+	rep := Report{From: from, To: to, Counts: map[Kind]int{}}
+	var payments []domain.Payment
+	var transfers []domain.Transfer
+	var balances map[domain.Account]domain.Rupiah
+	err := store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		if payments, err = tx.ListPayments(domain.PaymentFilter{From: from, To: to}); err != nil {
+			return err
+		}
+		if transfers, err = tx.ListTransfers(domain.TransferFilter{From: from, To: to}); err != nil {
+			return err
+		}
+		balances, err = tx.Balances()
+		return err
+	})
+	if err != nil {
+		return rep, fmt.Errorf("reconcile: %w", err)
+	}
+	add := func(it Item) { rep.Items = append(rep.Items, it) }
+
+	// Payments.
+	pgw := map[string]PaymentChecker{}
+	for _, g := range gw.Payments {
+		pgw[g.Name()] = g
+	}
+	localPay := map[string]bool{}
+	for _, p := range payments {
+		localPay[p.ExternalID] = true
+		g, ok := pgw[p.Gateway]
+		if !ok {
+			continue
+		}
+		add(comparePayment(ctx, g, p))
+	}
+	for _, g := range gw.Payments {
+		l, ok := g.(domain.PaymentLister)
+		if !ok {
+			continue
+		}
+		list, err := l.RecentPayments(ctx, from)
+		if err != nil {
+			add(Item{Kind: Unchecked, Area: AreaPayment, Gateway: g.Name(), Note: "list: " + err.Error()})
+			continue
+		}
+		for _, r := range list {
+			if localPay[r.ExternalID] || (!r.PaidAt.IsZero() && !to.IsZero() && !r.PaidAt.Before(to)) {
+				continue
+			}
+			known, err := paymentKnown(ctx, store, r.ExternalID)
+			if err != nil {
+				return rep, err
+			}
+			if !known {
+				add(Item{Kind: MissingLocally, Area: AreaPayment, Gateway: g.Name(), Subject: r.ExternalID,
+					RemoteStatus: r.RawStatus, RemoteAmount: r.Amount, At: r.PaidAt,
+					Note: "the gateway has this payment; Lunas has no record of it"})
+			}
+		}
+	}
+
+	// Transfers.
+	pch := map[string]PayoutChecker{}
+	for _, c := range gw.Payouts {
+		pch[c.Name()] = c
+	}
+	localRef := map[string]bool{}
+	for _, t := range transfers {
+		localRef[t.RefID] = true
+		c, ok := pch[t.Channel]
+		if !ok {
+			continue
+		}
+		if it, check := compareTransfer(ctx, c, t); check {
+			add(it)
+		}
+	}
+	for _, c := range gw.Payouts {
+		l, ok := c.(PayoutLister)
+		if !ok {
+			continue
+		}
+		list, err := l.ListPayouts(ctx, from, to)
+		if err != nil {
+			add(Item{Kind: Unchecked, Area: AreaTransfer, Gateway: c.Name(), Note: "list: " + err.Error()})
+			continue
+		}
+		for _, r := range list {
+			if localRef[r.RefID] {
+				continue
+			}
+			known, err := transferKnown(ctx, store, r.RefID)
+			if err != nil {
+				return rep, err
+			}
+			if !known {
+				add(Item{Kind: MissingLocally, Area: AreaTransfer, Gateway: c.Name(), Subject: r.RefID,
+					RemoteStatus: string(r.Outcome), RemoteAmount: r.Amount, At: r.At,
+					Note: "the gateway paid this out; Lunas has no transfer with this REFID"})
+			}
+		}
+	}
+
+	// Balances.
+	for _, c := range gw.Payouts {
+		b, ok := c.(BalanceReader)
+		if !ok {
+			continue
+		}
+		name := c.Name()
+		want := opts.Opening[name] + balances[domain.ClearingAccount(name)] + balances[domain.PaidOutAccount(name)]
+		it := Item{Area: AreaBalance, Gateway: name, Subject: name, LocalAmount: want}
+		got, err := b.Balance(ctx)
+		switch {
+		case err != nil:
+			it.Kind, it.Note = Unchecked, err.Error()
+		case got == want:
+			it.Kind, it.RemoteAmount = Matched, got
+		default:
+			it.Kind, it.RemoteAmount = AmountMismatch, got
+			it.Note = fmt.Sprintf("the channel holds %s, the ledger expects %s (difference %s)", got, want, got-want)
+		}
+		add(it)
+	}
+
+	sort.SliceStable(rep.Items, func(i, j int) bool {
+		a, b := rep.Items[i], rep.Items[j]
+		if a.Area != b.Area {
+			return a.Area < b.Area
+		}
+		return a.Subject < b.Subject
+	})
+	for _, it := range rep.Items {
+		rep.Counts[it.Kind]++
+	}
+	return rep, nil
+}
+
+func paymentKnown(ctx context.Context, store domain.Store, externalID string) (bool, error) {
+	known := false
+	err := store.Read(ctx, func(tx domain.ReadTx) error {
+		_, err := tx.GetPaymentByExternalID(externalID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		known = err == nil
+		return err
+	})
+	return known, err
+}
+
+func transferKnown(ctx context.Context, store domain.Store, refID string) (bool, error) {
+	known := false
+	err := store.Read(ctx, func(tx domain.ReadTx) error {
+		_, err := tx.GetTransfer(refID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		known = err == nil
+		return err
+	})
+	return known, err
+}
+
+// expectedPaymentState is the gateway state a local payment status implies.
+// A flagged payment was reported paid by the gateway (it failed our checks).
+var expectedPaymentState = map[domain.PaymentStatus]domain.PaymentState{
+	domain.PaymentPending: domain.PaymentStatePending,
+	domain.PaymentSettled: domain.PaymentStatePaid,
+	domain.PaymentFlagged: domain.PaymentStatePaid,
+	domain.PaymentFailed:  domain.PaymentStateFailed,
+	domain.PaymentExpired: domain.PaymentStateExpired,
+}
+
+func comparePayment(ctx context.Context, g PaymentChecker, p domain.Payment) Item {
+	it := Item{Area: AreaPayment, Gateway: p.Gateway, Subject: p.ExternalID, LocalStatus: string(p.Status),
+		LocalAmount: p.Amount, At: p.CreatedAt}
+	r, err := g.PaymentStatus(ctx, p.ExternalID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		it.Kind, it.Note = MissingAtGateway, "the gateway has no payment with this id"
+		return it
+	case err != nil || r.State == domain.PaymentStateUnknown:
+		it.Kind = Unchecked
+		if err != nil {
+			it.Note = err.Error()
+		}
+		return it
+	}
+	it.RemoteStatus, it.RemoteAmount = r.RawStatus, r.Amount
+	if it.RemoteStatus == "" {
+		it.RemoteStatus = string(r.State)
+	}
+	local := p.Amount
+	if p.Status == domain.PaymentSettled || p.Status == domain.PaymentFlagged {
+		local = p.PaidAmount
+	}
+	it.LocalAmount = local
+	switch {
+	case expectedPaymentState[p.Status] != r.State:
+		it.Kind = StatusMismatch
+		it.Note = fmt.Sprintf("Lunas says %s, the gateway says %s", p.Status, r.State)
+	case r.Amount != local:
+		it.Kind = AmountMismatch
+		it.Note = fmt.Sprintf("Lunas has %s, the gateway has %s", local, r.Amount)
+	default:
+		it.Kind = Matched
+	}
+	return it
+}
+
+// outcomeFor maps a local transfer status to the gateway outcomes that agree with it.
+func outcomesFor(s domain.TransferStatus) []domain.PayoutOutcome {
+	switch s {
+	case domain.TransferSucceeded:
+		return []domain.PayoutOutcome{domain.OutcomeSucceeded}
+	case domain.TransferFailed:
+		return []domain.PayoutOutcome{domain.OutcomeFailed, domain.OutcomeRejected}
+	case domain.TransferReversed:
+		return []domain.PayoutOutcome{domain.OutcomeReversed}
+	case domain.TransferCancelled:
+		return []domain.PayoutOutcome{domain.OutcomeCancelled}
+	case domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown:
+		return []domain.PayoutOutcome{domain.OutcomeAccepted}
+	}
+	return nil
+}
+
+// compareTransfer checks one transfer by REFID. Transfers never sent
+// (awaiting approval, approved, queued, rejected) must be unknown to the
+// gateway; they are checked too, because a gateway that has one is a problem.
+func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (Item, bool) {
+	it := Item{Area: AreaTransfer, Gateway: t.Channel, Subject: t.RefID, LocalStatus: string(t.Status),
+		LocalAmount: t.Amount, At: t.CreatedAt}
+	r, err := c.Status(ctx, t.RefID)
+	if err != nil || r.Outcome == domain.OutcomeUnknown {
+		it.Kind = Unchecked
+		if err != nil {
+			it.Note = err.Error()
+		}
+		return it, true
+	}
+	it.RemoteStatus, it.RemoteAmount = string(r.Outcome), r.Amount
+	want := outcomesFor(t.Status)
+	if r.Outcome == domain.OutcomeNotFound {
+		if want == nil {
+			return it, false // never sent and not at the gateway: nothing to compare
+		}
+		// A transfer still sending may not have reached the gateway; a
+		// final or accepted one must be there.
+		it.Kind, it.Note = MissingAtGateway, "the gateway has no payout with this REFID"
+		return it, true
+	}
+	agrees := false
+	for _, o := range want {
+		if o == r.Outcome {
+			agrees = true
+		}
+	}
+	switch {
+	case !agrees:
+		it.Kind = StatusMismatch
+		it.Note = fmt.Sprintf("Lunas says %s, the gateway says %s", t.Status, r.Outcome)
+	case r.Amount != 0 && r.Amount != t.Amount:
+		it.Kind = AmountMismatch
+		it.Note = fmt.Sprintf("Lunas sent %s, the gateway has %s", t.Amount, r.Amount)
+	default:
+		it.Kind = Matched
+	}
+	return it, true
+}
