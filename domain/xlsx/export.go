@@ -118,10 +118,52 @@ func Export(ctx context.Context, src Rows, path string, opts Options) (Result, e
 		return Result{}, &domain.PermissionError{Actor: opts.Actor.Name, Role: opts.Actor.Role, Perm: domain.PermVerifyAudit}
 	}
 
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.part")
+	e := &exporter{ctx: ctx, src: src, opts: opts, res: Result{Path: path, Rows: map[Sheet]int64{}}, sum: newSummary(opts.Location)}
+	if c, ok := src.(Counter); ok && opts.Progress != nil {
+		if n, err := c.CountRows(opts.Filter); err == nil {
+			e.total = n
+		}
+	}
+	err := atomicWrite(ctx, path, func(out io.Writer) error {
+		switch format {
+		case FormatXLSX:
+			xw, err := newXLSXWriter(opts.Location, opts.Lang, sheets)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			defer xw.f.Close() // removes excelize's own temporary files
+			e.w = xw
+			if err := e.run(sheets); err != nil {
+				return err
+			}
+			if _, err := xw.f.WriteTo(out); err != nil {
+				return fmt.Errorf("export: writing %s: %w", filepath.Base(path), err)
+			}
+			return nil
+		case FormatCSV:
+			e.w = newCSVWriter(out, opts.CSVSheet, opts.Location, opts.Lang)
+			want := []Sheet{opts.CSVSheet}
+			if opts.CSVSheet == SheetSummary {
+				want = sheets // the summary needs every sheet's totals
+			}
+			return e.run(want)
+		}
+		return fmt.Errorf("export: format %q: %w", format, domain.ErrInvalid)
+	})
 	if err != nil {
-		return Result{}, fmt.Errorf("export: %w", err)
+		return Result{}, err
+	}
+	return e.res, nil
+}
+
+// atomicWrite calls fn with a temporary file in path's folder and renames it
+// to path only if fn succeeds and ctx is not cancelled; otherwise the
+// temporary file is removed and any older file at path is kept. Writes fail
+// as soon as ctx is cancelled.
+func atomicWrite(ctx context.Context, path string, fn func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	ok := false
 	defer func() {
@@ -130,54 +172,26 @@ func Export(ctx context.Context, src Rows, path string, opts Options) (Result, e
 			os.Remove(tmp.Name())
 		}
 	}()
-
-	e := &exporter{ctx: ctx, src: src, opts: opts, res: Result{Path: path, Rows: map[Sheet]int64{}}, sum: newSummary(opts.Location)}
-	if c, ok := src.(Counter); ok && opts.Progress != nil {
-		if n, err := c.CountRows(opts.Filter); err == nil {
-			e.total = n
+	if err := fn(&ctxWriter{ctx: ctx, w: tmp}); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
 		}
-	}
-	out := &ctxWriter{ctx: ctx, w: tmp}
-	switch format {
-	case FormatXLSX:
-		xw, err := newXLSXWriter(opts.Location, opts.Lang, sheets)
-		if err != nil {
-			return Result{}, fmt.Errorf("export: %w", err)
-		}
-		defer xw.f.Close() // removes excelize's own temporary files
-		e.w = xw
-		if err := e.run(sheets); err != nil {
-			return Result{}, err
-		}
-		if _, err := xw.f.WriteTo(out); err != nil {
-			return Result{}, fmt.Errorf("export: writing %s: %w", filepath.Base(path), err)
-		}
-	case FormatCSV:
-		e.w = newCSVWriter(out, opts.CSVSheet, opts.Location, opts.Lang)
-		want := []Sheet{opts.CSVSheet}
-		if opts.CSVSheet == SheetSummary {
-			want = sheets // the summary needs every sheet's totals
-		}
-		if err := e.run(want); err != nil {
-			return Result{}, err
-		}
-	default:
-		return Result{}, fmt.Errorf("export: format %q: %w", format, domain.ErrInvalid)
+		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return Result{}, err
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return Result{}, fmt.Errorf("export: %w", err)
+		return fmt.Errorf("export: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return Result{}, fmt.Errorf("export: %w", err)
+		return fmt.Errorf("export: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return Result{}, fmt.Errorf("export: %w", err)
+		return fmt.Errorf("export: %w", err)
 	}
 	ok = true
-	return e.res, nil
+	return nil
 }
 
 // ctxWriter stops writing the file as soon as the export is cancelled.
