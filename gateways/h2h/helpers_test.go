@@ -1,0 +1,5 @@
+package h2h
+
+import "regexp"
+
+func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }
