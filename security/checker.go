@@ -104,7 +104,11 @@ func (c *Checker) Assess(ctx context.Context, tx domain.Tx, t domain.Transfer) (
 		}
 		a.Hold = true
 		a.Block = a.Block || h.Block
-		a.Reasons = append(a.Reasons, h.ReasonEN+" / "+h.ReasonID)
+		// The hold reason and the engine's audit entry outlive an erasure of
+		// personal data, so they carry the rule's name-free title and the
+		// flag number; names and evidence stay in the flag.
+		tid, ten := risk.Title(h.Rule)
+		a.Reasons = append(a.Reasons, fmt.Sprintf("%s (flag #%d) / %s", ten, f.ID, tid))
 		if err := Audit(tx, domain.EngineActor, "risk.flag", "transfer:"+t.RefID,
 			fmt.Sprintf("rule=%s block=%v flag=%d", h.Rule, h.Block, f.ID)); err != nil {
 			return engine.Assessment{}, err

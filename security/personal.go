@@ -142,14 +142,19 @@ func writePersonalCSV(w io.Writer, d PersonalData) error {
 // ErasePayee pseudonymises a payee who has no open obligations and no
 // transfer under way: name, account number, holder name and email are
 // removed; the row, its id, its transfers and the ledger stay, so every
-// rupiah remains traceable. Risk flags are kept as AML records.
+// rupiah remains traceable. Risk flags are kept as AML records with the
+// names in their text replaced by the pseudonym. Deleted content is zeroed
+// (secure_delete) and the WAL checkpointed, so the old values leave the file.
 func (s *Service) ErasePayee(ctx context.Context, actor domain.Actor, payeeID int64) error {
 	if err := actor.Can(domain.PermErasePersonal); err != nil {
 		return err
 	}
-	return s.store.Write(ctx, func(tx domain.Tx) error {
+	err := s.store.Write(ctx, func(tx domain.Tx) error {
 		st, err := wtx(tx)
 		if err != nil {
+			return err
+		}
+		if err := st.SecureDelete(); err != nil {
 			return err
 		}
 		n, err := st.PayeeOpenWork(payeeID)
@@ -163,7 +168,11 @@ func (s *Service) ErasePayee(ctx context.Context, actor domain.Actor, payeeID in
 		if err != nil {
 			return err
 		}
-		p.Name = "Terhapus #" + strconv.FormatInt(p.ID, 10)
+		alias := "Terhapus #" + strconv.FormatInt(p.ID, 10)
+		if err := st.PseudonymiseFlags(p.ID, []string{p.Name, p.AccountHolder}, alias); err != nil {
+			return err
+		}
+		p.Name = alias
 		p.AccountNumber, p.AccountHolder, p.Email = "", "", ""
 		p.Verification, p.Erased = domain.VerifyNone, true
 		if err := st.UpdatePayee(&p); err != nil {
@@ -171,6 +180,14 @@ func (s *Service) ErasePayee(ctx context.Context, actor domain.Actor, payeeID in
 		}
 		return Audit(tx, actor, "payee.erase", "payee:"+strconv.FormatInt(p.ID, 10), "personal data pseudonymised")
 	})
+	if err != nil {
+		return err
+	}
+	// Old page images of the row sit in the WAL until a checkpoint.
+	if c, ok := s.store.(interface{ CheckpointTruncate(context.Context) error }); ok {
+		return c.CheckpointTruncate(ctx)
+	}
+	return nil
 }
 
 // ImportWatchlist replaces the AML watchlist with the entries of an .xlsx or

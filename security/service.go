@@ -48,6 +48,8 @@ type secWriter interface {
 	ResolveFlag(id int64, to domain.FlagStatus, note, by string) error
 	ReplaceWatchlist(list []risk.WatchEntry) error
 	RecordAccountUse(refID string, payeeID int64, fp string) error
+	PseudonymiseFlags(payeeID int64, names []string, repl string) error
+	SecureDelete() error
 }
 
 // errStore reports a store that lacks the security tables.

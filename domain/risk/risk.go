@@ -323,3 +323,27 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// titles are short, name-free descriptions of each rule, safe for places
+// that outlive erasure of personal data (hold reasons, the audit log).
+var ruleTitles = map[RuleID][2]string{
+	RuleSingleLimit:    {"Transfer tunggal di atas batas", "Single transfer above the limit"},
+	RuleDailyTotal:     {"Total harian penerima di atas batas", "Payee's daily total above the limit"},
+	RuleVelocity:       {"Terlalu banyak transfer ke penerima dalam waktu singkat", "Too many transfers to the payee in a short time"},
+	RuleStructuring:    {"Beberapa transfer tepat di bawah batas persetujuan (pemecahan)", "Several transfers just under the approval limit (structuring)"},
+	RuleFirstPayout:    {"Transfer pertama ke penerima baru", "First payout to a new payee"},
+	RuleAccountChanged: {"Transfer pertama ke rekening yang berubah", "First payout to a changed bank account"},
+	RuleNameMismatch:   {"Nama pemilik rekening tidak sesuai", "Account holder name does not match"},
+	RuleOverSettled:    {"Transfer melebihi dana yang diterima (diblokir)", "Payout above what was settled (blocked)"},
+	RuleAmountMismatch: {"Jumlah dibayar berbeda dari tagihan", "Amount paid differs from the amount requested"},
+	RuleWatchlist:      {"Nama mirip daftar terduga teroris (DTTOT)", "Name resembles the terrorist watchlist (DTTOT)"},
+}
+
+// Title returns the rule's name-free Indonesian and English titles.
+func Title(r RuleID) (id, en string) {
+	t, ok := ruleTitles[r]
+	if !ok {
+		return string(r), string(r)
+	}
+	return t[0], t[1]
+}

@@ -117,6 +117,15 @@ func TestRules(t *testing.T) {
 	}
 }
 
+func TestEveryRuleHasATitle(t *testing.T) {
+	for _, r := range []RuleID{RuleSingleLimit, RuleDailyTotal, RuleVelocity, RuleStructuring, RuleFirstPayout,
+		RuleAccountChanged, RuleNameMismatch, RuleOverSettled, RuleAmountMismatch, RuleWatchlist} {
+		if id, en := Title(r); id == string(r) || en == string(r) || id == en {
+			t.Errorf("rule %s has no titles", r)
+		}
+	}
+}
+
 func TestBaseFiresNothing(t *testing.T) {
 	if hits := Evaluate(DefaultConfig(), base()); len(hits) != 0 {
 		t.Fatalf("base input should be clean, got %+v", hits)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -548,4 +549,40 @@ func (t *Tx) PayeeOpenWork(payeeID int64) (int, error) {
 		(SELECT COUNT(*) FROM transfers WHERE payee_id = ? AND status NOT IN
 			('succeeded','failed','reversed','rejected','cancelled'))`, payeeID, payeeID).Scan(&n)
 	return n, err
+}
+
+// ---- personal data erasure
+
+// PseudonymiseFlags replaces each of names with repl in the free text of a
+// payee's flags (reasons and evidence), keeping the flags themselves.
+func (t *Tx) PseudonymiseFlags(payeeID int64, names []string, repl string) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE flags SET reason_id = replace(reason_id, ?1, ?2),
+			reason_en = replace(reason_en, ?1, ?2), evidence = replace(evidence, ?1, ?2) WHERE payee_id = ?3`,
+			n, repl, payeeID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SecureDelete makes SQLite overwrite deleted and replaced content with
+// zeros on this connection, so erased personal data does not linger in
+// free space of the file.
+func (t *Tx) SecureDelete() error {
+	_, err := t.tx.ExecContext(t.ctx, "PRAGMA secure_delete = ON")
+	return err
+}
+
+// CheckpointTruncate copies the WAL into the database file and truncates
+// the WAL, so replaced pages (e.g. after an erasure) leave the WAL.
+func (db *DB) CheckpointTruncate(ctx context.Context) error {
+	_, err := db.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return err
 }
