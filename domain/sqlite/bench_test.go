@@ -141,10 +141,10 @@ func BenchmarkRawInsertBatch(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// BenchmarkListTransfers pages through a large table the way the desktop
-// does (newest first, 50 rows, optional status filter). Rows default to
-// 200,000; LUNAS_BENCH_ROWS=1000000 for the full-size figure.
-func BenchmarkListTransfers(b *testing.B) {
+// bigStore fills a store with 200,000 transfers (LUNAS_BENCH_ROWS
+// overrides), one in six of each status pattern, one second apart.
+func bigStore(b *testing.B) (*DB, int) {
+	b.Helper()
 	rows := 200_000
 	if v, err := strconv.Atoi(os.Getenv("LUNAS_BENCH_ROWS")); err == nil && v > 0 {
 		rows = v
@@ -165,6 +165,29 @@ func BenchmarkListTransfers(b *testing.B) {
 	if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
+	return db, rows
+}
+
+// BenchmarkCheck is the integrity check Open runs at every start, full
+// (integrity_check, the default) and quick (quick_check).
+func BenchmarkCheck(b *testing.B) {
+	db, rows := bigStore(b)
+	for _, quick := range []bool{false, true} {
+		b.Run(fmt.Sprintf("quick=%v/rows=%d", quick, rows), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := db.check(ctx, db.w, quick); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkListTransfers pages through a large table the way the desktop
+// does (newest first, 50 rows, optional status filter). Rows default to
+// 200,000; LUNAS_BENCH_ROWS=1000000 for the full-size figure.
+func BenchmarkListTransfers(b *testing.B) {
+	db, rows := bigStore(b)
 	cases := []struct {
 		name string
 		f    domain.TransferFilter

@@ -47,7 +47,26 @@ type Options struct {
 	// Readers is the size of the read-only connection pool (default
 	// max(2, GOMAXPROCS)).
 	Readers int
+	// OpenCheck selects the integrity check Open runs (default CheckFull).
+	// Full checks take seconds on a million transfers (docs/BENCHMARKS.md);
+	// a desktop may open with CheckQuick and run Check in the background.
+	OpenCheck CheckLevel
 }
+
+// CheckLevel is how thoroughly Open checks the file.
+type CheckLevel int
+
+// Check levels.
+const (
+	// CheckFull runs PRAGMA integrity_check: pages, b-trees, and that every
+	// index matches its table.
+	CheckFull CheckLevel = iota
+	// CheckQuick runs PRAGMA quick_check: pages and b-trees, not index
+	// contents; roughly half the time.
+	CheckQuick
+	// CheckNone skips the check (tests and benchmarks only).
+	CheckNone
+)
 
 // DB is an open Lunas database. It is safe for concurrent use.
 type DB struct {
@@ -107,9 +126,11 @@ func open(ctx context.Context, path string, opts Options, migs migrationSource) 
 		w.Close()
 		return nil, db.classify("open", err)
 	}
-	if err := db.check(ctx, w); err != nil {
-		w.Close()
-		return nil, err
+	if opts.OpenCheck != CheckNone {
+		if err := db.check(ctx, w, opts.OpenCheck == CheckQuick); err != nil {
+			w.Close()
+			return nil, err
+		}
 	}
 	if err := migrate(ctx, w, migs, opts.Now); err != nil {
 		w.Close()
@@ -252,10 +273,15 @@ func (e *DamagedError) Is(target error) bool { return target == domain.ErrDamage
 
 // Check runs PRAGMA integrity_check and returns a *DamagedError (matching
 // domain.ErrDamaged) describing what is wrong, or nil.
-func (db *DB) Check(ctx context.Context) error { return db.check(ctx, db.w) }
+// It runs on its own read-only connection, so writers are not held up.
+func (db *DB) Check(ctx context.Context) error { return VerifyFile(ctx, db.path) }
 
-func (db *DB) check(ctx context.Context, q *sql.DB) error {
-	rows, err := q.QueryContext(ctx, "PRAGMA integrity_check(20)")
+func (db *DB) check(ctx context.Context, q *sql.DB, quick bool) error {
+	pragma := "PRAGMA integrity_check(20)"
+	if quick {
+		pragma = "PRAGMA quick_check(20)"
+	}
+	rows, err := q.QueryContext(ctx, pragma)
 	if err != nil {
 		return db.classify("integrity check", err)
 	}
@@ -378,11 +404,11 @@ func VerifyFile(ctx context.Context, path string) error {
 	if _, err := os.Stat(abs); err != nil {
 		return err
 	}
-	q, err := sql.Open("sqlite", fileURI(abs, url.Values{"mode": {"ro"}}))
+	q, err := sql.Open("sqlite", fileURI(abs, url.Values{"mode": {"ro"}, "_busy_timeout": {"5000"}}))
 	if err != nil {
 		return err
 	}
 	defer q.Close()
 	tmp := &DB{path: abs}
-	return tmp.check(ctx, q)
+	return tmp.check(ctx, q, false)
 }

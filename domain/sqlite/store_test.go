@@ -889,6 +889,8 @@ func TestDamagedFile(t *testing.T) {
 
 	_, err = Open(ctx, path, Options{})
 	assertDamaged(t, "garbage pages", err)
+	_, err = Open(ctx, path, Options{OpenCheck: CheckQuick})
+	assertDamaged(t, "garbage pages, quick check", err)
 	assertDamaged(t, "VerifyFile", VerifyFile(ctx, path))
 
 	notDB := filepath.Join(dir, "notes.db")
