@@ -214,11 +214,19 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return db.classify("begin write", err)
 	}
+	// A panic in fn must not leave the only writer connection inside a
+	// transaction: roll back, then let the panic continue.
+	committed := false
+	defer func() {
+		if !committed {
+			stx.Rollback()
+		}
+	}()
 	t := &Tx{tx: stx, db: db, ctx: ctx, now: db.Now(), write: true}
 	if err := fn(t); err != nil {
-		stx.Rollback()
 		return err
 	}
+	committed = true
 	if err := stx.Commit(); err != nil {
 		return db.classify("commit", err)
 	}

@@ -741,6 +741,24 @@ func TestReadTxRefusesWrites(t *testing.T) {
 	})
 }
 
+func TestWriteSurvivesPanic(t *testing.T) {
+	db := openTest(t, "", Options{})
+	func() {
+		defer func() { recover() }()
+		db.Write(ctx, func(tx domain.Tx) error {
+			tx.SetSetting("half", "done")
+			panic("bug in a caller")
+		})
+	}()
+	// The single writer connection is free again and the half-done work is gone.
+	write(t, db, func(tx domain.Tx) error {
+		if _, err := tx.GetSetting("half"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("panicked write committed: %v", err)
+		}
+		return tx.SetSetting("after", "ok")
+	})
+}
+
 func TestMigrateFromV1Fixture(t *testing.T) {
 	fixture, err := os.ReadFile("testdata/v0001_fixture.sql")
 	if err != nil {
