@@ -36,6 +36,11 @@ import (
 // the request. A request under FaultReverse succeeds, then is refunded
 // (REFUND) three Steps after the request. Products: any code of 1-16 capital letters and digits.
 
+// H2HPath is the H2H supplier's base path: its adapter's BaseURL is
+// URL+H2HPath (templates then name "trx", "balance"; the text transport
+// posts to "text").
+const H2HPath = "/h2h/"
+
 // Sandbox H2H test destinations.
 const (
 	H2HFailDest  = "081200000040"

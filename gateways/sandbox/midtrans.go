@@ -27,6 +27,14 @@ import (
 // So an adapter uses SnapURL = base and CoreURL = base + "/midtrans".
 // Endpoint names for faults: "midtrans.snap.create", "midtrans.status".
 
+// Base paths of the Midtrans parts, to append to the sandbox URL: the Core
+// API adapter uses URL+MidtransCorePath, Snap uses URL itself, Iris uses
+// URL+IrisPath.
+const (
+	MidtransCorePath = "/midtrans"
+	IrisPath         = "/iris"
+)
+
 // MidtransVariants selects wire variants where the sources disagree
 // (reference §2.2 and §8 item 5).
 type MidtransVariants struct {
