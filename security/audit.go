@@ -75,18 +75,25 @@ func VerifyAuditLog(ctx context.Context, store domain.Store) (int, *AuditBreak, 
 }
 
 // VerifyAudit is VerifyAuditLog for a signed-in person; the check itself is
-// audited.
-func (s *Service) VerifyAudit(ctx context.Context, actor domain.Actor) (int, *AuditBreak, error) {
+// audited. A broken chain is returned as a *AuditBreak error (errors.As gives
+// the entry number) together with how many entries before it are intact.
+func (s *Service) VerifyAudit(ctx context.Context, actor domain.Actor) (int, error) {
 	if err := actor.Can(domain.PermVerifyAudit); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	n, b, err := VerifyAuditLog(ctx, s.store)
 	if err != nil {
-		return n, b, err
+		return n, err
 	}
 	result := "ok, " + strconv.Itoa(n) + " entries"
 	if b != nil {
 		result = b.Error()
 	}
-	return n, b, s.audit(ctx, actor, "audit.verify", "audit", result)
+	if err := s.audit(ctx, actor, "audit.verify", "audit", result); err != nil {
+		return n, err
+	}
+	if b != nil {
+		return n, b
+	}
+	return n, nil
 }

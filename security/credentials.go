@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"strconv"
 	"strings"
@@ -103,9 +104,10 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 type Enrolment struct {
 	UserID        int64
 	Name          string
-	Secret        string // base32, for typing into the app by hand
-	URL           string // otpauth:// URL encoded in the QR image
-	QRPNG         []byte // PNG image of the URL
+	Secret        string      // base32, for typing into the app by hand
+	URL           string      // otpauth:// URL encoded in the QR image
+	QRPNG         []byte      // PNG image of the URL
+	QR            image.Image // the same image, for toolkits that take an image
 	RecoveryCodes []string
 }
 

@@ -73,7 +73,7 @@ func TestPermissionTableAtServiceLayer(t *testing.T) {
 			_, err := f.svc.ImportWatchlist(ctx, a, "w.csv", strings.NewReader("nama\nContoh Satu\n"))
 			return err
 		}},
-		{"verify audit", "os", func(a domain.Actor) error { _, _, err := f.svc.VerifyAudit(ctx, a); return err }},
+		{"verify audit", "os", func(a domain.Actor) error { _, err := f.svc.VerifyAudit(ctx, a); return err }},
 		{"approval code", "o", func(a domain.Actor) error { return f.svc.VerifyCode(ctx, a, "12") }},
 		{"approve transfer", "o", func(a domain.Actor) error { return eng.Approve(ctx, a, "12", "R-NONE") }},
 		{"reject transfer", "o", func(a domain.Actor) error { return eng.Reject(ctx, a, "R-NONE", "no") }},

@@ -88,7 +88,8 @@ func (s *Service) enrol(st secWriter, u *domain.User) (Enrolment, error) {
 	if err := st.ReplaceRecoveryCodes(u.ID, hashes); err != nil {
 		return Enrolment{}, err
 	}
-	return Enrolment{UserID: u.ID, Name: u.Name, Secret: key.Secret(), URL: key.URL(), QRPNG: qr, RecoveryCodes: codes}, nil
+	img, _ := key.Image(256, 256)
+	return Enrolment{UserID: u.ID, Name: u.Name, Secret: key.Secret(), URL: key.URL(), QRPNG: qr, QR: img, RecoveryCodes: codes}, nil
 }
 
 // CreateOwner is the first run: it creates the owner, the vault (its data

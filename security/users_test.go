@@ -238,3 +238,37 @@ func TestIdleTimer(t *testing.T) {
 		t.Fatal("not expired after 5 idle minutes")
 	}
 }
+
+func TestWizardBeginFinishOwner(t *testing.T) {
+	f := newFixture(t)
+	if has, err := f.svc.HasUsers(f.ctx); err != nil || has {
+		t.Fatalf("HasUsers on first run = %v, %v", has, err)
+	}
+	enr, err := f.svc.BeginOwner(f.ctx, "sari", ownerPW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enr.QR == nil || len(enr.RecoveryCodes) != RecoveryCodeCount {
+		t.Fatalf("enrolment %+v", enr)
+	}
+	if has, _ := f.svc.HasUsers(f.ctx); has {
+		t.Fatal("BeginOwner stored an owner")
+	}
+	if _, err := f.svc.FinishOwner(f.ctx, "sari", ownerPW, enr, "000000x"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	c := f.code(enr.Secret)
+	a, err := f.svc.FinishOwner(f.ctx, "sari", ownerPW, enr, c)
+	if err != nil || a.Role != domain.RoleOwner {
+		t.Fatalf("FinishOwner = %+v, %v", a, err)
+	}
+	if _, err := f.svc.Login(f.ctx, "sari", ownerPW, c); !errors.Is(err, ErrCodeReplayed) {
+		t.Fatalf("wizard code reused for sign-in: %v", err)
+	}
+	if _, err := f.svc.Login(f.ctx, "sari", ownerPW, enr.RecoveryCodes[0]); err != nil {
+		t.Fatalf("wizard recovery code: %v", err)
+	}
+	if _, err := f.svc.FinishOwner(f.ctx, "evil", ownerPW, enr, f.code(enr.Secret)); !errors.Is(err, ErrOwnerExists) {
+		t.Fatalf("second owner via wizard: %v", err)
+	}
+}

@@ -38,7 +38,7 @@ type Params struct {
 
 // DefaultVaultParams make unlocking take about half a second on the
 // reference machine (2 cores; see docs/BENCHMARKS.md "## Security").
-var DefaultVaultParams = Params{Time: 4, MemoryKiB: 128 * 1024, Threads: 2}
+var DefaultVaultParams = Params{Time: 3, MemoryKiB: 64 * 1024, Threads: 2}
 
 // Errors of the vault.
 var (
