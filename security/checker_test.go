@@ -159,3 +159,36 @@ func TestCheckerFlagsFromStoreFacts(t *testing.T) {
 		t.Fatalf("flag export:\n%s", csv.String())
 	}
 }
+
+func TestRejectingAFlagRejectsTheTransfer(t *testing.T) {
+	f := newFixture(t)
+	owner, _ := f.owner()
+	eng, err := engine.New(engine.Config{Store: f.db, Codes: f.svc, Risk: f.svc.Checker(), Now: f.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.SetRejecter(eng)
+	p := f.payee("Siti Aminah", "1234567890", "BUDI SANTOSO")
+	ob := f.settled("o1", p.ID, 2_000_000, 1_500_000)
+	a, fl := f.assess(ob, "R-1", 1_500_000)
+	if !a.Hold || len(fl) != 2 {
+		t.Fatalf("want first_payout and name_mismatch: %+v %s", a, rules(fl))
+	}
+	for _, r := range a.Reasons {
+		if strings.Contains(r, "Siti") || strings.Contains(r, "BUDI") {
+			t.Fatalf("hold reason carries a name: %q", r)
+		}
+	}
+	if err := f.svc.ResolveFlag(f.ctx, owner, fl[0].ID, domain.FlagRejected, "holder is someone else"); err != nil {
+		t.Fatal(err)
+	}
+	var tr domain.Transfer
+	f.db.Read(f.ctx, func(tx domain.ReadTx) (err error) { tr, err = tx.GetTransfer("R-1"); return err })
+	if tr.Status != domain.TransferRejected {
+		t.Fatalf("transfer status %s, want rejected", tr.Status)
+	}
+	open, _ := f.svc.ListFlags(f.ctx, owner, domain.FlagOpen, "R-1", domain.Page{})
+	if len(open) != 0 {
+		t.Fatalf("other flags of the rejected transfer still open: %s", rules(open))
+	}
+}
