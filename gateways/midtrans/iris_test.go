@@ -19,7 +19,9 @@ import (
 
 var fastRetry = gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxTotalWait: time.Second}
 
-func irisEnv(t *testing.T) (*sandbox.Server, string) {
+func irisEnv(t *testing.T) (*sandbox.Server, string) { return irisEnvB(t) }
+
+func irisEnvB(t testing.TB) (*sandbox.Server, string) {
 	t.Helper()
 	srv := sandbox.New(sandbox.Config{Step: time.Minute})
 	hs := httptest.NewServer(srv)
