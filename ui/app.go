@@ -202,7 +202,7 @@ func (u *UI) busyView(text string) fyne.CanvasObject {
 func (u *UI) startDemo() {
 	go func() {
 		info, err := u.svc.Demo.StartDemo(context.Background())
-		fyne.Do(func() {
+		runOnUI(func() {
 			if err != nil {
 				showError(u.win, err)
 				u.showWizard()
@@ -395,7 +395,7 @@ func (u *UI) subscribe() {
 			u.refreshMu.Lock()
 			u.refreshDue = false
 			u.refreshMu.Unlock()
-			fyne.Do(u.reloadCurrent)
+			runOnUI(u.reloadCurrent)
 		})
 	})
 }
@@ -422,10 +422,10 @@ func (u *UI) notify(ev Event) {
 	case EventLowBalance:
 		title, body = tr("notify.lowbalance.title"), ev.Detail
 	case EventGatewayDown:
-		fyne.Do(func() { u.showBanner(trf("banner.gatewaydown", map[string]any{"Detail": ev.Detail})) })
+		runOnUI(func() { u.showBanner(trf("banner.gatewaydown", map[string]any{"Detail": ev.Detail})) })
 		return
 	case EventGatewayUp:
-		fyne.Do(func() { u.showBanner(""); u.setDemoBanner() })
+		runOnUI(func() { u.showBanner(""); u.setDemoBanner() })
 		return
 	default:
 		return
@@ -497,7 +497,7 @@ func (u *UI) resetLockTimer() {
 	u.lockGen++
 	gen := u.lockGen
 	u.lockTimer = time.AfterFunc(u.lockAfter, func() {
-		fyne.Do(func() {
+		runOnUI(func() {
 			if gen == u.lockGen {
 				u.Lock()
 			}
@@ -514,3 +514,8 @@ func (u *UI) Close() {
 		u.lockTimer.Stop()
 	}
 }
+
+// runOnUI hands widget changes from background goroutines to the UI
+// goroutine. Tests replace it with a queue they drain on their own goroutine,
+// because fyne's test driver runs fyne.Do in place.
+var runOnUI = fyne.Do

@@ -169,7 +169,7 @@ func (d *dashboard) reload() {
 				data.OpenFlags = len(fl)
 			}
 		}
-		fyne.Do(func() {
+		runOnUI(func() {
 			if err != nil {
 				showError(d.u.win, err)
 				return

@@ -135,6 +135,6 @@ func showToast(win fyne.Window, text string) {
 	pop.ShowAtPosition(fyne.NewPos((sz.Width-ms.Width)/2, sz.Height-ms.Height-24))
 	go func() {
 		time.Sleep(2 * time.Second)
-		fyne.Do(pop.Hide)
+		runOnUI(pop.Hide)
 	}()
 }

@@ -35,7 +35,7 @@ func (u *UI) showLogin(locked bool) {
 		n, p, c := name.Text, pass.Text, code.Text
 		go func() {
 			actor, err := u.svc.Auth.Login(context.Background(), n, p, c)
-			fyne.Do(func() {
+			runOnUI(func() {
 				btn.Enable()
 				if err != nil {
 					pass.SetText("")

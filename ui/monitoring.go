@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,7 +22,7 @@ type monitoringScreen struct {
 	audit   *dataTable[domain.AuditEntry]
 	result  *widget.Label
 	wg      chanWaiter
-	lastSeq int64
+	lastSeq atomic.Int64
 }
 
 func newMonitoringScreen(u *UI) *monitoringScreen {
@@ -33,7 +34,7 @@ func newMonitoringScreen(u *UI) *monitoringScreen {
 	p := newPager(func(ctx context.Context, off, lim int) ([]domain.AuditEntry, error) {
 		var out []domain.AuditEntry
 		err := st.Read(ctx, func(tx domain.ReadTx) error {
-			hi := s.lastSeq - int64(off)
+			hi := s.lastSeq.Load() - int64(off)
 			lo := hi - int64(lim)
 			if lo < 0 {
 				lo = 0
@@ -66,10 +67,10 @@ func newMonitoringScreen(u *UI) *monitoringScreen {
 			last = after
 			return nil
 		})
-		s.lastSeq = last
+		s.lastSeq.Store(last)
 		return int(last), err
 	})
-	p.onError = func(err error) { showError(u.win, err) }
+	p.setOnError(func(err error) { showError(u.win, err) })
 	loc := u.svc.Location
 	s.audit = newDataTable(p, []column[domain.AuditEntry]{
 		{"#", 70, func(e domain.AuditEntry) string { return strconv.FormatInt(e.Seq, 10) }},
@@ -109,7 +110,7 @@ func (s *monitoringScreen) reload() {
 	go func() {
 		defer s.wg.done()
 		fl, err := s.u.svc.Flags.OpenFlags(context.Background(), domain.Page{Limit: 200})
-		fyne.Do(func() {
+		runOnUI(func() {
 			s.flags.Objects = nil
 			if err != nil {
 				s.flags.Add(widget.NewLabel(userMessage(err)))
@@ -139,7 +140,7 @@ func (s *monitoringScreen) flagRow(f Flag) fyne.CanvasObject {
 			}
 			go func() {
 				err := s.u.svc.Flags.ClearFlag(context.Background(), s.u.actor, f.ID, n)
-				fyne.Do(func() {
+				runOnUI(func() {
 					if err != nil {
 						showError(s.u.win, err)
 						return
@@ -159,7 +160,7 @@ func (s *monitoringScreen) verify() {
 	s.result.SetText(tr("audit.verifying"))
 	go func() {
 		n, err := s.u.svc.Audit.VerifyAudit(context.Background(), s.u.actor)
-		fyne.Do(func() {
+		runOnUI(func() {
 			if err != nil {
 				s.result.Importance = widget.DangerImportance
 				s.result.SetText(tr("audit.broken") + " " + userMessage(err))

@@ -40,13 +40,13 @@ func newOrdersScreen(u *UI) *ordersScreen {
 		if s.timer != nil {
 			s.timer.Stop()
 		}
-		s.timer = time.AfterFunc(300*time.Millisecond, func() { fyne.Do(func() { s.query = strings.TrimSpace(q); s.reload() }) })
+		s.timer = time.AfterFunc(300*time.Millisecond, func() { runOnUI(func() { s.query = strings.TrimSpace(q); s.reload() }) })
 	}
 	opts := []string{tr("filter.all")}
 	for _, st := range orderStatuses {
 		opts = append(opts, tr("order."+string(st)))
 	}
-	s.status = widget.NewSelect(opts, func(string) { s.reload() })
+	s.status = widget.NewSelect(opts, nil)
 	s.status.SetSelected(opts[0])
 	filter := func() domain.OrderFilter {
 		f := domain.OrderFilter{Search: s.query}
@@ -79,15 +79,16 @@ func newOrdersScreen(u *UI) *ordersScreen {
 	})
 	loc := u.svc.Location
 	s.table = newDataTable(p, []column[domain.Order]{
-		{tr("col.order"), 170, func(o domain.Order) string { return o.ExternalID }},
+		{tr("col.order"), 150, func(o domain.Order) string { return o.ExternalID }},
+		{tr("col.buyer"), 160, func(o domain.Order) string { return o.BuyerName }},
+		{tr("col.total"), 120, func(o domain.Order) string { t, _ := o.Total(); return money(t) }},
+		{tr("col.status"), 170, func(o domain.Order) string { return tr("order." + string(o.Status)) }},
 		{tr("col.created"), 150, func(o domain.Order) string { return dateTime(o.CreatedAt, loc) }},
-		{tr("col.buyer"), 180, func(o domain.Order) string { return o.BuyerName }},
-		{tr("col.total"), 130, func(o domain.Order) string { t, _ := o.Total(); return money(t) }},
-		{tr("col.status"), 130, func(o domain.Order) string { return tr("order." + string(o.Status)) }},
 		{tr("col.source"), 120, func(o domain.Order) string { return o.Source }},
 	}, nil)
-	p.onError = func(err error) { showError(u.win, err) }
+	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table.onSelect = s.showDetail
+	s.status.OnChanged = func(string) { s.reload() }
 	s.detail = container.NewVBox(emptyHint(tr("orders.detail.hint")))
 	newBtn := widget.NewButtonWithIcon(tr("orders.new"), theme.ContentAddIcon(), s.newOrder)
 	newBtn.Importance = widget.HighImportance
@@ -143,7 +144,7 @@ func (s *ordersScreen) showDetail(o domain.Order) {
 			}
 			return nil
 		})
-		fyne.Do(func() {
+		runOnUI(func() {
 			if err != nil {
 				showError(s.u.win, err)
 				return
@@ -297,7 +298,7 @@ func (s *ordersScreen) newOrder() {
 			f.confirm.Disable()
 			go func() {
 				pay, err := s.u.svc.Orders.CreateOrder(context.Background(), s.u.actor, o, gw.Selected)
-				fyne.Do(func() {
+				runOnUI(func() {
 					f.confirm.Enable()
 					if err != nil {
 						status.SetText(userMessage(err))

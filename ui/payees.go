@@ -56,7 +56,7 @@ func newPayeesScreen(u *UI) *payeesScreen {
 		})
 		return n, err
 	})
-	p.onError = func(err error) { showError(u.win, err) }
+	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table = newDataTable(p, []column[domain.Payee]{
 		{tr("col.name"), 190, func(p domain.Payee) string { return p.Name }},
 		{tr("payee.bank"), 130, func(p domain.Payee) string { return bankLabel(p.Channel) }},
@@ -164,7 +164,7 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		code := bankCode()
 		go func() {
 			info, err := s.u.svc.Accounts.ValidateAccount(context.Background(), code, number)
-			fyne.Do(func() {
+			runOnUI(func() {
 				check.Enable()
 				if err != nil {
 					holder.SetText("")
@@ -236,7 +236,7 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		f.confirm.Disable()
 		go func() {
 			err := s.u.svc.Payees.SavePayee(context.Background(), s.u.actor, &np)
-			fyne.Do(func() {
+			runOnUI(func() {
 				f.confirm.Enable()
 				if err != nil {
 					status.SetText(userMessage(err))

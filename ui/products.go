@@ -44,7 +44,7 @@ func newProductsScreen(u *UI) *productsScreen {
 		})
 		return n, err
 	})
-	p.onError = func(err error) { showError(u.win, err) }
+	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table = newDataTable(p, []column[row]{
 		{tr("product.sku"), 120, func(p row) string { return p.SKU }},
 		{tr("col.name"), 260, func(p row) string { return p.Name }},
@@ -133,7 +133,7 @@ func (s *productsScreen) edit(p *domain.Product) {
 		f.confirm.Disable()
 		go func() {
 			err := s.u.svc.Products.SaveProduct(context.Background(), s.u.actor, &np)
-			fyne.Do(func() {
+			runOnUI(func() {
 				f.confirm.Enable()
 				if err != nil {
 					status.SetText(userMessage(err))

@@ -164,14 +164,14 @@ func (s *reportsScreen) run(kind string, f domain.TransferFilter, uri fyne.URI) 
 				return
 			}
 			last = time.Now()
-			fyne.Do(func() {
+			runOnUI(func() {
 				if total > 0 {
 					s.progress.SetValue(float64(done) / float64(total))
 				}
 				s.progLbl.SetText(trf("report.progress", map[string]any{"Done": formatCount(done), "Total": formatCount(total)}))
 			})
 		})
-		fyne.Do(func() {
+		runOnUI(func() {
 			cancel()
 			s.stop = nil
 			s.export.Enable()
@@ -196,7 +196,7 @@ func (s *reportsScreen) reconcile() {
 	s.recon.Refresh()
 	go func() {
 		res, err := s.u.svc.Reconciler.Reconcile(context.Background(), s.u.actor, from, to)
-		fyne.Do(func() {
+		runOnUI(func() {
 			s.recon.Objects = nil
 			if err != nil {
 				s.recon.Add(widget.NewLabel(userMessage(err)))

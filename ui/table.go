@@ -112,7 +112,7 @@ func (p *pager[T]) startLocked(pg int) {
 		}
 		onChange, onError := p.onChange, p.onError
 		p.mu.Unlock()
-		fyne.Do(func() {
+		runOnUI(func() {
 			if err != nil {
 				if onError != nil {
 					onError(err)
@@ -124,6 +124,13 @@ func (p *pager[T]) startLocked(pg int) {
 			}
 		})
 	}()
+}
+
+// setOnError sets the error handler (under the lock: a fetch may be running).
+func (p *pager[T]) setOnError(f func(error)) {
+	p.mu.Lock()
+	p.onError = f
+	p.mu.Unlock()
 }
 
 // Reset drops everything cached (after a filter change or an engine event)
@@ -240,7 +247,9 @@ func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dat
 			d.onSelect(row)
 		}
 	}
+	p.mu.Lock()
 	p.onChange = func() { d.table.Refresh() }
+	p.mu.Unlock()
 	return d
 }
 

@@ -96,7 +96,7 @@ func newTransfersScreen(u *UI) *transfersScreen {
 			s.searchTime.Stop()
 		}
 		s.searchTime = time.AfterFunc(300*time.Millisecond, func() {
-			fyne.Do(func() { s.query = strings.TrimSpace(q); s.reload() })
+			runOnUI(func() { s.query = strings.TrimSpace(q); s.reload() })
 		})
 	}
 	s.tabs = container.NewAppTabs()
@@ -174,10 +174,10 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 		})
 	loc := s.u.svc.Location
 	cols := []column[transferRow]{
-		{tr("col.refid"), 230, func(r transferRow) string { return r.RefID }},
+		{tr("col.refid"), 190, func(r transferRow) string { return r.RefID }},
 		{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }},
-		{tr("col.amount"), 130, func(r transferRow) string { return money(r.Amount) }},
-		{tr("col.status"), 190, func(r transferRow) string { return statusText(r.Status) }},
+		{tr("col.amount"), 120, func(r transferRow) string { return money(r.Amount) }},
+		{tr("col.status"), 180, func(r transferRow) string { return statusText(r.Status) }},
 		{tr("col.channel"), 90, func(r transferRow) string { return r.Channel }},
 		{tr("col.created"), 150, func(r transferRow) string { return dateTime(r.CreatedAt, loc) }},
 		{tr("col.reason"), 320, func(r transferRow) string { return transferReason(r.Transfer) }},
@@ -189,7 +189,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 	d := newDataTable(p, cols, key)
 	d.onSelect = func(r transferRow) { s.showDetail(&r) }
 	d.onChecked = s.updateSelection
-	p.onError = func(err error) { showError(s.u.win, err) }
+	p.setOnError(func(err error) { showError(s.u.win, err) })
 	return d
 }
 
@@ -310,7 +310,7 @@ func (s *transfersScreen) approveSelected() {
 		ids := refIDs(rows)
 		go func() {
 			err := s.u.svc.Transfers.Approve(context.Background(), s.u.actor, ids, c)
-			fyne.Do(func() {
+			runOnUI(func() {
 				f.confirm.Enable()
 				if err != nil {
 					code.SetText("")
@@ -350,7 +350,7 @@ func (s *transfersScreen) rejectSelected() {
 		ids := refIDs(rows)
 		go func() {
 			err := s.u.svc.Transfers.Reject(context.Background(), s.u.actor, ids, why)
-			fyne.Do(func() {
+			runOnUI(func() {
 				f.confirm.Enable()
 				if err != nil {
 					status.SetText(userMessage(err))
@@ -378,7 +378,7 @@ func (s *transfersScreen) refreshSelected(refID string) {
 		if err != nil {
 			return
 		}
-		fyne.Do(func() {
+		runOnUI(func() {
 			if s.selected != nil && s.selected.RefID == refID {
 				s.showDetail(&row)
 			}
@@ -549,7 +549,7 @@ func (s *transfersScreen) runAction(btn *widget.Button, a transferAction, t doma
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		newRef, err := a.run(ctx, t)
-		fyne.Do(func() {
+		runOnUI(func() {
 			btn.Enable()
 			if err != nil {
 				showError(s.u.win, err)

@@ -49,7 +49,7 @@ func (u *UI) updateTray() {
 			attention, err = tx.CountTransfers(domain.TransferFilter{Statuses: tabStatuses[tabAttention]})
 			return err
 		})
-		fyne.Do(func() {
+		runOnUI(func() {
 			state := tr("engine.running")
 			if u.svc.Engine == nil {
 				state = tr("engine.none")

@@ -138,7 +138,7 @@ func (w *wizard) ownerPage() {
 		n, p := strings.TrimSpace(user.Text), pass.Text
 		go func() {
 			enr, err := w.u.svc.Owner.BeginOwner(context.Background(), n, p)
-			fyne.Do(func() {
+			runOnUI(func() {
 				next.Enable()
 				if err != nil {
 					status.SetText(userMessage(err))
@@ -192,7 +192,7 @@ func (w *wizard) totpPage(name string, enr Enrolment) {
 					return tx.SetSetting(SettingTimeZone, w.zone)
 				})
 			}
-			fyne.Do(func() {
+			runOnUI(func() {
 				next.Enable()
 				if err != nil {
 					status.SetText(userMessage(err))
@@ -237,7 +237,7 @@ func (w *wizard) gatewayPage() {
 		name, k := gatewayCode(gw.Selected), keys()
 		go func() {
 			err := w.u.svc.Gateways.TestConnection(context.Background(), name, k)
-			fyne.Do(func() {
+			runOnUI(func() {
 				if err != nil {
 					result.SetText(userMessage(err))
 					return

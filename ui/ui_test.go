@@ -1,0 +1,327 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/pquerna/otp/totp"
+
+	"lunas/domain"
+)
+
+// markup renders the window to Fyne's markup, for "does it show X" checks.
+func markup(u *UI) string { return test.RenderToMarkup(u.win.Canvas()) }
+
+func TestEveryScreenRendersWithShopData(t *testing.T) {
+	env := newTestEnv(t, false)
+	u := newTestUI(t, env.services(), domain.RoleOwner)
+	cases := []struct {
+		screen string
+		want   []string // texts that must be on screen
+	}{
+		{ScreenDashboard, []string{"Settled today", "Rp515,000", "Awaiting your approval", "Last 14 days"}},
+		{ScreenOrders, []string{"BTK-0001", "Rina Kartika", "Rp515,000", "Paid"}},
+		{ScreenTransfers, []string{"RF-20261122-0001", "Bu Ani (Batik Tulis Solo)", "Rp1,250,000", "Awaiting approval"}},
+		{ScreenPayees, []string{"Bu Ani (Batik Tulis Solo)", "••••1146", "Name matches"}},
+		{ScreenProducts, []string{"BTK-001", "Rp250,000"}},
+		{ScreenReports, []string{"Export (Ctrl+E)", "Reconciliation"}},
+		{ScreenMonitoring, []string{"Audit log", "transfer.status", "Verify chain"}},
+		{ScreenSettings, []string{"Language and display", "Gateways and keys"}},
+	}
+	for _, c := range cases {
+		t.Run(c.screen, func(t *testing.T) {
+			u.Navigate(c.screen)
+			waitIdle(u)
+			if u.Current() != c.screen {
+				t.Fatalf("current screen = %q", u.Current())
+			}
+			m := markup(u)
+			for _, w := range c.want {
+				if !strings.Contains(m, w) {
+					t.Errorf("%s: %q not on screen", c.screen, w)
+				}
+			}
+			if strings.Contains(m, ">…</text>") {
+				t.Errorf("%s: rows still loading after wait", c.screen)
+			}
+		})
+	}
+}
+
+// approveFlow selects transfers on the Awaiting approval tab, types the code
+// into the approval dialog and presses Enter.
+func approveFlow(t *testing.T, u *UI, refs []string, code string) *transfersScreen {
+	t.Helper()
+	u.Navigate(ScreenTransfers)
+	waitIdle(u)
+	s := u.screens[ScreenTransfers].(*transfersScreen)
+	tb := s.tables[tabApproval]
+	for i := 0; i < tb.pager.Len(); i++ {
+		r, ok := tb.pager.Row(i)
+		if !ok {
+			t.Fatalf("row %d not loaded", i)
+		}
+		for _, ref := range refs {
+			if r.RefID == ref {
+				tb.Check(r)
+			}
+		}
+	}
+	if s.approveBtn.Disabled() {
+		t.Fatal("approve button disabled with rows selected")
+	}
+	test.Tap(s.approveBtn)
+	code1 := focusedKeyEntry(t, u)
+	test.Type(code1, code)
+	code1.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	return s
+}
+
+func focusedKeyEntry(t *testing.T, u *UI) *keyEntry {
+	t.Helper()
+	e, ok := u.win.Canvas().Focused().(*keyEntry)
+	if !ok {
+		t.Fatalf("focused = %T, want the dialog's code entry", u.win.Canvas().Focused())
+	}
+	return e
+}
+
+func statusOf(t *testing.T, st domain.Store, ref string) domain.TransferStatus {
+	t.Helper()
+	var s domain.TransferStatus
+	if err := st.Read(context.Background(), func(tx domain.ReadTx) error {
+		tr, err := tx.GetTransfer(ref)
+		s = tr.Status
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitFor polls cond for up to d (the engine and sandbox work on their own).
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		testQueue.drain()
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestTransferDetailExplainsAndCopiesREFID(t *testing.T) {
+	env := newTestEnv(t, false)
+	u := newTestUI(t, env.services(), domain.RoleOwner)
+	u.Navigate(ScreenTransfers)
+	waitIdle(u)
+	s := u.screens[ScreenTransfers].(*transfersScreen)
+	s.selectTab(tabAttention)
+	tb := s.tables[tabAttention]
+	tb.table.Refresh()
+	waitIdle(u)
+	var row transferRow
+	for i := 0; i < tb.pager.Len(); i++ {
+		if r, ok := tb.pager.Row(i); ok && r.RefID == env.seed.failed {
+			row = r
+			tb.table.Select(widget.TableCellID{Row: i, Col: 0})
+		}
+	}
+	if row.RefID == "" {
+		t.Fatal("failed transfer not in Needs attention")
+	}
+	m := markup(u)
+	for _, want := range []string{env.seed.failed, "account closed", "Send again (new REFID)", "Check status",
+		"Not possible now"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("detail lacks %q", want)
+		}
+	}
+	copyBtn := findButton(s.detail, tr("action.copy"))
+	if copyBtn == nil {
+		t.Fatal("no copy button for the REFID")
+	}
+	test.Tap(copyBtn)
+	if got := u.app.Clipboard().Content(); got != env.seed.failed {
+		t.Errorf("clipboard = %q, want the REFID", got)
+	}
+}
+
+func TestApproveFlowDrivesEngineAndSandbox(t *testing.T) {
+	env := newTestEnv(t, true)
+	u := newTestUI(t, env.services(), domain.RoleOwner)
+	refs := env.seed.awaiting[:2]
+
+	// A wrong code is refused by the real verifier and nothing moves.
+	s := approveFlow(t, u, refs, "000000")
+	waitFor(t, 5*time.Second, "the refusal", func() bool { return markupHas(u, "That code is not right") })
+	for _, r := range refs {
+		if got := statusOf(t, env.store, r); got != domain.TransferAwaitingApproval {
+			t.Fatalf("%s after wrong code = %s", r, got)
+		}
+	}
+	// The dialog is still open: Escape closes it without approving.
+	focusedKeyEntry(t, u).TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if markupHas(u, "Approve transfers") {
+		t.Fatal("Escape did not close the approval dialog")
+	}
+
+	code, err := totp.GenerateCode(env.secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = approveFlow(t, u, refs, code)
+	waitFor(t, 5*time.Second, "approval", func() bool {
+		return statusOf(t, env.store, refs[0]) != domain.TransferAwaitingApproval &&
+			statusOf(t, env.store, refs[1]) != domain.TransferAwaitingApproval
+	})
+	// The engine sends them to the sandbox, which pays them.
+	defer func() {
+		if t.Failed() {
+			for _, r := range env.seed.awaiting {
+				_ = env.store.Read(context.Background(), func(tx domain.ReadTx) error {
+					tr, err := tx.GetTransfer(r)
+					t.Logf("%s: %s %s %s", r, tr.Status, tr.FailureCode, tr.FailureReason)
+					return err
+				})
+			}
+		}
+	}()
+	waitFor(t, 15*time.Second, "payout at the sandbox", func() bool {
+		return statusOf(t, env.store, refs[0]) == domain.TransferSucceeded && statusOf(t, env.store, refs[1]) == domain.TransferSucceeded
+	})
+	if got := statusOf(t, env.store, env.seed.awaiting[2]); got != domain.TransferAwaitingApproval {
+		t.Fatalf("unselected transfer moved to %s", got)
+	}
+	waitFor(t, 5*time.Second, "the table to refresh", func() bool {
+		waitIdle(u)
+		return s.tables[tabApproval].pager.Len() == 1
+	})
+}
+
+func markupHas(u *UI, text string) bool {
+	testQueue.drain()
+	return strings.Contains(markup(u), text)
+}
+
+func TestButtonsFollowRole(t *testing.T) {
+	env := newTestEnv(t, false)
+	for _, c := range []struct {
+		role                        domain.Role
+		approve, addPayee, retry    bool
+		sendAgain, cancel, settings bool
+	}{
+		{domain.RoleOwner, true, true, true, true, true, true},
+		{domain.RoleStaff, false, true, true, true, false, false},
+		{domain.RoleViewer, false, false, false, false, false, false},
+	} {
+		t.Run(string(c.role), func(t *testing.T) {
+			u := newTestUI(t, env.services(), c.role)
+			u.Navigate(ScreenTransfers)
+			waitIdle(u)
+			s := u.screens[ScreenTransfers].(*transfersScreen)
+			r, ok := s.tables[tabApproval].pager.Row(0)
+			if !ok {
+				t.Fatal("no row")
+			}
+			s.tables[tabApproval].Check(r)
+			if got := !s.approveBtn.Disabled(); got != c.approve {
+				t.Errorf("approve enabled = %v, want %v", got, c.approve)
+			}
+			if got := !s.rejectBtn.Disabled(); got != c.approve {
+				t.Errorf("reject enabled = %v, want %v", got, c.approve)
+			}
+			// Needs attention: a definite failure and an unknown outcome.
+			enabled := func(ref string) map[string]bool {
+				var tr domain.Transfer
+				_ = env.store.Read(context.Background(), func(tx domain.ReadTx) error {
+					var err error
+					tr, err = tx.GetTransfer(ref)
+					return err
+				})
+				out := map[string]bool{}
+				for _, a := range s.actionsFor(tr) {
+					out[a.label] = a.blocked == ""
+				}
+				return out
+			}
+			failed, unknown := enabled(env.seed.failed), enabled(env.seed.unknown)
+			if got := unknown[tr("action.retry")]; got != c.retry {
+				t.Errorf("retry on unknown = %v, want %v", got, c.retry)
+			}
+			if failed[tr("action.retry")] {
+				t.Error("retry with the same REFID offered for a definite failure")
+			}
+			if got := failed[tr("action.sendagain")]; got != c.sendAgain {
+				t.Errorf("send again on failed = %v, want %v", got, c.sendAgain)
+			}
+			if unknown[tr("action.sendagain")] {
+				t.Error("a new REFID offered while the outcome is unknown")
+			}
+			if got := unknown[tr("action.cancelpayout")]; got != c.cancel {
+				t.Errorf("cancel on unknown = %v, want %v", got, c.cancel)
+			}
+			if failed[tr("action.cancelpayout")] {
+				t.Error("cancel offered for a failed transfer")
+			}
+
+			u.Navigate(ScreenPayees)
+			p := u.screens[ScreenPayees].(*payeesScreen)
+			add := findButton(p.root, tr("payee.add"))
+			if add == nil {
+				t.Fatal("no add payee button")
+			}
+			// The test services have no payee editor, so the button is off
+			// for every role; the permission decides it otherwise.
+			if !add.Disabled() {
+				t.Error("add payee enabled without a payee service")
+			}
+			if got := u.can(domain.PermManagePayees); got != c.addPayee {
+				t.Errorf("may manage payees = %v, want %v", got, c.addPayee)
+			}
+
+			u.Navigate(ScreenSettings)
+			st := u.screens[ScreenSettings].(*settingsScreen)
+			save := findButton(st.root, tr("action.save"))
+			if save == nil {
+				t.Fatal("no save button")
+			}
+			// Without a settings service every shop setting is read-only,
+			// but a role without the permission must never see it enabled.
+			if !c.settings && !save.Disabled() {
+				t.Error("settings save enabled for a role without change_settings")
+			}
+		})
+	}
+}
+
+// findButton finds a button by its text anywhere under o.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	switch v := o.(type) {
+	case *widget.Button:
+		if v.Text == text {
+			return v
+		}
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
