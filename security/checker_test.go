@@ -69,6 +69,7 @@ func rules(fl []domain.Flag) string {
 }
 
 func TestCheckerFlagsFromStoreFacts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	p := f.payee("Siti Aminah", "1234567890", "SITI AMINAH")
@@ -161,6 +162,7 @@ func TestCheckerFlagsFromStoreFacts(t *testing.T) {
 }
 
 func TestRejectingAFlagRejectsTheTransfer(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	eng, err := engine.New(engine.Config{Store: f.db, Codes: f.svc, Risk: f.svc.Checker(), Now: f.clk.Now})

@@ -15,6 +15,7 @@ import (
 )
 
 func TestExportAndErasePayee(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	p := f.payee("Siti Aminah", "1234567890", "SITI AMINAH")
@@ -126,6 +127,7 @@ func dttotRows() [][]any {
 }
 
 func TestImportWatchlistXLSX(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	n, err := f.svc.ImportWatchlist(f.ctx, owner, "DTTOT.xlsx", bytes.NewReader(makeXLSX(t, dttotRows())))

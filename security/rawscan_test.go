@@ -36,6 +36,7 @@ func containsAny(files map[string][]byte, needles ...string) bool {
 // then scans the raw bytes of the database file and its WAL, both while the
 // WAL still holds the writes and after the database is closed (checkpointed).
 func TestNoPlaintextSecretsOnDisk(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, enr := f.owner()
 	_, staffEnr := f.user(owner, "ani", domain.RoleStaff)

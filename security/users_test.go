@@ -9,6 +9,7 @@ import (
 )
 
 func TestLoginRefusesWrongPasswordAndWrongCode(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, enr := f.owner()
 	tests := []struct {
@@ -35,6 +36,7 @@ func TestLoginRefusesWrongPasswordAndWrongCode(t *testing.T) {
 }
 
 func TestReplayedCodeRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, enr := f.owner()
 	c := f.code(enr.Secret)
@@ -71,6 +73,7 @@ func TestReplayedCodeRefused(t *testing.T) {
 }
 
 func TestLockoutAfterFiveFailuresWithGrowingDelay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, enr := f.owner()
 	for i := 1; i <= 5; i++ {
@@ -112,6 +115,7 @@ func TestLockoutAfterFiveFailuresWithGrowingDelay(t *testing.T) {
 }
 
 func TestWrongApprovalCodesLockOut(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, enr := f.owner()
 	for i := 0; i < 5; i++ {
@@ -125,6 +129,7 @@ func TestWrongApprovalCodesLockOut(t *testing.T) {
 }
 
 func TestRecoveryCodeWorksExactlyOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, enr := f.owner()
 	if len(enr.RecoveryCodes) != 10 {
@@ -166,6 +171,7 @@ func TestRecoveryCodeWorksExactlyOnce(t *testing.T) {
 }
 
 func TestStaffWaitsForOwnerUnlockAfterRestart(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	_, staffEnr := f.user(owner, "ani", domain.RoleStaff)
@@ -184,6 +190,7 @@ func TestStaffWaitsForOwnerUnlockAfterRestart(t *testing.T) {
 }
 
 func TestDisabledUserAndLastOwner(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	staff, enr := f.user(owner, "ani", domain.RoleStaff)
@@ -205,6 +212,7 @@ func TestDisabledUserAndLastOwner(t *testing.T) {
 }
 
 func TestEnrolmentQRAndWeakPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if _, err := f.svc.CreateOwner(f.ctx, "sari", "short"); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("weak password: %v", err)
@@ -222,6 +230,7 @@ func TestEnrolmentQRAndWeakPassword(t *testing.T) {
 }
 
 func TestIdleTimer(t *testing.T) {
+	t.Parallel()
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	it := NewIdleTimer(5*time.Minute, clk.Now)
 	clk.Add(4 * time.Minute)
@@ -240,6 +249,7 @@ func TestIdleTimer(t *testing.T) {
 }
 
 func TestWizardBeginFinishOwner(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if has, err := f.svc.HasUsers(f.ctx); err != nil || has {
 		t.Fatalf("HasUsers on first run = %v, %v", has, err)

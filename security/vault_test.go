@@ -12,6 +12,7 @@ import (
 )
 
 func TestVaultSealOpenBindsField(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.owner()
 	ref := domain.FieldRef{Table: "payees", Column: "account_number", Row: 7}
@@ -71,6 +72,7 @@ func storedAccount(t *testing.T, f *fixture, id int64) []byte {
 }
 
 func TestVaultPasswordChangeRewrapsWithoutReencrypting(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	p := f.payee("Siti Aminah", "9876543210", "SITI AMINAH")
@@ -102,6 +104,7 @@ func TestVaultPasswordChangeRewrapsWithoutReencrypting(t *testing.T) {
 }
 
 func TestVaultSecondOwnerSlot(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, _ := f.owner()
 	second, _ := f.user(owner, "budi", domain.RoleOwner)
