@@ -60,6 +60,7 @@ func TestPermissionTableAtServiceLayer(t *testing.T) {
 		{"delete secret", "o", func(a domain.Actor) error { return f.svc.DeleteSecret(ctx, a, "nothing.here") }},
 		{"remember vault", "o", func(a domain.Actor) error { return f.svc.RememberVault(ctx, a, false) }},
 		{"read AML thresholds", "osv", func(a domain.Actor) error { _, err := f.svc.GetRiskConfig(ctx, a); return err }},
+		{"change a setting", "o", func(a domain.Actor) error { return f.svc.SaveSetting(ctx, a, "poll.interval", "5s") }},
 		{"change AML thresholds", "o", func(a domain.Actor) error { return f.svc.SetRiskConfig(ctx, a, risk.DefaultConfig()) }},
 		{"list flags", "osv", func(a domain.Actor) error {
 			_, err := f.svc.ListFlags(ctx, a, domain.FlagOpen, "", domain.Page{})

@@ -430,10 +430,6 @@ func (s *Service) Login(ctx context.Context, name, password, code string) (domai
 	if err != nil {
 		return domain.Actor{}, err
 	}
-	if u.Disabled {
-		_ = s.audit(ctx, u.Actor(), "login.refused", "user:"+u.Name, "user disabled")
-		return domain.Actor{}, ErrDisabled
-	}
 	if now.Before(u.LockedUntil) {
 		_ = s.audit(ctx, u.Actor(), "login.refused", "user:"+u.Name, "locked out until "+u.LockedUntil.Format(time.RFC3339))
 		return domain.Actor{}, &LockedOutError{Until: u.LockedUntil}
@@ -443,6 +439,10 @@ func (s *Service) Login(ctx context.Context, name, password, code string) (domai
 	} else if !ok {
 		_ = s.recordFailure(ctx, u.Name, "wrong password")
 		return domain.Actor{}, ErrBadCredentials
+	}
+	if u.Disabled { // said only to someone who knows the password
+		_ = s.audit(ctx, u.Actor(), "login.refused", "user:"+u.Name, "user disabled")
+		return domain.Actor{}, ErrDisabled
 	}
 	if s.vault.Locked() {
 		if u.Role != domain.RoleOwner {

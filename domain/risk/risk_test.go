@@ -177,3 +177,49 @@ func TestNameScore(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreThresholds puts the configured minimum exactly at a pair's score
+// (hit) and just above it (near miss), for the watchlist and holder rules.
+func TestScoreThresholds(t *testing.T) {
+	t.Run("watchlist", func(t *testing.T) {
+		in := base()
+		in.Payee.Name, in.Payee.AccountHolder = "Abu Bakar Basyir", ""
+		in.Watchlist = []WatchEntry{{Name: "Abu Bakar Ba'asyir"}}
+		score := NameScore(in.Payee.Name, "Abu Bakar Ba'asyir")
+		if score <= 0.5 || score >= 1 {
+			t.Fatalf("unexpected score %v", score)
+		}
+		cfg := DefaultConfig()
+		cfg.WatchlistMinScore = score
+		if !hasRule(Evaluate(cfg, in), RuleWatchlist) {
+			t.Error("no hit at the threshold")
+		}
+		cfg.WatchlistMinScore = score + 0.001
+		if hasRule(Evaluate(cfg, in), RuleWatchlist) {
+			t.Error("hit just above the threshold")
+		}
+	})
+	t.Run("holder", func(t *testing.T) {
+		in := base()
+		in.Payee.Name, in.Payee.AccountHolder = "Siti Aminah", "SITI AMINAR"
+		score := NameScore(in.Payee.Name, in.Payee.AccountHolder)
+		cfg := DefaultConfig()
+		cfg.HolderMinScore = score
+		if hasRule(Evaluate(cfg, in), RuleNameMismatch) {
+			t.Error("mismatch at the threshold")
+		}
+		cfg.HolderMinScore = score + 0.001
+		if !hasRule(Evaluate(cfg, in), RuleNameMismatch) {
+			t.Error("no mismatch just above the threshold")
+		}
+	})
+}
+
+func hasRule(hs []Hit, r RuleID) bool {
+	for _, h := range hs {
+		if h.Rule == r {
+			return true
+		}
+	}
+	return false
+}
