@@ -86,11 +86,11 @@ func (c *Checker) Assess(ctx context.Context, tx domain.Tx, t domain.Transfer) (
 	if err != nil {
 		return engine.Assessment{}, err
 	}
-	in, err := c.gather(st, t)
+	cfg, err := RiskConfig(tx)
 	if err != nil {
 		return engine.Assessment{}, err
 	}
-	cfg, err := RiskConfig(tx)
+	in, err := c.gather(st, t, max(cfg.VelocityWindow, cfg.StructuringWindow, 24*time.Hour))
 	if err != nil {
 		return engine.Assessment{}, err
 	}
@@ -118,7 +118,8 @@ func (c *Checker) Assess(ctx context.Context, tx domain.Tx, t domain.Transfer) (
 }
 
 // gather reads every fact the rules look at.
-func (c *Checker) gather(st secWriter, t domain.Transfer) (risk.Input, error) {
+// window is how far back the rules look at earlier transfers.
+func (c *Checker) gather(st secWriter, t domain.Transfer, window time.Duration) (risk.Input, error) {
 	now := c.svc.now()
 	if !t.CreatedAt.IsZero() {
 		now = t.CreatedAt.UTC()
@@ -130,7 +131,7 @@ func (c *Checker) gather(st secWriter, t domain.Transfer) (risk.Input, error) {
 	}
 	local := now.In(c.svc.opts.Location)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.svc.opts.Location)
-	recent, err := st.PayeeRecentTransfers(t.PayeeID, now.Add(-24*time.Hour).Add(-time.Minute), t.RefID)
+	recent, err := st.PayeeRecentTransfers(t.PayeeID, now.Add(-window), t.RefID)
 	if err != nil {
 		return in, err
 	}

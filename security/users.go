@@ -495,16 +495,8 @@ func (s *Service) Login(ctx context.Context, name, password, code string) (domai
 }
 
 func (s *Service) ensureSlot(tx domain.Tx, userID int64, password string) error {
-	vt, err := asVaultTx(tx)
-	if err != nil {
+	if ok, err := hasSlotTx(tx, userID); err != nil || ok {
 		return err
-	}
-	raw, err := vt.VaultHeader()
-	if err != nil {
-		return err
-	}
-	if strings.Contains(string(raw), `"`+slotKey(userID)+`":`) {
-		return nil
 	}
 	return s.vault.SetSlot(tx, userID, password)
 }

@@ -339,41 +339,55 @@ func (v *Vault) SetSlot(tx domain.Tx, userID int64, password string) error {
 	if err != nil {
 		return err
 	}
-	vt, err := asVaultTx(tx)
+	h, err := headerTx(tx)
 	if err != nil {
-		return err
-	}
-	raw, err := vt.VaultHeader()
-	if err != nil {
-		return err
-	}
-	var h header
-	if err := json.Unmarshal(raw, &h); err != nil {
 		return err
 	}
 	h.Slots[slotKey(userID)] = v.wrap(password, key, slotKey(userID))
-	if err := saveHeaderTx(tx, &h); err != nil {
+	if err := saveHeaderTx(tx, h); err != nil {
 		return err
 	}
 	v.mu.Lock()
-	v.hdr = &h
+	v.hdr = h
 	v.mu.Unlock()
 	return nil
+}
+
+// headerTx reads the header inside tx.
+func headerTx(tx any) (*header, error) {
+	vt, err := asVaultTx(tx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := vt.VaultHeader()
+	if err != nil {
+		return nil, err
+	}
+	var h header
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("vault header: %w", err)
+	}
+	if h.Slots == nil {
+		h.Slots = map[string]*slot{}
+	}
+	return &h, nil
+}
+
+// hasSlotTx reports inside tx whether userID has a slot.
+func hasSlotTx(tx any, userID int64) (bool, error) {
+	h, err := headerTx(tx)
+	if err != nil {
+		return false, err
+	}
+	_, ok := h.Slots[slotKey(userID)]
+	return ok, nil
 }
 
 // RemoveSlot drops userID's slot (an owner demoted or disabled). The last
 // slot cannot be removed.
 func (v *Vault) RemoveSlot(tx domain.Tx, userID int64) error {
-	vt, err := asVaultTx(tx)
+	h, err := headerTx(tx)
 	if err != nil {
-		return err
-	}
-	raw, err := vt.VaultHeader()
-	if err != nil {
-		return err
-	}
-	var h header
-	if err := json.Unmarshal(raw, &h); err != nil {
 		return err
 	}
 	if _, ok := h.Slots[slotKey(userID)]; !ok {
@@ -383,7 +397,7 @@ func (v *Vault) RemoveSlot(tx domain.Tx, userID int64) error {
 		return domain.Invalid("owner", "the last owner who can unlock the vault cannot be removed")
 	}
 	delete(h.Slots, slotKey(userID))
-	return saveHeaderTx(tx, &h)
+	return saveHeaderTx(tx, h)
 }
 
 // Lock forgets the key. Encrypted fields return ErrLocked until Unlock.

@@ -117,6 +117,35 @@ func TestVaultSecondOwnerSlot(t *testing.T) {
 	if err := f.vault.Unlock(f.ctx, staff.UserID, "ani-password-1"); !errors.Is(err, ErrWrongPassword) {
 		t.Fatalf("staff unlocked the vault: %v", err)
 	}
+	// Promoted to owner: the slot is made at the next sign-in.
+	if err := f.vault.Unlock(f.ctx, owner.UserID, ownerPW); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetRole(f.ctx, owner, staff.UserID, domain.RoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	var secret string
+	f.db.Read(f.ctx, func(tx domain.ReadTx) error {
+		st, _ := rtx(tx)
+		full, err := st.GetUser(staff.UserID)
+		secret = full.TOTPSecret
+		return err
+	})
+	if _, err := f.svc.Login(f.ctx, "ani", "ani-password-1", f.code(secret)); err != nil {
+		t.Fatal(err)
+	}
+	f.vault.Lock()
+	if err := f.vault.Unlock(f.ctx, staff.UserID, "ani-password-1"); err != nil {
+		t.Fatalf("promoted owner cannot unlock: %v", err)
+	}
+	// Demoted: the slot goes.
+	if err := f.svc.SetRole(f.ctx, owner, second.UserID, domain.RoleStaff); err != nil {
+		t.Fatal(err)
+	}
+	f.vault.Lock()
+	if err := f.vault.Unlock(f.ctx, second.UserID, "budi-password-1"); !errors.Is(err, ErrWrongPassword) {
+		t.Fatalf("demoted owner still unlocks: %v", err)
+	}
 }
 
 func TestVaultRememberInKeychain(t *testing.T) {
