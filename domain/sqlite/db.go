@@ -198,7 +198,7 @@ func (db *DB) Read(ctx context.Context, fn func(domain.ReadTx) error) error {
 		return db.classify("begin read", err)
 	}
 	defer stx.Rollback()
-	return fn(&Tx{tx: stx, db: db, ctx: ctx, now: db.Now()})
+	return db.damaged(fn(&Tx{tx: stx, db: db, ctx: ctx, now: db.Now()}))
 }
 
 // Write runs fn in a BEGIN IMMEDIATE transaction on the single writer
@@ -224,7 +224,7 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	}()
 	t := &Tx{tx: stx, db: db, ctx: ctx, now: db.Now(), write: true}
 	if err := fn(t); err != nil {
-		return err
+		return db.damaged(err)
 	}
 	committed = true
 	if err := stx.Commit(); err != nil {
@@ -322,6 +322,17 @@ func (db *DB) classify(op string, err error) error {
 		return &DamagedError{Path: db.path, Detail: op + ": " + err.Error()}
 	}
 	return fmt.Errorf("%s %s: %w", op, db.path, err)
+}
+
+// damaged turns an error from inside a transaction into a DamagedError when
+// SQLite found the file corrupt while running it, and returns it unchanged
+// otherwise.
+func (db *DB) damaged(err error) error {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return db.classify("query", err)
+	}
+	return err
 }
 
 // sqliteCode returns the extended result code of a driver error, or 0.

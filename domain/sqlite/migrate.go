@@ -126,6 +126,14 @@ func applyOne(ctx context.Context, w *sql.DB, m migration, now func() time.Time)
 		return err
 	}
 	defer tx.Rollback()
+	// Another process may have applied it while this one waited for the lock.
+	var done int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}

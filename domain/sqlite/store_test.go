@@ -168,6 +168,29 @@ func TestOpenMigratesEmptyAndReopens(t *testing.T) {
 	}
 }
 
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lunas.db")
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := Open(ctx, path, Options{})
+			if err == nil {
+				db.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+		}
+	}
+}
+
 func TestRoundTripEveryEntity(t *testing.T) {
 	clock := &fixedClock{t: time.Date(2026, 11, 22, 9, 0, 0, 123456789, time.UTC)}
 	db := openTest(t, "", Options{Cipher: newGCM(t), Now: clock.Now})
