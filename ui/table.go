@@ -26,6 +26,10 @@ const maxCachedPages = 20
 type pager[T any] struct {
 	fetch func(ctx context.Context, offset, limit int) ([]T, error)
 	count func(ctx context.Context) (int, error)
+	// after, if set, fetches the page that follows a row (keyset paging);
+	// it is used when the previous page is cached, which is the case while
+	// scrolling, so deep pages cost the same as the first.
+	after func(ctx context.Context, last T, limit int) ([]T, error)
 
 	onChange func()      // on the UI goroutine, after new data arrived
 	onError  func(error) // on the UI goroutine
@@ -78,6 +82,10 @@ func (p *pager[T]) Row(i int) (T, bool) {
 // startLocked fetches page pg (or the count for -1) in the background.
 func (p *pager[T]) startLocked(pg int) {
 	gen := p.gen
+	var last *T
+	if prev := p.pages[pg-1]; pg > 0 && p.after != nil && len(prev) == pageSize {
+		last = &prev[len(prev)-1]
+	}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -85,9 +93,12 @@ func (p *pager[T]) startLocked(pg int) {
 		var rows []T
 		var n int
 		var err error
-		if pg < 0 {
+		switch {
+		case pg < 0:
 			n, err = p.count(ctx)
-		} else {
+		case last != nil:
+			rows, err = p.after(ctx, *last, pageSize)
+		default:
 			rows, err = p.fetch(ctx, pg*pageSize, pageSize)
 		}
 		p.mu.Lock()

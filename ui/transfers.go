@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,14 @@ var tabStatuses = map[string][]domain.TransferStatus{
 	tabHistory: {domain.TransferSucceeded, domain.TransferFailed, domain.TransferReversed,
 		domain.TransferRejected, domain.TransferCancelled},
 }
+
+// TransferSeeker is implemented by a ReadTx that can page transfers by key
+// (newest first, below an id); domain/sqlite does.
+type TransferSeeker interface {
+	ListTransfersBefore(f domain.TransferFilter, beforeID int64, limit int) ([]domain.Transfer, error)
+}
+
+var errNoSeek = errors.New("store cannot page by key")
 
 // transferRow is a transfer with its payee's name, for the tables.
 type transferRow struct {
@@ -172,8 +181,14 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 			})
 			return n, err
 		})
+	seek := false
+	_ = store.Read(context.Background(), func(tx domain.ReadTx) error { _, seek = tx.(TransferSeeker); return nil })
+	if seek {
+		p.after = s.seekPage(tab)
+	}
 	loc := s.u.svc.Location
 	cols := []column[transferRow]{
+
 		{tr("col.refid"), 190, func(r transferRow) string { return r.RefID }},
 		{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }},
 		{tr("col.amount"), 120, func(r transferRow) string { return money(r.Amount) }},
@@ -563,4 +578,27 @@ func (s *transfersScreen) runAction(btn *widget.Button, a transferAction, t doma
 			s.reload()
 		})
 	}()
+}
+
+// seekPage fetches the page after a row by key (see TransferSeeker).
+func (s *transfersScreen) seekPage(tab string) func(ctx context.Context, last transferRow, limit int) ([]transferRow, error) {
+	return func(ctx context.Context, last transferRow, limit int) ([]transferRow, error) {
+		var rows []transferRow
+		err := s.u.svc.Store.Read(ctx, func(tx domain.ReadTx) error {
+			sk, ok := tx.(TransferSeeker)
+			if !ok {
+				return errNoSeek
+			}
+			ts, err := sk.ListTransfersBefore(s.filter(tab), last.ID, limit)
+			if err != nil {
+				return err
+			}
+			rows = make([]transferRow, len(ts))
+			for i, t := range ts {
+				rows[i] = transferRow{Transfer: t, Payee: s.names.lookup(tx, t.PayeeID)}
+			}
+			return nil
+		})
+		return rows, err
+	}
 }
