@@ -58,11 +58,12 @@ type Config struct {
 
 	ReplyPatterns   []string `json:"reply_patterns,omitempty"`
 	BalancePatterns []string `json:"balance_patterns,omitempty"`
-	SuccessWords    []string `json:"success_words,omitempty"`
-	FailedWords     []string `json:"failed_words,omitempty"`
-	PendingWords    []string `json:"pending_words,omitempty"`
-	NotFoundWords   []string `json:"not_found_words,omitempty"`
-	ReversedWords   []string `json:"reversed_words,omitempty"` // success later undone (refund)
+	// Status-word synonyms, added to the defaults (SUKSES/GAGAL/PROSES...).
+	SuccessWords  []string `json:"success_words,omitempty"`
+	FailedWords   []string `json:"failed_words,omitempty"`
+	PendingWords  []string `json:"pending_words,omitempty"`
+	NotFoundWords []string `json:"not_found_words,omitempty"`
+	ReversedWords []string `json:"reversed_words,omitempty"` // success later undone (refund)
 
 	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"lunas/domain"
@@ -64,7 +65,8 @@ type Parser struct {
 // ErrConfig reports a supplier configuration that cannot work.
 var ErrConfig = errors.New("h2h: invalid supplier configuration")
 
-// NewParser compiles patterns and word lists; nil lists take the defaults.
+// NewParser compiles patterns and word lists. Nil pattern lists take the
+// defaults; word lists add synonyms to the default words.
 // Every reply pattern must be a valid Go (RE2) expression; the Perl/.NET form
 // (?<name>...) is accepted.
 func NewParser(replyPatterns, balancePatterns []string, success, failed, pending, notFound, reversed []string) (*Parser, error) {
@@ -81,6 +83,12 @@ func NewParser(replyPatterns, balancePatterns []string, success, failed, pending
 		notFound: words(notFound, DefaultNotFoundWords),
 		reversed: words(reversed, DefaultReversedWords),
 	}
+	if sameList(replyPatterns, DefaultReplyPatterns) {
+		// The default status pattern lists the configured words, so that
+		// synonyms work without writing a pattern.
+		replyPatterns = append([]string(nil), replyPatterns...)
+		replyPatterns[statusPattern] = p.statusPattern()
+	}
 	var err error
 	if p.reply, err = compile(replyPatterns); err != nil {
 		return nil, err
@@ -89,6 +97,42 @@ func NewParser(replyPatterns, balancePatterns []string, success, failed, pending
 		return nil, err
 	}
 	return p, nil
+}
+
+// statusPattern is the index of the status-word pattern in DefaultReplyPatterns.
+const statusPattern = 2
+
+func sameList(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// statusPattern builds a case-insensitive whole-word pattern of every
+// configured non-numeric status word, longest first so that DIPROSES wins
+// over PROSES. Numeric codes are left to patterns such as status=(\d+).
+func (p *Parser) statusPattern() string {
+	var ws []string
+	for _, m := range []map[string]bool{p.success, p.failed, p.pending, p.notFound, p.reversed} {
+		for w := range m {
+			if w != "" && strings.Trim(w, "0123456789") != "" {
+				ws = append(ws, regexp.QuoteMeta(w))
+			}
+		}
+	}
+	sort.Slice(ws, func(i, j int) bool {
+		if len(ws[i]) != len(ws[j]) {
+			return len(ws[i]) > len(ws[j])
+		}
+		return ws[i] < ws[j]
+	})
+	return `(?i)\b(?P<status>` + strings.Join(ws, "|") + `)\b`
 }
 
 func compile(pats []string) ([]*regexp.Regexp, error) {
@@ -103,12 +147,10 @@ func compile(pats []string) ([]*regexp.Regexp, error) {
 	return out, nil
 }
 
+// words is the default list plus the configured synonyms, upper-cased.
 func words(list, def []string) map[string]bool {
-	if list == nil {
-		list = def
-	}
-	m := make(map[string]bool, len(list))
-	for _, w := range list {
+	m := make(map[string]bool, len(list)+len(def))
+	for _, w := range append(append([]string(nil), def...), list...) {
 		m[strings.ToUpper(strings.TrimSpace(w))] = true
 	}
 	return m

@@ -86,7 +86,6 @@ func TestCustomPatternsAndWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.reply = append(p.reply, mustRe(`\b(?P<status>BERES)\b`))
 	if r, err := p.Parse("R#9 BERES", "9"); err != nil || r.Outcome != domain.OutcomeSucceeded {
 		t.Fatalf("synonym: %+v, %v", r, err)
 	}

@@ -81,12 +81,28 @@ type RefBook interface {
 
 // MemoryBook is an in-memory RefBook, safe for concurrent use.
 type MemoryBook struct {
-	mu sync.Mutex
-	m  map[string]IrisEntry
+	mu    sync.Mutex
+	m     map[string]IrisEntry
+	byRef map[string]string // reference_no -> REFID
 }
 
 // NewMemoryBook returns an empty MemoryBook.
-func NewMemoryBook() *MemoryBook { return &MemoryBook{m: map[string]IrisEntry{}} }
+func NewMemoryBook() *MemoryBook {
+	return &MemoryBook{m: map[string]IrisEntry{}, byRef: map[string]string{}}
+}
+
+// RefIDFor returns the REFID of an Iris reference_no, for notifications.
+func (b *MemoryBook) RefIDFor(referenceNo string) (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.byRef[referenceNo]
+	return r, ok
+}
+
+// refLookup is implemented by books that can map reference_no to REFID.
+type refLookup interface {
+	RefIDFor(referenceNo string) (string, bool)
+}
 
 // Get implements RefBook.
 func (b *MemoryBook) Get(refID string) (IrisEntry, bool) {
@@ -101,6 +117,9 @@ func (b *MemoryBook) Put(e IrisEntry) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.m[e.RefID] = e
+	if e.ReferenceNo != "" {
+		b.byRef[e.ReferenceNo] = e.RefID
+	}
 }
 
 // IrisConfig configures the Iris payout channel.
@@ -411,10 +430,22 @@ func (it *Iris) ValidateAccount(ctx context.Context, channel, account string) (d
 
 // VerifyNotification checks an Iris notification's Iris-Signature header
 // against the raw body and reads it. A bad signature returns ErrSignature and
-// nothing else: the body must be ignored.
+// nothing else: the body must be ignored. RefID is filled in when the book
+// knows the reference_no; notifications may be duplicated or out of order,
+// so callers apply them only forward, as they do polled statuses.
 func (it *Iris) VerifyNotification(signature string, body []byte) (domain.PayoutResult, error) {
 	if !VerifyIrisSignature(signature, body, it.merchantKey) {
 		return domain.PayoutResult{Outcome: domain.OutcomeUnknown}, ErrSignature
 	}
-	return ParseIrisNotification(body)
+	res, err := ParseIrisNotification(body)
+	if err != nil {
+		return res, err
+	}
+	if l, ok := it.book.(refLookup); ok {
+		res.RefID, _ = l.RefIDFor(res.GatewayRef)
+	}
+	if e, ok := it.book.Get(res.RefID); ok && res.RefID != "" && e.Completed && res.Outcome == domain.OutcomeFailed {
+		res.Outcome = domain.OutcomeReversed
+	}
+	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"lunas/domain"
 	"lunas/gateways"
@@ -50,8 +51,9 @@ func TestIrisSignatureVector(t *testing.T) {
 		t.Fatalf("IrisSignature = %s", got)
 	}
 	it := NewIris(IrisConfig{BaseURL: "http://127.0.0.1:1", MerchantKey: vecMerchantKey})
+	it.Remember("REF-N", "1d4f8423393005", time.Now())
 	res, err := it.VerifyNotification(vecIrisSignature, []byte(vecIrisBody))
-	if err != nil || res.Outcome != domain.OutcomeSucceeded || res.GatewayRef != "1d4f8423393005" || res.Amount != 200_000 {
+	if err != nil || res.Outcome != domain.OutcomeSucceeded || res.GatewayRef != "1d4f8423393005" || res.Amount != 200_000 || res.RefID != "REF-N" {
 		t.Fatalf("genuine notification: %+v, %v", res, err)
 	}
 	tampered := strings.Replace(vecIrisBody, "completed", "failed", 1)

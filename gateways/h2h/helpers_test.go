@@ -1,5 +1,0 @@
-package h2h
-
-import "regexp"
-
-func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }
