@@ -282,3 +282,28 @@ func TestWizardBeginFinishOwner(t *testing.T) {
 		t.Fatalf("second owner via wizard: %v", err)
 	}
 }
+
+func TestRegenerateRecoveryCodes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	owner, enr := f.owner()
+	if _, err := f.svc.RegenerateRecoveryCodes(f.ctx, owner, enr.RecoveryCodes[0]); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("recovery code as proof: %v", err)
+	}
+	codes, err := f.svc.RegenerateRecoveryCodes(f.ctx, owner, f.code(enr.Secret))
+	if err != nil || len(codes) != RecoveryCodeCount {
+		t.Fatalf("regenerate = %d codes, %v", len(codes), err)
+	}
+	if _, err := f.svc.Login(f.ctx, "sari", ownerPW, enr.RecoveryCodes[1]); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("old recovery code still works: %v", err)
+	}
+	if _, err := f.svc.Login(f.ctx, "sari", ownerPW, codes[0]); err != nil {
+		t.Fatalf("new recovery code: %v", err)
+	}
+	if err := f.svc.Logout(f.ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ScreenLocked(f.ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+}
