@@ -107,10 +107,11 @@ type xPayout struct {
 	Created time.Time
 	tl      *Timeline
 	debited bool
+	evicted bool // forgotten to bound memory: stop moving it
 }
 
 func (p *xPayout) advance(now time.Time) bool {
-	return p.tl.Advance(now, p.enter)
+	return p.evicted || p.tl.Advance(now, p.enter)
 }
 
 // enter applies the money side of a status change, with s.mu held.
@@ -177,9 +178,10 @@ type xInvoice struct {
 	PaidAt      time.Time
 	URL         string
 	tl          *Timeline
+	evicted     bool
 }
 
-func (v *xInvoice) advance(now time.Time) bool { return v.tl.Advance(now, nil) }
+func (v *xInvoice) advance(now time.Time) bool { return v.evicted || v.tl.Advance(now, nil) }
 
 func (v *xInvoice) json(stale bool) map[string]any {
 	st, updated := v.tl.Current(), v.tl.Changed()
@@ -371,6 +373,7 @@ func (s *Server) xEvictPayouts() {
 		if p == nil {
 			continue
 		}
+		p.evicted = true
 		delete(s.x.payouts, id)
 		delete(s.x.byKey, p.Key)
 		refs := s.x.byRef[p.Req.ReferenceID]
@@ -555,8 +558,20 @@ func (s *Server) xInvoiceCreate(w http.ResponseWriter, r *http.Request) {
 		old := s.x.invoices[s.x.invOrder[0]]
 		s.x.invOrder = s.x.invOrder[1:]
 		if old != nil {
+			old.evicted = true
 			delete(s.x.invoices, old.ID)
-			delete(s.x.invByExt, old.ExternalID)
+			list := s.x.invByExt[old.ExternalID]
+			for i, v := range list {
+				if v == old {
+					list = append(list[:i:i], list[i+1:]...)
+					break
+				}
+			}
+			if len(list) == 0 {
+				delete(s.x.invByExt, old.ExternalID)
+			} else {
+				s.x.invByExt[old.ExternalID] = list
+			}
 		}
 	}
 	s.track(v)
