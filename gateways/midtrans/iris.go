@@ -72,8 +72,9 @@ type IrisEntry struct {
 	Completed bool
 }
 
-// RefBook remembers REFID -> Iris reference_no. The app may back it by the
-// store (transfers keep their gateway reference); MemoryBook is the default.
+// RefBook remembers REFID -> Iris reference_no. Entries must exist before
+// the first network call for the REFID. MemoryBook is the default; the app
+// should use StoreBook so that a restart does not forget them.
 type RefBook interface {
 	Get(refID string) (IrisEntry, bool)
 	Put(e IrisEntry)
@@ -372,8 +373,9 @@ func (it *Iris) get(ctx context.Context, refID, ref string) (domain.PayoutResult
 //   - a create whose connection broke after sending: the reference_no is
 //     learnt by replaying the identical keyed create inside the key window
 //     (Iris answers with the original payout and pays once);
-//   - a create that timed out: OutcomeNotFound inside the window, so the
-//     engine resends the same REFID on its own schedule (Iris deduplicates);
+//   - a create that timed out, or one sent before a restart (no request
+//     to replay): OutcomeNotFound inside the window, so the engine resends
+//     the same REFID on its own schedule (Iris deduplicates);
 //   - past the window with no reference_no: unknown, ErrReferenceUnknown.
 func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
 	e, ok := it.book.Get(refID)
@@ -381,10 +383,10 @@ func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, 
 		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound, Reason: "Lunas has not sent this REFID to Iris"}, nil
 	}
 	if e.ReferenceNo == "" {
-		if e.Request.RefID == "" || !it.ResendSafe(e.FirstSent, it.now()) {
+		if !it.ResendSafe(e.FirstSent, it.now()) {
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, ErrReferenceUnknown
 		}
-		if e.TimedOut {
+		if e.TimedOut || e.Request.RefID == "" {
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound,
 				Reason: "Iris did not answer the create in time; a resend with the same REFID is safe"}, nil
 		}

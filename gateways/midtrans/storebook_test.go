@@ -1,0 +1,62 @@
+package midtrans
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"lunas/domain"
+)
+
+// transfersOnly is a read-only store holding transfers. A fake, because a
+// real store row needs an order, payment, obligation and an encrypted payee
+// (vault) first; the SQLite store's own tests cover GetTransfer.
+type transfersOnly struct {
+	domain.ReadTx
+	m map[string]domain.Transfer
+}
+
+func (s transfersOnly) GetTransfer(refID string) (domain.Transfer, error) {
+	t, ok := s.m[refID]
+	if !ok {
+		return t, domain.ErrNotFound
+	}
+	return t, nil
+}
+
+func (s transfersOnly) Read(ctx context.Context, fn func(domain.ReadTx) error) error { return fn(s) }
+
+// TestStoreBookSurvivesRestart: a new Iris (a restarted app) still queries a
+// payout sent before the restart, and treats one whose reference_no was
+// never learnt by the resend window.
+func TestStoreBookSurvivesRestart(t *testing.T) {
+	srv, url := irisEnv(t)
+	ctx := context.Background()
+	before := irisFor(srv, url, nil)
+	res, err := before.Send(ctx, payout("REF-RESTART", "0611101146"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := srv.Now()
+	store := transfersOnly{m: map[string]domain.Transfer{
+		"REF-RESTART": {RefID: "REF-RESTART", Channel: "iris", GatewayRef: res.GatewayRef, SentAt: now, Status: domain.TransferAccepted},
+		"REF-NOREF":   {RefID: "REF-NOREF", Channel: "iris", SentAt: now, Status: domain.TransferUnknown},
+		"REF-XENDIT":  {RefID: "REF-XENDIT", Channel: "xendit", SentAt: now},
+	}}
+	sb := &StoreBook{mem: NewMemoryBook(), store: store, timeout: time.Second}
+	after := irisFor(srv, url, func(c *IrisConfig) { c.Book = sb })
+	srv.Advance(time.Hour)
+	if got, err := after.Status(ctx, "REF-RESTART"); err != nil || got.Outcome != domain.OutcomeSucceeded || got.GatewayRef != res.GatewayRef {
+		t.Fatalf("after restart: %+v, %v", got, err)
+	}
+	if got, err := after.Status(ctx, "REF-NOREF"); err != nil || got.Outcome != domain.OutcomeNotFound {
+		t.Fatalf("no reference inside the window: %+v, %v", got, err)
+	}
+	if got, err := after.Status(ctx, "REF-XENDIT"); err != nil || got.Outcome != domain.OutcomeNotFound {
+		t.Fatalf("another channel's REFID: %+v, %v", got, err)
+	}
+	srv.Advance(24 * time.Hour)
+	if got, err := after.Status(ctx, "REF-NOREF"); err == nil || got.Outcome != domain.OutcomeUnknown {
+		t.Fatalf("no reference past the window: %+v, %v", got, err)
+	}
+}
