@@ -1,7 +1,277 @@
 package app
 
-func runExport(e *env, args []string) error { return errNotYet }
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
 
-func runImport(e *env, args []string) error { return errNotYet }
+	"lunas/domain"
+	"lunas/domain/reconcile"
+	"lunas/domain/sqlite"
+	"lunas/domain/xlsx"
+	"lunas/gateways/xendit"
+)
 
-func runReconcile(e *env, args []string) error { return errNotYet }
+// cliActor is who the report commands act as. The command line runs on the
+// shop's own machine with the database key file next to the database (as
+// serve does until sign-in is wired into the command line), so it has the
+// owner's rights.
+var cliActor = domain.Actor{Name: "cli", Role: domain.RoleOwner}
+
+// reportStore opens an existing database with the key file cipher.
+func reportStore(ctx context.Context, e *env) (*sqlite.DB, error) {
+	if err := existingDB(e); err != nil {
+		return nil, err
+	}
+	ciph, err := keyFileCipher(e.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, e, sqlite.Options{Cipher: ciph})
+}
+
+// period reads --from and --to as dates (YYYY-MM-DD) in the shop's zone.
+// --to is inclusive: the whole day is part of the period.
+func period(from, to string, loc *time.Location) (time.Time, time.Time, error) {
+	var f, t time.Time
+	var err error
+	if from != "" {
+		if f, err = time.ParseInLocation("2006-01-02", from, loc); err != nil {
+			return f, t, fmt.Errorf("--from %q: write the date as YYYY-MM-DD: %w", from, errUsage)
+		}
+	}
+	if to != "" {
+		if t, err = time.ParseInLocation("2006-01-02", to, loc); err != nil {
+			return f, t, fmt.Errorf("--to %q: write the date as YYYY-MM-DD: %w", to, errUsage)
+		}
+		t = t.AddDate(0, 0, 1)
+	}
+	if !f.IsZero() && !t.IsZero() && !f.Before(t) {
+		return f, t, fmt.Errorf("--from must not be after --to: %w", errUsage)
+	}
+	return f, t, nil
+}
+
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+// runExport: lunas export --from DATE --to DATE [--status S,...] [--payee ID]
+// [--gateway G] [--lang id|en] [--unmask] [--sheet S] --out FILE.xlsx|.csv
+func runExport(e *env, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	from := fs.String("from", "", "first day, YYYY-MM-DD")
+	to := fs.String("to", "", "last day (inclusive), YYYY-MM-DD")
+	status := fs.String("status", "", "statuses to keep, comma separated")
+	payee := fs.Int64("payee", 0, "payee id")
+	gateway := fs.String("gateway", "", "payment gateway or payout channel")
+	lang := fs.String("lang", "id", "sheet and column names: id or en")
+	unmask := fs.Bool("unmask", false, "show full account numbers")
+	sheet := fs.String("sheet", "transfers", "the sheet a CSV file holds")
+	out := fs.String("out", "", "FILE.xlsx or FILE.csv")
+	if err := fs.Parse(args); err != nil || *out == "" || fs.NArg() > 0 {
+		return errUsage
+	}
+	loc, err := xlsx.ShopLocation()
+	if err != nil {
+		return err
+	}
+	f, t, err := period(*from, *to, loc)
+	if err != nil {
+		return err
+	}
+	l, err := xlsx.ParseLang(*lang)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	sh, err := xlsx.ParseSheet(*sheet)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	filter := xlsx.Filter{From: f, To: t, PayeeID: *payee, Gateway: *gateway}
+	if *status != "" {
+		filter.Statuses = strings.Split(*status, ",")
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	db, err := reportStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var res xlsx.Result
+	err = db.Read(ctx, func(rt domain.ReadTx) error {
+		rows, ok := rt.(xlsx.Rows)
+		if !ok {
+			return errors.New("this store cannot stream reports")
+		}
+		res, err = xlsx.Export(ctx, rows, *out, xlsx.Options{Actor: cliActor, Filter: filter, Lang: l, Location: loc,
+			Unmask: *unmask, CSVSheet: sh, Progress: func(p xlsx.Progress) {
+				if p.Total > 0 {
+					fmt.Fprintf(e.Stderr, "\r%s: %d/%d rows", p.Sheet, p.Done, p.Total)
+				}
+			}})
+		return err
+	})
+	fmt.Fprintln(e.Stderr)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("export cancelled; no file was written")
+		}
+		return err
+	}
+	var total int64
+	for _, n := range res.Rows {
+		total += n
+	}
+	fmt.Fprintf(e.Stdout, "wrote %s (%d rows)\n", res.Path, total)
+	return nil
+}
+
+// runImport: lunas import payees|products|orders FILE [--valid-only] [--map field=Header,...]
+func runImport(e *env, args []string) error {
+	if len(args) < 2 {
+		return errUsage
+	}
+	kind, err := xlsx.ParseKind(args[0])
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	path := args[1]
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	validOnly := fs.Bool("valid-only", false, "import the valid rows and list the skipped ones")
+	mapping := fs.String("map", "", "column mapping: field=Header,field=Header")
+	if err := fs.Parse(args[2:]); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	format, err := xlsx.FormatOf(path)
+	if err != nil {
+		return err
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	tab, err := xlsx.ReadTable(fh, format)
+	fh.Close()
+	if err != nil {
+		return err
+	}
+	prev := xlsx.Inspect(tab, kind)
+	m := prev.Proposed
+	extra, err := xlsx.ParseMapping(*mapping)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	fmt.Fprintf(e.Stdout, "%d data rows; columns:", prev.Rows)
+	for _, f := range prev.Fields {
+		if h, ok := m[f]; ok {
+			fmt.Fprintf(e.Stdout, " %s=%q", f, h)
+		}
+	}
+	fmt.Fprintln(e.Stdout)
+	ctx, stop := interruptible()
+	defer stop()
+	db, err := reportStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := xlsx.Import(ctx, db, tab, xlsx.ImportOptions{Actor: cliActor, Kind: kind, Mapping: m,
+		ValidOnly: *validOnly, Source: filepath.Base(path)})
+	for _, re := range res.Errors {
+		fmt.Fprintln(e.Stdout, "  ", re.Error())
+	}
+	if err != nil {
+		if errors.Is(err, xlsx.ErrFileInvalid) {
+			return fmt.Errorf("%d invalid rows; nothing imported (fix them, or use --valid-only)", len(res.Errors))
+		}
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "imported %d, already present %d, skipped %d\n", res.Created, res.Unchanged, len(res.Skipped))
+	return nil
+}
+
+// runReconcile: lunas reconcile --from DATE --to DATE [--out FILE.xlsx]
+// [--opening CHANNEL=AMOUNT,...]. It checks Xendit (LUNAS_XENDIT_KEY,
+// --xendit-url) by list and by REFID.
+func runReconcile(e *env, args []string) error {
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	from := fs.String("from", "", "first day, YYYY-MM-DD")
+	to := fs.String("to", "", "last day (inclusive), YYYY-MM-DD")
+	out := fs.String("out", "", "write the result to FILE.xlsx")
+	opening := fs.String("opening", "", "channel balances before the ledger began: xendit=1000000;iris=500000")
+	url := fs.String("xendit-url", envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL), "Xendit API base URL")
+	lang := fs.String("lang", "id", "id or en")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *from == "" || *to == "" {
+		return errUsage
+	}
+	loc, err := xlsx.ShopLocation()
+	if err != nil {
+		return err
+	}
+	f, t, err := period(*from, *to, loc)
+	if err != nil {
+		return err
+	}
+	l, err := xlsx.ParseLang(*lang)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	open := map[string]domain.Rupiah{}
+	if *opening != "" {
+		for _, kv := range strings.Split(*opening, ";") {
+			k, v, ok := strings.Cut(kv, "=")
+			amt, err := domain.ParseRupiah(v)
+			if !ok || err != nil {
+				return fmt.Errorf("--opening %q: write channel=amount, separated by ';': %w", kv, errUsage)
+			}
+			open[strings.TrimSpace(k)] = amt
+		}
+	}
+	key := os.Getenv("LUNAS_XENDIT_KEY")
+	if key == "" {
+		return fmt.Errorf("set LUNAS_XENDIT_KEY to the Xendit secret key")
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	db, err := reportStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	xc := xendit.New(xendit.Config{BaseURL: *url, SecretKey: key, Timeout: 20 * time.Second})
+	rep, err := reconcile.Run(ctx, db, reconcile.Gateways{Payments: []reconcile.PaymentChecker{xc},
+		Payouts: []reconcile.PayoutChecker{xc}}, f, t, reconcile.Options{Opening: open})
+	if err != nil {
+		return err
+	}
+	for _, it := range rep.Items {
+		if it.Kind == reconcile.Matched {
+			continue
+		}
+		fmt.Fprintf(e.Stdout, "%-18s %-8s %-8s %-24s %s\n", it.Kind, it.Area, it.Gateway, it.Subject, it.Note)
+	}
+	fmt.Fprintf(e.Stdout, "matched %d, missing locally %d, missing at gateway %d, amount differs %d, status differs %d, not checked %d\n",
+		rep.Counts[reconcile.Matched], rep.Counts[reconcile.MissingLocally], rep.Counts[reconcile.MissingAtGateway],
+		rep.Counts[reconcile.AmountMismatch], rep.Counts[reconcile.StatusMismatch], rep.Counts[reconcile.Unchecked])
+	if *out != "" {
+		if err := xlsx.ExportReconciliation(ctx, rep, *out, xlsx.Options{Actor: cliActor, Lang: l, Location: loc}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "wrote %s\n", *out)
+	}
+	return nil
+}
