@@ -503,3 +503,22 @@ func (e *exporter) writeSummary() error {
 	}
 	return e.end(s)
 }
+
+// ErrNoReportRows reports a store whose read transactions cannot stream report rows.
+var ErrNoReportRows = errors.New("this store cannot stream report rows")
+
+// ExportStore runs Export inside one read transaction of st (a consistent
+// snapshot), for callers such as the desktop UI that hold only the store.
+func ExportStore(ctx context.Context, st domain.Store, path string, opts Options) (Result, error) {
+	var res Result
+	err := st.Read(ctx, func(rt domain.ReadTx) error {
+		rows, ok := rt.(Rows)
+		if !ok {
+			return ErrNoReportRows
+		}
+		var err error
+		res, err = Export(ctx, rows, path, opts)
+		return err
+	})
+	return res, err
+}

@@ -193,9 +193,17 @@ func TestExportFromStoreFilters(t *testing.T) {
 			}
 		})
 	}
-	// Masked by default, decrypted from the store.
+	// Masked by default, decrypted from the store; progress knows the total.
 	path := filepath.Join(t.TempDir(), "m.xlsx")
-	exportFromStore(t, db, path, Options{Actor: owner, Lang: LangEN})
+	var last Progress
+	if _, err := ExportStore(context.Background(), db, path, Options{Actor: owner, Lang: LangEN,
+		Progress: func(p Progress) { last = p }}); err != nil {
+		t.Fatal(err)
+	}
+	// 3 orders + 3 payments + 3 transfers + 9 ledger lines + 1 flag + 3 audit entries.
+	if last.Total != 22 || last.Done != 22 {
+		t.Errorf("last progress = %+v, want 22 of 22", last)
+	}
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -132,4 +133,18 @@ func readCSV(r io.Reader) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// ReadFile reads an import file, choosing xlsx or CSV by its extension.
+func ReadFile(path string) (*Table, error) {
+	format, err := FormatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadTable(f, format)
 }
