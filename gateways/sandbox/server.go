@@ -102,17 +102,23 @@ type Server struct {
 	mux    *http.ServeMux
 	faults *Faults
 
-	mu       sync.Mutex
-	offset   time.Duration // added to the clock by Advance
-	movers   []mover
-	book     map[bookKey]*Payout
-	bookSeq  []bookKey
-	balances map[string]domain.Rupiah
-	hits     map[string]*hitLog
-	errw     map[string]errorWriter
-	seq      uint64
-	done     chan struct{}
-	doneOnce sync.Once
+	mu     sync.Mutex
+	offset time.Duration // added to the clock by Advance
+	movers []mover
+	// advance bookkeeping: the earliest due change of movers that report
+	// one, and whether a full scan is needed regardless.
+	nextDue    time.Time
+	rescan     bool
+	alwaysScan bool
+	compactAt  int
+	book       map[bookKey]*Payout
+	bookSeq    []bookKey
+	balances   map[string]domain.Rupiah
+	hits       map[string]*hitLog
+	errw       map[string]errorWriter
+	seq        uint64
+	done       chan struct{}
+	doneOnce   sync.Once
 
 	x *xenditState // Xendit part; see xendit.go
 	// Gateways B state lives in fields declared in their own files' types,
@@ -150,15 +156,17 @@ func New(cfg Config) *Server {
 		cfg.XenditDuplicateCode = "DUPLICATE_ERROR"
 	}
 	s := &Server{
-		cfg:      cfg,
-		mux:      http.NewServeMux(),
-		faults:   newFaults(cfg.Seed),
-		book:     map[bookKey]*Payout{},
-		balances: map[string]domain.Rupiah{},
-		hits:     map[string]*hitLog{},
-		errw:     map[string]errorWriter{},
-		done:     make(chan struct{}),
-		ext:      map[string]any{},
+		cfg:       cfg,
+		mux:       http.NewServeMux(),
+		faults:    newFaults(cfg.Seed),
+		book:      map[bookKey]*Payout{},
+		balances:  map[string]domain.Rupiah{},
+		hits:      map[string]*hitLog{},
+		errw:      map[string]errorWriter{},
+		done:      make(chan struct{}),
+		nextDue:   farFuture,
+		compactAt: 1024,
+		ext:       map[string]any{},
 	}
 	s.mountControl(s.mux)
 	s.mountXendit(s.mux)
@@ -216,22 +224,69 @@ type mover interface {
 	advance(now time.Time) (done bool)
 }
 
+// nextDuer is optionally implemented by movers that can say when their next
+// change is due; when every tracked mover does, advance skips the scan until
+// then. Movers without it are checked on every request.
+type nextDuer interface {
+	nextDue() (time.Time, bool)
+}
+
 // track registers m so that advance moves it. Call with s.mu held.
-func (s *Server) track(m mover) { s.movers = append(s.movers, m) }
+func (s *Server) track(m mover) {
+	s.movers = append(s.movers, m)
+	if d, ok := m.(nextDuer); ok {
+		if t, ok := d.nextDue(); ok && t.Before(s.nextDue) {
+			s.nextDue = t
+		}
+	} else {
+		s.alwaysScan = true
+	}
+	if len(s.movers) > s.compactAt {
+		s.rescan = true // drop finished and evicted movers (amortised)
+	}
+}
+
+// touch makes the next advance scan every mover; call it after changing a
+// tracked object's timeline outside advance (Jump).
+func (s *Server) touch() { s.rescan = true }
+
+// farFuture is "nothing due".
+var farFuture = time.Unix(1<<40, 0)
 
 // advance moves every tracked object to now. Call with s.mu held. Every
 // handler calls it first, so time-based changes appear exactly as if they
 // had happened in the background.
 func (s *Server) advance() {
 	now := s.now()
+	if !s.rescan && !s.alwaysScan && now.Before(s.nextDue) {
+		return
+	}
+	s.rescan, s.alwaysScan, s.nextDue = false, false, farFuture
 	kept := s.movers[:0]
 	for _, m := range s.movers {
-		if !m.advance(now) {
-			kept = append(kept, m)
+		if m.advance(now) {
+			continue
+		}
+		kept = append(kept, m)
+		if d, ok := m.(nextDuer); ok {
+			if t, ok := d.nextDue(); ok && t.Before(s.nextDue) {
+				s.nextDue = t
+			}
+		} else {
+			s.alwaysScan = true
 		}
 	}
 	clear(s.movers[len(kept):])
 	s.movers = kept
+	s.compactAt = max(2*len(kept), 1024)
+}
+
+// NextDue returns when the next step is due, if any remains.
+func (t *Timeline) NextDue() (time.Time, bool) {
+	if t.reached >= len(t.Steps) {
+		return time.Time{}, false
+	}
+	return t.Start.Add(t.Steps[t.reached].After), true
 }
 
 // Step is one status an object reaches, After its creation.

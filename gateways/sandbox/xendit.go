@@ -110,6 +110,13 @@ type xPayout struct {
 	evicted bool // forgotten to bound memory: stop moving it
 }
 
+func (p *xPayout) nextDue() (time.Time, bool) {
+	if p.evicted {
+		return time.Time{}, false
+	}
+	return p.tl.NextDue()
+}
+
 func (p *xPayout) advance(now time.Time) bool {
 	return p.evicted || p.tl.Advance(now, p.enter)
 }
@@ -179,6 +186,13 @@ type xInvoice struct {
 	URL         string
 	tl          *Timeline
 	evicted     bool
+}
+
+func (v *xInvoice) nextDue() (time.Time, bool) {
+	if v.evicted {
+		return time.Time{}, false
+	}
+	return v.tl.NextDue()
 }
 
 func (v *xInvoice) advance(now time.Time) bool { return v.evicted || v.tl.Advance(now, nil) }
@@ -483,6 +497,7 @@ func (s *Server) xPayoutCancel(w http.ResponseWriter, r *http.Request) {
 	st := Step{Status: "CANCELLED"}
 	p.tl.Jump(s.now(), st)
 	p.enter(st)
+	s.touch()
 	writeJSON(w, 200, p.view(false))
 }
 
@@ -664,6 +679,7 @@ func (s *Server) xInvoiceExpire(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.tl.Current().Status == "PENDING" {
 		v.tl.Jump(s.now(), Step{Status: "EXPIRED"})
+		s.touch()
 	}
 	writeJSON(w, 200, v.json(false))
 }
@@ -700,7 +716,7 @@ func (s *Server) PayXenditInvoice(idOrExternal string, amount domain.Rupiah) err
 	}
 	v.PaidAmount, v.PaidAt = int64(amount), now
 	v.tl.Jump(now, Step{Status: "PAID"}, Step{After: s.cfg.Step, Status: "SETTLED"})
-	s.track(v)
+	s.touch()
 	return nil
 }
 
@@ -717,6 +733,7 @@ func (s *Server) ExpireXenditInvoice(idOrExternal string) error {
 		return fmt.Errorf("sandbox: xendit invoice %q is %s: %w", idOrExternal, st, domain.ErrInvalidTransition)
 	}
 	v.tl.Jump(s.now(), Step{Status: "EXPIRED"})
+	s.touch()
 	return nil
 }
 
@@ -741,6 +758,7 @@ func (s *Server) ReverseXenditPayout(idOrRef string) error {
 	st := Step{Status: "REVERSED", Code: "REJECTED_BY_CHANNEL"}
 	p.tl.Jump(s.now(), st)
 	p.enter(st)
+	s.touch()
 	return nil
 }
 
