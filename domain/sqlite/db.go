@@ -166,7 +166,7 @@ func fileURI(abs string, q url.Values) string {
 	if !strings.HasPrefix(p, "/") { // Windows: C:/x -> /C:/x
 		p = "/" + p
 	}
-	u := url.URL{Scheme: "file", Path: p, OmitHost: true}
+	u := url.URL{Scheme: "file", Path: p} // file:///C:/x or file:///home/x
 	return u.String() + "?" + q.Encode()
 }
 
