@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"lunas/domain"
@@ -46,7 +47,7 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 	payees := map[int64]domain.Payee{}
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
-		approved, err = tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferApproved}, Page: domain.Page{Limit: e.cfg.Batch}})
+		approved, err = oldestFirst(tx, []domain.TransferStatus{domain.TransferApproved}, e.cfg.Batch)
 		if err != nil {
 			return err
 		}
@@ -403,4 +404,27 @@ func (e *Engine) reverse(tx domain.Tx, t *domain.Transfer, actor, why string, no
 	*events = append(*events, Event{Kind: EventTransferReversed, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
 		Message: "transfer " + t.RefID + " was reversed; the payee is owed " + t.Amount.String() + " again / transfer dibatalkan bank, kewajiban dibuka kembali"})
 	return nil
+}
+
+// QueueReader lists transfers oldest first, so that work is done in arrival
+// order (implemented by the store's transaction type).
+type QueueReader interface {
+	ListTransfersOldestFirst(statuses []domain.TransferStatus, limit int) ([]domain.Transfer, error)
+}
+
+// oldestFirst uses QueueReader when the store has it; otherwise it reads
+// them all and sorts, which is slower but fair.
+func oldestFirst(tx domain.ReadTx, st []domain.TransferStatus, limit int) ([]domain.Transfer, error) {
+	if q, ok := tx.(QueueReader); ok {
+		return q.ListTransfersOldestFirst(st, limit)
+	}
+	all, err := tx.ListTransfers(domain.TransferFilter{Statuses: st})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	return all, nil
 }

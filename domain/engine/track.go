@@ -27,7 +27,7 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 	var open []domain.Transfer
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
-		open, err = tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferAccepted, domain.TransferUnknown}})
+		open, err = oldestFirst(tx, []domain.TransferStatus{domain.TransferAccepted, domain.TransferUnknown}, 0)
 		return err
 	})
 	if err != nil || len(open) == 0 {
@@ -167,7 +167,7 @@ func (e *Engine) balanceLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		e.refreshBalances(ctx)
-		if err := e.releaseQueued(ctx); err != nil && ctx.Err() == nil {
+		if err := e.ReleaseQueued(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("balance queue", "err", err)
 		}
 	}
@@ -211,15 +211,15 @@ func (e *Engine) SetBalance(channel string, amount domain.Rupiah) {
 	e.mu.Unlock()
 }
 
-// releaseQueued moves transfers waiting for balance back to approved when
+// ReleaseQueued moves transfers waiting for balance back to approved when
 // the known balance covers them, oldest first.
-func (e *Engine) releaseQueued(ctx context.Context) error {
+func (e *Engine) ReleaseQueued(ctx context.Context) error {
 	wctx, cancel := e.work(ctx)
 	defer cancel()
 	var events []Event
 	err := e.store.Write(wctx, func(tx domain.Tx) error {
 		events = events[:0]
-		q, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferQueuedBalance}})
+		q, err := oldestFirst(tx, []domain.TransferStatus{domain.TransferQueuedBalance}, 0)
 		if err != nil || len(q) == 0 {
 			return err
 		}

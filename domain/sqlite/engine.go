@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"lunas/domain"
 	"lunas/domain/engine"
 )
 
@@ -90,4 +91,13 @@ func (t *Tx) DueMail(now time.Time, limit int) ([]engine.Mail, error) {
 func (t *Tx) MailStats() (queued, sent int, err error) {
 	err = t.tx.QueryRowContext(t.ctx, `SELECT COALESCE(SUM(sent_at = 0), 0), COALESCE(SUM(sent_at <> 0), 0) FROM mail_outbox`).Scan(&queued, &sent)
 	return queued, sent, err
+}
+
+var _ engine.QueueReader = (*Tx)(nil)
+
+// ListTransfersOldestFirst returns up to limit transfers in one of the
+// statuses, oldest (lowest id) first, so that the sender works as a queue.
+func (t *Tx) ListTransfersOldestFirst(statuses []domain.TransferStatus, limit int) ([]domain.Transfer, error) {
+	from, w := transferWhere(domain.TransferFilter{Statuses: statuses})
+	return t.queryTransfers("SELECT "+transferCols+from+w.sql()+" ORDER BY t.id"+pageSQL(domain.Page{Limit: limit}), w.args...)
 }
