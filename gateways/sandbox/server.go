@@ -169,6 +169,7 @@ func New(cfg Config) *Server {
 		ext:       map[string]any{},
 	}
 	s.mountControl(s.mux)
+	s.mountReconcile(s.mux) // Iris statements, gateways/sandbox/reconcile.go
 	s.mountXendit(s.mux)
 	s.mountMidtrans(s.mux)
 	s.mountH2H(s.mux)
