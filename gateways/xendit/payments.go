@@ -96,7 +96,8 @@ func (c *Client) listInvoices(ctx context.Context, q url.Values) ([]invoice, err
 }
 
 // PaymentStatus returns the status of the invoice with our external id. If
-// several invoices share it, a paid one wins, else the newest.
+// several invoices share it (a new link after one expired), a paid one wins,
+// else the newest.
 func (c *Client) PaymentStatus(ctx context.Context, externalID string) (domain.PaymentResult, error) {
 	unk := domain.PaymentResult{ExternalID: externalID, State: domain.PaymentStateUnknown}
 	list, err := c.invoices(ctx, externalID)
@@ -112,6 +113,8 @@ func (c *Client) PaymentStatus(ctx context.Context, externalID string) (domain.P
 	if len(mine) == 0 {
 		return unk, fmt.Errorf("xendit: invoice %s: %w", externalID, domain.ErrNotFound)
 	}
+	// The list order is not documented: newest first by our own reading.
+	sort.SliceStable(mine, func(i, j int) bool { return parseTime(mine[i].Created).After(parseTime(mine[j].Created)) })
 	pick := mine[0]
 	for _, v := range mine {
 		if st, _ := paymentState(v.Status); st == domain.PaymentStatePaid {
