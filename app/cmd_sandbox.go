@@ -1,3 +1,99 @@
 package app
 
-func runSandbox(e *env, args []string) error { return errNotYet }
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"lunas/gateways/sandbox"
+)
+
+// errNotLoopback refuses a sandbox address other hosts could reach: the
+// sandbox has no real authentication on its control API.
+var errNotLoopback = errors.New("the sandbox only listens on a loopback address (127.0.0.1, ::1 or localhost)")
+
+// runSandbox serves the sandbox gateway until SIGINT or SIGTERM.
+func runSandbox(e *env, args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveSandbox(ctx, e, args, nil)
+}
+
+// serveSandbox parses the sandbox flags, starts it, prints its URL and demo
+// credentials, calls ready (if set) with the URL, and serves until ctx ends.
+func serveSandbox(ctx context.Context, e *env, args []string, ready func(url string)) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	addr := fs.String("addr", "127.0.0.1:8089", "listen address (loopback only; port 0 picks a free one)")
+	step := fs.Duration("step", 2*time.Second, "delay between two status changes of a payout or payment")
+	seed := fs.Uint64("seed", 1, "seed for probabilistic faults")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return errUsage
+	}
+	if !isLoopback(*addr) {
+		return errNotLoopback
+	}
+	sb, url, stop, err := startSandbox(sandbox.Config{Step: *step, Seed: *seed}, *addr)
+	if err != nil {
+		return fmt.Errorf("start sandbox: %w", err)
+	}
+	defer stop()
+	printSandbox(e, url, sb.Credentials(), *step)
+	if ready != nil {
+		ready(url)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(e.Stdout, "sandbox stopped")
+	return nil
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// printSandbox shows what a person needs to point Lunas (or curl) at the
+// sandbox. The credentials are demo values, not secrets.
+func printSandbox(e *env, url string, c sandbox.Credentials, step time.Duration) {
+	w := e.Stdout
+	fmt.Fprintf(w, "Lunas sandbox gateway listening on %s (status step %s)\n\n", url, step)
+	fmt.Fprintf(w, "Xendit    base URL        %s\n", url)
+	fmt.Fprintf(w, "          secret key      %s\n", c.XenditSecretKey)
+	fmt.Fprintf(w, "          callback token  %s\n", c.XenditCallbackToken)
+	fmt.Fprintf(w, "Midtrans  Core/Snap URL   %s\n", url)
+	fmt.Fprintf(w, "          server key      %s\n", c.MidtransServerKey)
+	fmt.Fprintf(w, "          client key      %s\n", c.MidtransClientKey)
+	fmt.Fprintf(w, "Iris      base URL        %s\n", url)
+	fmt.Fprintf(w, "          creator key     %s\n", c.IrisCreatorKey)
+	fmt.Fprintf(w, "          approver key    %s\n", c.IrisApproverKey)
+	fmt.Fprintf(w, "          merchant key    %s\n", c.IrisMerchantKey)
+	fmt.Fprintf(w, "          approval OTP    %s\n", c.IrisOTP)
+	fmt.Fprintf(w, "H2H       base URL        %s\n", url)
+	fmt.Fprintf(w, "          member ID       %s\n", c.H2HMemberID)
+	fmt.Fprintf(w, "          PIN             %s\n", c.H2HPin)
+	fmt.Fprintf(w, "          password        %s\n", c.H2HPassword)
+	fmt.Fprintf(w, "\nControl API: %s/_control/ (faults, balance, paid, advance, pay/expire/reverse)\n", url)
+	fmt.Fprintf(w, "Xendit test accounts: 131313 stays ACCEPTED;")
+	for acct, code := range sandbox.XenditTestAccounts {
+		if code != "ACCEPTED" {
+			fmt.Fprintf(w, " %s=%s", acct, code)
+		}
+	}
+	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
+}
