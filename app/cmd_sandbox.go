@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sort"
 	"syscall"
 	"time"
 
@@ -76,22 +77,28 @@ func printSandbox(e *env, url string, c sandbox.Credentials, step time.Duration)
 	fmt.Fprintf(w, "Xendit    base URL        %s\n", url)
 	fmt.Fprintf(w, "          secret key      %s\n", c.XenditSecretKey)
 	fmt.Fprintf(w, "          callback token  %s\n", c.XenditCallbackToken)
-	fmt.Fprintf(w, "Midtrans  Core/Snap URL   %s\n", url)
+	fmt.Fprintf(w, "Midtrans  Core API URL    %s/midtrans\n", url)
+	fmt.Fprintf(w, "          Snap URL        %s\n", url)
 	fmt.Fprintf(w, "          server key      %s\n", c.MidtransServerKey)
 	fmt.Fprintf(w, "          client key      %s\n", c.MidtransClientKey)
-	fmt.Fprintf(w, "Iris      base URL        %s\n", url)
+	fmt.Fprintf(w, "Iris      base URL        %s/iris\n", url)
 	fmt.Fprintf(w, "          creator key     %s\n", c.IrisCreatorKey)
 	fmt.Fprintf(w, "          approver key    %s\n", c.IrisApproverKey)
 	fmt.Fprintf(w, "          merchant key    %s\n", c.IrisMerchantKey)
 	fmt.Fprintf(w, "          approval OTP    %s\n", c.IrisOTP)
-	fmt.Fprintf(w, "H2H       base URL        %s\n", url)
+	fmt.Fprintf(w, "H2H       base URL        %s/h2h/\n", url)
 	fmt.Fprintf(w, "          member ID       %s\n", c.H2HMemberID)
 	fmt.Fprintf(w, "          PIN             %s\n", c.H2HPin)
 	fmt.Fprintf(w, "          password        %s\n", c.H2HPassword)
 	fmt.Fprintf(w, "\nControl API: %s/_control/ (faults, balance, paid, advance, pay/expire/reverse)\n", url)
 	fmt.Fprintf(w, "Xendit test accounts: 131313 stays ACCEPTED;")
-	for acct, code := range sandbox.XenditTestAccounts {
-		if code != "ACCEPTED" {
+	accts := make([]string, 0, len(sandbox.XenditTestAccounts))
+	for acct := range sandbox.XenditTestAccounts {
+		accts = append(accts, acct)
+	}
+	sort.Strings(accts)
+	for _, acct := range accts {
+		if code := sandbox.XenditTestAccounts[acct]; code != "ACCEPTED" {
 			fmt.Fprintf(w, " %s=%s", acct, code)
 		}
 	}
