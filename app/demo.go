@@ -13,6 +13,8 @@ import (
 	"lunas/domain"
 	"lunas/domain/engine"
 	"lunas/domain/sqlite"
+	"lunas/gateways/h2h"
+	"lunas/gateways/midtrans"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
 )
@@ -147,8 +149,13 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		rt.Stop()
 		return nil, nil, fmt.Errorf("demo shop: %w", err)
 	}
+	extra, route, err := demoChannels(url, sb.Credentials(), o.Log)
+	if err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
 	eng, err := buildEngine(ctx, db, engineOptions{
-		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log,
+		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route,
 		Intervals: engine.Intervals{PollFirst: time.Second, List: time.Second, TrackFirst: time.Second, Balance: 10 * time.Second},
 	})
 	if err != nil {
@@ -239,4 +246,19 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 		case <-t.C:
 		}
 	}
+}
+
+// demoChannels are the sandbox's Iris and H2H supplier as payout channels:
+// Mandiri and BRI makers are paid through Iris, the GoPay maker through the
+// H2H supplier, everyone else through Xendit.
+func demoChannels(url string, c sandbox.Credentials, log *slog.Logger) (map[string]domain.PayoutChannel, map[string]string, error) {
+	iris := midtrans.NewIris(midtrans.IrisConfig{BaseURL: url + "/iris", CreatorKey: c.IrisCreatorKey, ApproverKey: c.IrisApproverKey,
+		OTP: midtrans.StaticOTP(c.IrisOTP), MerchantKey: c.IrisMerchantKey, Logger: log, Timeout: 20 * time.Second})
+	sup, err := h2h.New(h2h.Config{Name: "sandbox", BaseURL: url + sandbox.H2HPath, MemberID: c.H2HMemberID, PIN: c.H2HPin,
+		Password: c.H2HPassword, Products: map[string]string{"GOPAY": "GOPAY"}}, h2h.Options{Timeout: 20 * time.Second})
+	if err != nil {
+		return nil, nil, err
+	}
+	return map[string]domain.PayoutChannel{"iris": iris, sup.Name(): sup},
+		map[string]string{"MANDIRI": "iris", "BRI": "iris", "GOPAY": sup.Name()}, nil
 }

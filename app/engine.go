@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -39,6 +40,10 @@ type engineOptions struct {
 	Mailer        engine.MailSender
 	Risk          engine.RiskChecker
 	Codes         engine.CodeVerifier
+	// Extra payout channels beside Xendit, and which one pays a payee's
+	// bank or wallet code (unlisted codes go through Xendit).
+	Extra map[string]domain.PayoutChannel
+	Route map[string]string
 }
 
 // endpointLimiter paces one gateway as Xendit counts it: per endpoint. The
@@ -87,14 +92,21 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 		// slow gateway from the backoff and hold a sender slot.
 		Retry: gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second}})
 	lim := map[string]engine.Limiter{}
-	if l := newLimiter(o.RatePerMinute); l != nil {
-		lim["xendit"] = l
+	for _, op := range []string{engine.OpPaymentList, engine.OpPaymentStatus, engine.OpPayoutCreate, engine.OpPayoutStatus, engine.OpPayoutCancel, engine.OpBalance} {
+		if l := newLimiter(o.RatePerMinute); l != nil {
+			lim["xendit/"+op] = l
+		}
+	}
+	channels := map[string]domain.PayoutChannel{"xendit": x}
+	for name, ch := range o.Extra {
+		channels[name] = ch
 	}
 	return engine.New(engine.Config{
 		Store:          st,
 		Payments:       map[string]domain.PaymentGateway{"xendit": x},
-		Channels:       map[string]domain.PayoutChannel{"xendit": x},
+		Channels:       channels,
 		DefaultChannel: "xendit",
+		Route:          func(p domain.Payee) string { return o.Route[strings.ToUpper(p.Channel)] },
 		Limiters:       lim,
 		Batch:          o.Batch,
 		Concurrency:    o.Concurrency,

@@ -279,7 +279,7 @@ func (e *Engine) Cancel(ctx context.Context, actor domain.Actor, refID string) (
 	}
 	cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
 	defer cancel()
-	if err := e.limit(cctx, t.Channel); err != nil {
+	if err := e.limit(cctx, t.Channel, OpPayoutCancel); err != nil {
 		return t, err
 	}
 	res, cerr := c.Cancel(cctx, refID)

@@ -253,8 +253,24 @@ func (e *Engine) work(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout+30*time.Second)
 }
 
-func (e *Engine) limit(ctx context.Context, name string) error {
-	if l := e.cfg.Limiters[name]; l != nil {
+// Operation names for per-endpoint rate limits: Limiters may be keyed
+// "<gateway>/<op>" (Xendit counts its limit per endpoint) or "<gateway>"
+// for one bucket shared by every call.
+const (
+	OpPaymentList   = "payment.list"
+	OpPaymentStatus = "payment.status"
+	OpPayoutCreate  = "payout.create"
+	OpPayoutStatus  = "payout.status"
+	OpPayoutCancel  = "payout.cancel"
+	OpBalance       = "balance"
+)
+
+func (e *Engine) limit(ctx context.Context, name, op string) error {
+	l := e.cfg.Limiters[name+"/"+op]
+	if l == nil {
+		l = e.cfg.Limiters[name]
+	}
+	if l != nil {
 		return l.Wait(ctx)
 	}
 	return nil

@@ -153,7 +153,11 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
 		defer cancel()
-		if err := e.limit(cctx, j.t.Channel); err != nil {
+		op := OpPayoutCreate
+		if query {
+			op = OpPayoutStatus
+		}
+		if err := e.limit(cctx, j.t.Channel, op); err != nil {
 			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, err
 			return
 		}

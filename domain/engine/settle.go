@@ -78,7 +78,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		} else {
 			since = since.Add(-2 * e.iv.List) // overlap: answers are idempotent, gaps are not
 		}
-		if err := e.limit(ctx, name); err != nil {
+		if err := e.limit(ctx, name, OpPaymentList); err != nil {
 			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
@@ -113,7 +113,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 	}
 	answers := make([]domain.PaymentResult, len(ask))
 	forEach(e.cfg.Concurrency, ask, func(i int, p domain.Payment) {
-		if err := e.limit(ctx, p.Gateway); err != nil {
+		if err := e.limit(ctx, p.Gateway, OpPaymentStatus); err != nil {
 			answers[i] = domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown}
 			return
 		}

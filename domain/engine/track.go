@@ -184,7 +184,7 @@ func (e *Engine) refreshBalances(ctx context.Context) {
 	forEach(len(names), names, func(_ int, name string) {
 		cctx, cancel := context.WithTimeout(ctx, min(e.iv.CallTimeout, 10*time.Second))
 		defer cancel()
-		if err := e.limit(cctx, name); err != nil {
+		if err := e.limit(cctx, name, OpBalance); err != nil {
 			return
 		}
 		bal, err := e.cfg.Channels[name].Balance(cctx)
