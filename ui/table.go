@@ -35,7 +35,8 @@ type pager[T any] struct {
 	onError  func(error) // on the UI goroutine
 
 	mu      sync.Mutex
-	gen     int // bumped by reset; answers for an older generation are dropped
+	dormant bool // a hidden tab's pager loads nothing until activated
+	gen     int  // bumped by reset; answers for an older generation are dropped
 	total   int
 	counted bool
 	pages   map[int][]T
@@ -48,13 +49,25 @@ func newPager[T any](fetch func(ctx context.Context, offset, limit int) ([]T, er
 	return &pager[T]{fetch: fetch, count: count, pages: map[int][]T{}, loading: map[int]bool{}}
 }
 
-// Len is the number of rows known; it starts a count when none is known yet.
+// Len is the number of rows known. Without a count yet it starts one, and
+// the first page alongside it, so the first rows show without waiting for a
+// count over a big table; until the count arrives Len is the first page's size.
 func (p *pager[T]) Len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.counted && !p.loading[-1] {
-		p.loading[-1] = true
-		p.startLocked(-1)
+	if p.dormant {
+		return 0
+	}
+	if !p.counted {
+		if !p.loading[-1] {
+			p.loading[-1] = true
+			p.startLocked(-1)
+		}
+		if _, ok := p.pages[0]; !ok && !p.loading[0] {
+			p.loading[0] = true
+			p.startLocked(0)
+		}
+		return len(p.pages[0])
 	}
 	return p.total
 }
@@ -64,6 +77,9 @@ func (p *pager[T]) Row(i int) (T, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var zero T
+	if p.dormant {
+		return zero, false
+	}
 	pg := i / pageSize
 	rows, ok := p.pages[pg]
 	if !ok {
@@ -148,13 +164,34 @@ func (p *pager[T]) setOnError(f func(error)) {
 // and counts again.
 func (p *pager[T]) Reset() {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dormant {
+		return
+	}
+	p.resetLocked()
+}
+
+// activate lets a dormant pager load (its tab was shown); it reports whether
+// it was dormant.
+func (p *pager[T]) activate() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.dormant {
+		return false
+	}
+	p.dormant = false
+	p.resetLocked()
+	return true
+}
+
+func (p *pager[T]) resetLocked() {
 	p.gen++
 	p.pages = map[int][]T{}
-	p.loading = map[int]bool{-1: true}
+	p.loading = map[int]bool{-1: true, 0: true}
 	p.order = nil
 	p.counted = false
 	p.startLocked(-1)
-	p.mu.Unlock()
+	p.startLocked(0)
 }
 
 // Wait blocks until no fetch is in flight (tests and benchmarks).

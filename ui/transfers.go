@@ -36,9 +36,10 @@ var tabStatuses = map[string][]domain.TransferStatus{
 }
 
 // TransferSeeker is implemented by a ReadTx that can page transfers by key
-// (newest first, below an id); domain/sqlite does.
+// (newest first, below an id when beforeID > 0) and plan for big filters;
+// domain/sqlite does.
 type TransferSeeker interface {
-	ListTransfersBefore(f domain.TransferFilter, beforeID int64, limit int) ([]domain.Transfer, error)
+	ListTransfersPage(f domain.TransferFilter, beforeID int64, offset, limit int) ([]domain.Transfer, error)
 }
 
 var errNoSeek = errors.New("store cannot page by key")
@@ -117,7 +118,16 @@ func newTransfersScreen(u *UI) *transfersScreen {
 		}
 		s.tabs.Append(container.NewTabItem(tr("transfers.tab."+tab), content))
 	}
-	s.tabs.OnSelected = func(*container.TabItem) { s.showDetail(nil) }
+	// Only the tab on screen loads; the others wake when shown.
+	for _, tab := range transferTabs[1:] {
+		s.tables[tab].pager.dormant = true
+	}
+	s.tabs.OnSelected = func(*container.TabItem) {
+		s.showDetail(nil)
+		if t := s.tables[transferTabs[s.tabs.SelectedIndex()]]; t.pager.activate() {
+			t.table.Refresh()
+		}
+	}
 	s.detail = container.NewVBox()
 	s.showDetail(nil)
 	detailScroll := container.NewVScroll(s.detail)
@@ -159,8 +169,14 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 			var rows []transferRow
 			err := store.Read(ctx, func(tx domain.ReadTx) error {
 				f := s.filter(tab)
-				f.Page = domain.Page{Offset: offset, Limit: limit}
-				ts, err := tx.ListTransfers(f)
+				var ts []domain.Transfer
+				var err error
+				if sk, ok := tx.(TransferSeeker); ok {
+					ts, err = sk.ListTransfersPage(f, 0, offset, limit)
+				} else {
+					f.Page = domain.Page{Offset: offset, Limit: limit}
+					ts, err = tx.ListTransfers(f)
+				}
 				if err != nil {
 					return err
 				}
@@ -589,7 +605,7 @@ func (s *transfersScreen) seekPage(tab string) func(ctx context.Context, last tr
 			if !ok {
 				return errNoSeek
 			}
-			ts, err := sk.ListTransfersBefore(s.filter(tab), last.ID, limit)
+			ts, err := sk.ListTransfersPage(s.filter(tab), last.ID, 0, limit)
 			if err != nil {
 				return err
 			}
