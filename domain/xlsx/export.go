@@ -136,7 +136,7 @@ func Export(ctx context.Context, src Rows, path string, opts Options) (Result, e
 			if err := e.run(sheets); err != nil {
 				return err
 			}
-			if _, err := xw.f.WriteTo(out); err != nil {
+			if err := writeWorkbook(xw.f, out); err != nil {
 				return fmt.Errorf("export: writing %s: %w", filepath.Base(path), err)
 			}
 			return nil

@@ -101,7 +101,6 @@ func ExportReconciliation(ctx context.Context, rep reconcile.Report, path string
 		if err := xw.end(); err != nil {
 			return err
 		}
-		_, err = xw.f.WriteTo(out)
-		return err
+		return writeWorkbook(xw.f, out)
 	})
 }

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"fmt"
@@ -157,6 +158,18 @@ func (w *xlsxWriter) row(vals []any) error {
 		}
 	}
 	return w.sw.SetRow(cellName(w.n), w.cells)
+}
+
+// writeWorkbook writes the finished workbook to w as it is zipped.
+// excelize's WriteTo first builds the whole zip in a bytes.Buffer (tens of
+// megabytes for a million rows); a zip writer factory that ignores that
+// buffer streams the archive straight into the file instead.
+// Limitation: excelize's zip64 header patch only works on its buffer, so a
+// single sheet over 4 GB uncompressed (about 13 million rows) is not supported.
+func writeWorkbook(f *excelize.File, w io.Writer) error {
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	_, err := f.WriteTo(io.Discard)
+	return err
 }
 
 // cellName returns "A<row>" without excelize's general-purpose conversion.
