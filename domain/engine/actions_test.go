@@ -344,3 +344,38 @@ func TestPauseResume(t *testing.T) {
 		t.Fatalf("%s", got.Status)
 	}
 }
+
+func TestSendAgainRefusedWhileAnotherAttemptIsOpen(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a := f.sellerTransfer()
+	f.ch.plan(a.RefID, stepFail)
+	f.send()
+	// Another attempt for the same obligation whose outcome is unknown
+	// (for instance recorded by an older version or imported).
+	err := f.db.Write(ctx, func(tx domain.Tx) error {
+		other := domain.Transfer{RefID: engine.NewRefID(f.clk.Now()), ObligationID: a.ObligationID, PayeeID: a.PayeeID, Channel: "xendit",
+			Amount: a.Amount, Status: domain.TransferUnknown, CreatedBy: "engine", CreatedAt: f.clk.Now(), UpdatedAt: f.clk.Now()}
+		return tx.CreateTransfer(&other)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.e.SendAgain(ctx, owner, a.RefID, "")
+	wantErr(t, err, domain.ErrUnsafe)
+}
+
+func TestRetryRefusedWhileSending(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a := f.sellerTransfer()
+	f.db.Write(ctx, func(tx domain.Tx) error {
+		return tx.MoveTransfer(a.RefID, domain.TransferApproved, domain.TransferSending, domain.TransferPatch{IncAttempts: true})
+	})
+	_, err := f.e.Retry(ctx, staff, a.RefID)
+	wantErr(t, err, domain.ErrUnsafe)
+	_, err = f.e.SendAgain(ctx, owner, a.RefID, "")
+	wantErr(t, err, domain.ErrUnsafe)
+	_, err = f.e.Cancel(ctx, owner, a.RefID)
+	wantErr(t, err, domain.ErrInvalidTransition)
+}
