@@ -195,6 +195,8 @@ func BenchmarkSettlementLatency(b *testing.B) {
 // take at least 2.8 hours by construction).
 var benchRate = flag.Int("engine.rate", -1, "requests per minute per endpoint in BenchmarkRequestsPerOrder (-1 = off)")
 
+var benchPayRate = flag.Int("engine.payrate", 50, "payments a second in BenchmarkRequestsPerOrder")
+
 func BenchmarkRequestsPerOrder(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -205,12 +207,15 @@ func BenchmarkRequestsPerOrder(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, ext := range bs.exts {
-			bs.sb.PayXenditInvoice(ext, 0)
-		}
 		b.StartTimer()
 		if err := eng.Start(context.Background()); err != nil {
 			b.Fatal(err)
+		}
+		// Buyers pay in a steady stream (-engine.payrate a second), as
+		// a shop's traffic arrives, rather than all in the same instant.
+		for _, ext := range bs.exts {
+			bs.sb.PayXenditInvoice(ext, 0)
+			time.Sleep(time.Second / time.Duration(*benchPayRate))
 		}
 		bs.waitSucceeded(b, n, 30*time.Minute)
 		b.StopTimer()

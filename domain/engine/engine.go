@@ -28,7 +28,7 @@ type Intervals struct {
 	List        time.Duration // list request per gateway with PaymentLister (default 1s)
 	ExpiryGrace time.Duration // polling continues this long past ExpiresAt (default 10m)
 	Send        time.Duration // sender sweep when not woken (default 500ms)
-	TrackFirst  time.Duration // first status query after accepted/unknown (default 1s)
+	TrackFirst  time.Duration // first status query after accepted/unknown (default 5s: payouts rarely finish sooner)
 	TrackMax    time.Duration // slowest status query (default 5m)
 	Balance     time.Duration // balance refresh (default 1m)
 	Mail        time.Duration // outbox sweep (default 5s)
@@ -46,7 +46,7 @@ func (iv *Intervals) defaults() {
 	def(&iv.List, time.Second)
 	def(&iv.ExpiryGrace, 10*time.Minute)
 	def(&iv.Send, 500*time.Millisecond)
-	def(&iv.TrackFirst, time.Second)
+	def(&iv.TrackFirst, 5*time.Second)
 	def(&iv.TrackMax, 5*time.Minute)
 	def(&iv.Balance, time.Minute)
 	def(&iv.Mail, 5*time.Second)
@@ -105,6 +105,7 @@ type Engine struct {
 	paused     bool
 	gwDown     map[string]bool
 	listAt     map[string]time.Time
+	listFull   map[string]bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -161,6 +162,7 @@ func New(cfg Config) (*Engine, error) {
 		balances:   map[string]balanceInfo{},
 		trackAfter: map[string]trackInfo{},
 		gwDown:     map[string]bool{},
+		listFull:   map[string]bool{},
 	}, nil
 }
 
