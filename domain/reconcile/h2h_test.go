@@ -70,8 +70,10 @@ func TestReconcileH2HByStatusChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var progress [][2]int
 	rep, err := reconcile.Run(ctx, db, reconcile.Gateways{Payouts: []reconcile.PayoutChecker{ch}}, time.Time{}, time.Time{},
-		reconcile.Options{Opening: map[string]domain.Rupiah{ch.Name(): sb.Config().StartBalance}})
+		reconcile.Options{Opening: map[string]domain.Rupiah{ch.Name(): sb.Config().StartBalance},
+			Progress: func(done, total int) { progress = append(progress, [2]int{done, total}) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +89,9 @@ func TestReconcileH2HByStatusChecks(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("%s = %q, want %q", k, got[k], w)
 		}
+	}
+	if len(progress) != 4 || progress[3] != [2]int{4, 4} {
+		t.Errorf("progress = %v, want 1..4 of 4", progress)
 	}
 	// Each local REFID was asked about once: no list call exists.
 	if n := sb.Hits("h2h.trx"); n < 3+4 {

@@ -95,6 +95,9 @@ type Options struct {
 	// (top-ups are not in the ledger). The expected balance of a channel is
 	// Opening + clearing:<name> + paidout:<name> from the ledger.
 	Opening map[string]domain.Rupiah
+	// Progress, if set, is called after each record checked at a gateway
+	// (from the calling goroutine), for a progress bar.
+	Progress func(done, total int)
 }
 
 // Run reconciles the period [from, to). It reads the store in one snapshot,
@@ -119,6 +122,13 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 		return rep, fmt.Errorf("reconcile: %w", err)
 	}
 	add := func(it Item) { rep.Items = append(rep.Items, it) }
+	total, done := len(payments)+len(transfers), 0
+	tick := func() {
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	}
 
 	// Payments.
 	pgw := map[string]PaymentChecker{}
@@ -129,10 +139,10 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 	for _, p := range payments {
 		localPay[p.ExternalID] = true
 		g, ok := pgw[p.Gateway]
-		if !ok {
-			continue
+		if ok {
+			add(comparePayment(ctx, g, p))
 		}
-		add(comparePayment(ctx, g, p))
+		tick()
 	}
 	for _, g := range gw.Payments {
 		l, ok := g.(domain.PaymentLister)
@@ -168,13 +178,12 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 	localRef := map[string]bool{}
 	for _, t := range transfers {
 		localRef[t.RefID] = true
-		c, ok := pch[t.Channel]
-		if !ok {
-			continue
+		if c, ok := pch[t.Channel]; ok {
+			if it, check := compareTransfer(ctx, c, t); check {
+				add(it)
+			}
 		}
-		if it, check := compareTransfer(ctx, c, t); check {
-			add(it)
-		}
+		tick()
 	}
 	for _, c := range gw.Payouts {
 		l, ok := c.(PayoutLister)

@@ -2,6 +2,17 @@
 // StreamWriter, and CSV) and reads payee, product and order spreadsheets.
 // Rows are streamed from a small iterator interface so that a million rows
 // fit in little memory.
+//
+// For a screen:
+//   - Export: ExportStore(ctx, store, path, Options{Actor, Filter, Lang,
+//     Unmask, Progress}); cancel ctx to stop (no file is left). Progress is
+//     called on the exporting goroutine: hop to the UI goroutine yourself.
+//   - Import: t := ReadFile(path); p := Inspect(t, kind) gives the headers,
+//     the proposed Mapping and the required fields still unmapped; let the
+//     person adjust the mapping, then Import(ctx, store, t, ImportOptions{
+//     Mapping, ValidOnly}); ImportResult.Errors lists RowErrors (row, column,
+//     value, message) to show.
+//   - Reconciliation: reconcile.Run, then ExportReconciliation to save it.
 package xlsx
 
 import "lunas/domain"
