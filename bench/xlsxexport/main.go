@@ -44,6 +44,7 @@ func main() {
 	rows := flag.Int("rows", 1_000_000, "transfers to write")
 	dir := flag.String("dir", os.TempDir(), "folder for the output files")
 	dbPath := flag.String("db", "", "SQLite file for -variant seed and store")
+	flag.BoolVar(&keep, "keep", false, "keep the output files (to open them in a spreadsheet)")
 	flag.Parse()
 	var err error
 	switch *variant {
@@ -81,7 +82,9 @@ func run(variant string, rows int, dir string) error {
 		if err != nil {
 			return err
 		}
-		os.Remove(out)
+		if !keep {
+			os.Remove(out)
+		}
 		fmt.Printf("%s seconds=%.2f vmhwm_kb=%d file_bytes=%d\n", variant, el.Seconds(), vmHWM(), fi.Size())
 		return nil
 	}
@@ -130,6 +133,9 @@ func vmHWM() int64 {
 	}
 	return -1
 }
+
+// keep leaves the written files in -dir.
+var keep bool
 
 var base = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -310,7 +316,9 @@ func fromStore(path, dir string) error {
 	if err != nil {
 		return err
 	}
-	os.Remove(out)
+	if !keep {
+		os.Remove(out)
+	}
 	fmt.Printf("store rows=%d seconds=%.2f vmhwm_kb=%d file_bytes=%d\n", res.Rows[xlsx.SheetTransfers], el.Seconds(), vmHWM(), fi.Size())
 	return nil
 }
