@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/pquerna/otp/totp"
 
@@ -43,9 +44,42 @@ func runGUI(e *env, args []string) error {
 	u := ui.New(a, g.Services(), ui.Options{StartScreen: *screen, AutoDemo: *demo})
 	defer u.Close()
 	u.Start()
+	if os.Getenv("LUNAS_TOUR") == "1" {
+		// scripts/screenshots.sh: let the demo run, then show every screen,
+		// printing "tour FILE" when it is ready to be captured; then quit.
+		wait, err := time.ParseDuration(os.Getenv("LUNAS_TOUR_WAIT"))
+		if err != nil {
+			wait = 30 * time.Second
+		}
+		u.Tour(wait, func(file string) {
+			fmt.Fprintln(e.Stdout, "tour", file)
+			time.Sleep(2 * time.Second) // the script captures the screen now
+		}, func(err error) {
+			if err != nil {
+				fmt.Fprintln(e.Stderr, "lunas: tour:", err)
+			}
+			fyne.Do(a.Quit)
+		})
+	}
+	if os.Getenv("LUNAS_STARTUP_REPORT") == "1" {
+		// For the start-up benchmark: the first frame is drawn when the
+		// run loop has started and the window is shown.
+		a.Lifecycle().SetOnStarted(func() {
+			go func() {
+				fyne.DoAndWait(func() {}) // one trip through the UI goroutine: the window is live
+				fmt.Fprintf(e.Stderr, "lunas: usable window after %d ms\n", time.Since(processStart).Milliseconds())
+				if os.Getenv("LUNAS_EXIT_AFTER_START") == "1" {
+					fyne.Do(a.Quit)
+				}
+			}()
+		})
+	}
 	a.Run()
 	return nil
 }
+
+// processStart is as close to process start as Go code gets (package init).
+var processStart = time.Now()
 
 // guiServices adapts the engine, store and reports to what the desktop
 // declares. The store and engine can be swapped once, when the user starts

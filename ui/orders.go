@@ -96,7 +96,7 @@ func newOrdersScreen(u *UI) *ordersScreen {
 		newBtn.Disable()
 	}
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.status, newBtn), s.search)
-	split := container.NewHSplit(s.table.table, container.NewVScroll(container.NewPadded(s.detail)))
+	split := container.NewHSplit(s.table.table, container.NewScroll(container.NewPadded(s.detail)))
 	split.SetOffset(0.68)
 	s.root = container.NewBorder(container.NewPadded(bar), nil, nil, nil, split)
 	return s

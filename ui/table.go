@@ -340,6 +340,7 @@ func (d *dataTable[T]) Reload() { d.pager.Reset() }
 func emptyHint(text string) *widget.Label {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	l.Importance = widget.LowImportance
+	l.Wrapping = fyne.TextWrapWord
 	return l
 }
 

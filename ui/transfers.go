@@ -130,7 +130,7 @@ func newTransfersScreen(u *UI) *transfersScreen {
 	}
 	s.detail = container.NewVBox()
 	s.showDetail(nil)
-	detailScroll := container.NewVScroll(s.detail)
+	detailScroll := container.NewScroll(s.detail)
 	split := container.NewHSplit(s.tabs, container.NewPadded(detailScroll))
 	split.SetOffset(0.70)
 	s.root = container.NewBorder(container.NewPadded(s.search), nil, nil, nil, split)

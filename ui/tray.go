@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -14,7 +16,7 @@ import (
 // ui.keep_in_tray, on unless set to "0").
 func (u *UI) setupTray() {
 	d, ok := u.app.(desktop.App)
-	if !ok {
+	if !ok || !trayAvailable() {
 		return
 	}
 	u.trayStatus = fyne.NewMenuItem(tr("tray.status.starting"), nil)
@@ -66,4 +68,14 @@ func (u *UI) updateTray() {
 			u.trayMenu.Refresh()
 		})
 	}()
+}
+
+// trayAvailable is false on a Linux desktop without a session bus (no tray
+// host to talk to; fyne's systray then fails on quit). The window then
+// closes normally instead of hiding.
+func trayAvailable() bool {
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
+		return true
+	}
+	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }

@@ -1,0 +1,60 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// tourStop is one screenshot of the tour.
+type tourStop struct {
+	file   string
+	screen string
+	tab    string // transfers tab, if any
+}
+
+var tourStops = []tourStop{
+	{"dashboard.png", ScreenDashboard, ""},
+	{"transfers.png", ScreenTransfers, tabHistory},
+	{"transfers-approval.png", ScreenTransfers, tabApproval},
+	{"orders.png", ScreenOrders, ""},
+	{"payees.png", ScreenPayees, ""},
+	{"products.png", ScreenProducts, ""},
+	{"reports.png", ScreenReports, ""},
+	{"monitoring.png", ScreenMonitoring, ""},
+	{"settings.png", ScreenSettings, ""},
+}
+
+// Tour waits (letting the demo shop's buyers pay and its transfers run),
+// then opens each main screen in turn and calls shoot with the file name the
+// screenshot should get once the screen has settled; shoot takes the picture
+// (scripts/screenshots.sh uses ImageMagick's import under Xvfb, because
+// reading back a software-GL frame gives black images). Then done.
+func (u *UI) Tour(wait time.Duration, shoot func(file string), done func(error)) {
+	go func() {
+		time.Sleep(wait)
+		for _, st := range tourStops {
+			var ts *transfersScreen
+			fyne.DoAndWait(func() {
+				u.Navigate(st.screen)
+				if st.tab != "" {
+					ts, _ = u.screens[ScreenTransfers].(*transfersScreen)
+				}
+				if ts != nil {
+					ts.selectTab(st.tab)
+				}
+			})
+			if ts != nil {
+				time.Sleep(time.Second)
+				fyne.DoAndWait(func() {
+					if r, ok := ts.tables[st.tab].pager.Row(0); ok {
+						ts.showDetail(&r)
+					}
+				})
+			}
+			time.Sleep(1500 * time.Millisecond) // rows arrive, the frame is drawn
+			shoot(st.file)
+		}
+		done(nil)
+	}()
+}
