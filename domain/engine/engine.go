@@ -105,7 +105,6 @@ type Engine struct {
 	paused     bool
 	gwDown     map[string]bool
 	listAt     map[string]time.Time
-	listFull   map[string]bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -162,7 +161,6 @@ func New(cfg Config) (*Engine, error) {
 		balances:   map[string]balanceInfo{},
 		trackAfter: map[string]trackInfo{},
 		gwDown:     map[string]bool{},
-		listFull:   map[string]bool{},
 	}, nil
 }
 

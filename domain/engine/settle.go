@@ -76,7 +76,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		if since.IsZero() {
 			since = now.Add(-7 * 24 * time.Hour)
 		} else {
-			since = since.Add(-2 * e.iv.List) // overlap: answers are idempotent, gaps are not
+			since = since.Add(-time.Second) // overlap: answers are idempotent, gaps are not
 		}
 		if err := e.limit(ctx, name, OpPaymentList); err != nil {
 			return err
@@ -89,48 +89,26 @@ func (e *Engine) PollNow(ctx context.Context) error {
 			continue
 		}
 		e.gatewayHealth(name, nil)
-		listedOK[name] = now
+		// The cursor follows the gateway's own clock (the newest payment
+		// time it reported), so skew between the clocks opens no gap.
+		var newest time.Time
+		for _, r := range rs {
+			if r.PaidAt.After(newest) {
+				newest = r.PaidAt
+			}
+		}
+		if newest.After(cursors[name]) {
+			listedOK[name] = newest
+		} else if cursors[name].IsZero() {
+			listedOK[name] = now.Add(-time.Minute)
+		}
 		results = append(results, rs...)
-		e.mu.Lock()
-		// A full page means the list was probably cut short: until a list
-		// comes back with room to spare, due payments are asked about one
-		// by one as well.
-		e.listFull[name] = len(rs) >= ListPageHint
-		e.mu.Unlock()
 	}
 
 	// Individual status requests: gateways that cannot list, and lister
 	// payments past their expiry (one last look before closing them).
 	var ask []domain.Payment
 	var resched []domain.Payment
-	e.mu.Lock()
-	full := map[string]bool{}
-	for k, v := range e.listFull {
-		full[k] = v
-	}
-	e.mu.Unlock()
-	for name, f := range full {
-		if !f {
-			continue
-		}
-		// Payments the truncated list may have missed, due or not.
-		err := e.store.Read(ctx, func(tx domain.ReadTx) error {
-			more, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, Gateway: name, Page: domain.Page{Limit: 1000}})
-			seen := map[int64]bool{}
-			for _, p := range due {
-				seen[p.ID] = true
-			}
-			for _, p := range more {
-				if !seen[p.ID] {
-					due = append(due, p)
-				}
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
 	for _, p := range due {
 		gw, ok := e.cfg.Payments[p.Gateway]
 		if !ok {
@@ -139,7 +117,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		// A lister gateway covers young payments; once a payment is older
 		// than PollMax it is also asked about by itself, because a list
 		// answer may be truncated or miss it.
-		if _, lists := gw.(domain.PaymentLister); lists && !full[p.Gateway] && !e.pastExpiry(p, now) && now.Sub(p.CreatedAt) < e.iv.PollMax {
+		if _, lists := gw.(domain.PaymentLister); lists && !e.pastExpiry(p, now) && now.Sub(p.CreatedAt) < e.iv.PollMax {
 			resched = append(resched, p)
 			continue
 		}
@@ -243,10 +221,6 @@ func (e *Engine) publishAll(events []Event) {
 	}
 }
 
-// ListPageHint is the page size of gateway list answers (Xendit's maximum
-// limit is 100); a list answer this long is treated as possibly truncated.
-const ListPageHint = 100
-
 // pollBackoff is the wait before poll number n+1: first, doubling, at most max.
 func pollBackoff(n int, first, max time.Duration) time.Duration {
 	d := first
@@ -284,8 +258,9 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 		}
 		next := now.Add(pollBackoff(p.PollCount, e.iv.PollFirst, e.iv.PollMax))
 		if r.RawStatus == "not listed" {
-			// A lister gateway covers it each List interval; look at it
-			// individually once it is older than PollMax.
+			// A lister gateway covers it each List interval; it is asked
+			// about by itself once older than PollMax (a list answer may
+			// be cut short in a burst), so no write is needed before then.
 			next = p.CreatedAt.Add(e.iv.PollMax)
 		}
 		return nil, tx.SchedulePoll(p.ID, now, next)
