@@ -63,7 +63,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	acc.Append(widget.NewAccordionItem(tr("settings.more"), s.moreBox()))
 	acc.Open(0)
 	acc.MultiOpen = true
-	s.root = container.NewVScroll(container.NewPadded(acc))
+	s.root = container.NewVScroll(container.NewPadded(container.NewVBox(acc)))
 	return s
 }
 
