@@ -123,28 +123,36 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		}
 		ask = append(ask, p)
 	}
-	answers := make([]domain.PaymentResult, len(ask))
-	forEach(e.cfg.Concurrency, ask, func(i int, p domain.Payment) {
-		if err := e.limit(ctx, p.Gateway, OpPaymentStatus); err != nil {
-			answers[i] = domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown}
-			return
-		}
-		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
-		defer cancel()
-		r, err := e.cfg.Payments[p.Gateway].PaymentStatus(cctx, p.ExternalID)
-		e.gatewayHealth(p.Gateway, err)
-		if err != nil {
-			r.State = domain.PaymentStateUnknown
-		}
-		r.ExternalID = p.ExternalID
-		answers[i] = r
-	})
-	results = append(results, answers...)
 	for _, p := range resched {
 		results = append(results, domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown, RawStatus: "not listed"})
 	}
 	if err := e.recordPayments(ctx, results); err != nil {
 		return err
+	}
+	// Ask one batch at a time and record each batch at once, so settlement
+	// (and sending) starts while later payments are still being asked about.
+	for len(ask) > 0 {
+		chunk := ask[:min(len(ask), e.cfg.Batch)]
+		ask = ask[len(chunk):]
+		answers := make([]domain.PaymentResult, len(chunk))
+		forEach(e.cfg.Concurrency, chunk, func(i int, p domain.Payment) {
+			if err := e.limit(ctx, p.Gateway, OpPaymentStatus); err != nil {
+				answers[i] = domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown}
+				return
+			}
+			cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+			defer cancel()
+			r, err := e.cfg.Payments[p.Gateway].PaymentStatus(cctx, p.ExternalID)
+			e.gatewayHealth(p.Gateway, err)
+			if err != nil {
+				r.State = domain.PaymentStateUnknown
+			}
+			r.ExternalID = p.ExternalID
+			answers[i] = r
+		})
+		if err := e.recordPayments(ctx, answers); err != nil {
+			return err
+		}
 	}
 	if len(listedOK) > 0 {
 		wctx, cancel := e.work(ctx)
