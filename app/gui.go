@@ -20,6 +20,7 @@ import (
 	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
 	"lunas/gateways/xendit"
+	"lunas/security"
 	"lunas/ui"
 )
 
@@ -88,6 +89,7 @@ type guiServices struct {
 	log   *slog.Logger
 	store *storeSwitch
 	own   *sqlite.DB
+	sec   *security.Service
 
 	mu         sync.Mutex
 	rt         *runtime
@@ -101,17 +103,15 @@ func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiS
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return nil, err
 	}
-	// Until the vault is wired in, the GUI's own database uses the same
-	// key file beside the database as serve (see keyFileCipher).
-	ciph, err := keyFileCipher(dbPath)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sqlite.Open(ctx, dbPath, sqlite.Options{Cipher: ciph})
+	// The shop's own database: sensitive columns go through the vault,
+	// whose key is unwrapped by the owner's password at sign-in.
+	vault := security.NewVault(security.VaultOptions{})
+	db, err := sqlite.Open(ctx, dbPath, sqlite.Options{Cipher: vault})
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dbPath, err)
 	}
-	return &guiServices{log: log, store: &storeSwitch{cur: db}, own: db}, nil
+	sec := security.New(db, vault, security.Options{})
+	return &guiServices{log: log, store: &storeSwitch{cur: db}, own: db, sec: sec}, nil
 }
 
 // Services is the desktop's view of the application.
@@ -127,6 +127,8 @@ func (g *guiServices) Services() ui.Services {
 		Engine:    g,
 		Events:    g,
 		Demo:      g,
+		Auth:      g,
+		Owner:     g,
 		Accounts:  g,
 		Payees:    g,
 		Products:  g,
@@ -197,6 +199,53 @@ func (g *guiServices) StartDemo(ctx context.Context) (ui.DemoInfo, error) {
 			return c
 		},
 	}, nil
+}
+
+// HasUsers implements ui.Authenticator.
+func (g *guiServices) HasUsers(ctx context.Context) (bool, error) {
+	need, err := g.sec.NeedsOwner(ctx)
+	return !need, err
+}
+
+// Login implements ui.Authenticator.
+func (g *guiServices) Login(ctx context.Context, name, password, code string) (domain.Actor, error) {
+	a, err := g.sec.Login(ctx, name, password, code)
+	return a, loginError(err)
+}
+
+// loginError gives the desktop the sentinel it words for people.
+func loginError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, security.ErrBadCredentials), errors.Is(err, security.ErrWrongPassword):
+		return fmt.Errorf("%w: %w", ui.ErrBadLogin, err)
+	case errors.Is(err, security.ErrCodeReplayed):
+		return fmt.Errorf("%w: %w", ui.ErrBadCode, err)
+	case errors.Is(err, security.ErrLockedOut), errors.Is(err, security.ErrDisabled):
+		return fmt.Errorf("%w: %w", ui.ErrLockedOut, err)
+	}
+	return err
+}
+
+// Lock implements ui.Authenticator. Locking the screen ends the session
+// only: the vault stays open so that automatic transfers keep running in
+// the background (the tray); "lock the vault" is a separate owner action.
+func (g *guiServices) Lock() {}
+
+// BeginOwner implements ui.OwnerSetup: the owner and the vault are created
+// now; the first code from the authenticator confirms the enrolment.
+func (g *guiServices) BeginOwner(ctx context.Context, name, password string) (ui.Enrolment, error) {
+	e, err := g.sec.CreateOwner(ctx, name, password)
+	if err != nil {
+		return ui.Enrolment{}, err
+	}
+	return ui.Enrolment{Secret: e.Secret, URL: e.URL, QR: e.QR, RecoveryCodes: e.RecoveryCodes}, nil
+}
+
+// FinishOwner implements ui.OwnerSetup by signing in with the first code.
+func (g *guiServices) FinishOwner(ctx context.Context, name, password string, _ ui.Enrolment, code string) (domain.Actor, error) {
+	return g.Login(ctx, name, password, code)
 }
 
 // checkDemoCode verifies the demo owner's code. With a real shop the engine's

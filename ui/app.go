@@ -10,6 +10,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -248,8 +249,11 @@ func (u *UI) ShowMain(actor domain.Actor) {
 	u.userLabel = widget.NewLabel(actor.Name + " · " + tr("role."+string(actor.Role)))
 	u.engineBtn = widget.NewButton("", u.toggleEngine)
 	lockBtn := widget.NewButtonWithIcon(tr("action.lock"), theme.LogoutIcon(), func() { u.Lock() })
-	if u.svc.Auth == nil {
-		lockBtn.Disable()
+	if u.svc.Auth == nil || u.demo != nil {
+		lockBtn.Disable() // the demo shop has no accounts to sign in to again
+	}
+	if m, err := strconv.Atoi(u.setting(SettingAutoLock)); err == nil && m > 0 {
+		u.lockAfter = time.Duration(m) * time.Minute
 	}
 	u.updateEngineButton()
 	top := container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(u.app.Icon()), title),
@@ -472,7 +476,7 @@ func (u *UI) updateEngineButton() {
 
 // Lock hides everything behind the lock screen and forgets the keys.
 func (u *UI) Lock() {
-	if u.svc.Auth == nil || !u.signedIn {
+	if u.svc.Auth == nil || !u.signedIn || u.demo != nil {
 		return
 	}
 	u.svc.Auth.Lock()
@@ -488,7 +492,7 @@ func (u *UI) Lock() {
 // resetLockTimer restarts the idle countdown (navigation and actions count
 // as activity).
 func (u *UI) resetLockTimer() {
-	if u.svc.Auth == nil {
+	if u.svc.Auth == nil || u.demo != nil {
 		return
 	}
 	if u.lockTimer != nil {

@@ -18,6 +18,10 @@ func userMessage(err error) string {
 	switch {
 	case errors.As(err, &ve):
 		return trf("err.invalid", map[string]any{"Detail": ve.Message})
+	case errors.Is(err, ErrBadLogin):
+		return tr("err.badlogin")
+	case errors.Is(err, ErrLockedOut):
+		return tr("err.lockedout")
 	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrOverflow):
 		return tr("err.invalidinput")
 	case errors.Is(err, domain.ErrPermission):
@@ -51,3 +55,10 @@ var errBadCode = errors.New("wrong authenticator code")
 // ErrBadCode is what an Authenticator or TransferActor may wrap so the desktop
 // says "the code is not right" instead of a general failure.
 var ErrBadCode = errBadCode
+
+// ErrBadLogin is what an Authenticator wraps for a wrong name, password or
+// code (the desktop never says which one).
+var ErrBadLogin = errors.New("wrong name, password or code")
+
+// ErrLockedOut is what an Authenticator wraps while a user may not sign in.
+var ErrLockedOut = errors.New("locked out")

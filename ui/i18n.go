@@ -66,7 +66,8 @@ func SetLanguage(code string) {
 
 // systemLanguage is "id" when the system prefers Indonesian, else "en".
 func systemLanguage() string {
-	if lang.SystemLocale().LanguageString() == LangIndonesian {
+	base, _, _ := strings.Cut(lang.SystemLocale().String(), "-")
+	if base == LangIndonesian {
 		return LangIndonesian
 	}
 	return LangEnglish
