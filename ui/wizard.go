@@ -116,6 +116,7 @@ func (w *wizard) shopPage() {
 	back := widget.NewButton(tr("action.back"), w.welcome)
 	form := widget.NewForm(widget.NewFormItem(tr("wizard.shop.name"), name), widget.NewFormItem(tr("wizard.shop.zone"), zone))
 	w.page(tr("wizard.shop.title"), container.NewVBox(form, status), back, next)
+	w.u.win.Canvas().Focus(name)
 }
 
 func (w *wizard) ownerPage() {
@@ -157,6 +158,7 @@ func (w *wizard) ownerPage() {
 	form := widget.NewForm(widget.NewFormItem(tr("login.user"), user),
 		widget.NewFormItem(tr("login.password"), pass), widget.NewFormItem(tr("wizard.owner.repeat"), pass2))
 	w.page(tr("wizard.owner.title"), container.NewVBox(help, form, status), widget.NewButton(tr("action.back"), w.shopPage), next)
+	w.u.win.Canvas().Focus(user)
 }
 
 func (w *wizard) totpPage(name string, enr Enrolment) {
@@ -210,6 +212,7 @@ func (w *wizard) totpPage(name string, enr Enrolment) {
 	right := container.NewVBox(codesHelp, codes, copyButton(func() fyne.Window { return w.u.win }, func() string { return strings.Join(enr.RecoveryCodes, "\n") }))
 	body := container.NewVBox(help, container.NewGridWithColumns(2, left, right), widget.NewForm(widget.NewFormItem(tr("login.code"), code)), status)
 	w.page(tr("wizard.totp.title"), body, next)
+	w.u.win.Canvas().Focus(code)
 }
 
 // gatewayPage chooses the sandbox or real gateway keys. The keys are saved
