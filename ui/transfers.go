@@ -95,6 +95,7 @@ type transfersScreen struct {
 	detail     *fyne.Container
 	selected   *transferRow
 	searchTime *time.Timer
+	seek       int // 0 unknown, 1 the store pages by key, -1 it does not
 }
 
 func newTransfersScreen(u *UI) *transfersScreen {
@@ -197,9 +198,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 			})
 			return n, err
 		})
-	seek := false
-	_ = store.Read(context.Background(), func(tx domain.ReadTx) error { _, seek = tx.(TransferSeeker); return nil })
-	if seek {
+	if s.canSeek() {
 		p.after = s.seekPage(tab)
 	}
 	loc := s.u.svc.Location
@@ -594,6 +593,20 @@ func (s *transfersScreen) runAction(btn *widget.Button, a transferAction, t doma
 			s.reload()
 		})
 	}()
+}
+
+// canSeek reports (once per screen) whether the store pages by key.
+func (s *transfersScreen) canSeek() bool {
+	if s.seek == 0 {
+		s.seek = -1
+		_ = s.u.svc.Store.Read(context.Background(), func(tx domain.ReadTx) error {
+			if _, ok := tx.(TransferSeeker); ok {
+				s.seek = 1
+			}
+			return nil
+		})
+	}
+	return s.seek > 0
 }
 
 // seekPage fetches the page after a row by key (see TransferSeeker).
