@@ -2,6 +2,30 @@
 // settles them into obligations and REFID-guarded transfers, sends and tracks
 // those transfers, recovers after a crash, and offers the manual actions people
 // use. It knows only the domain ports; adapters are plugged in by app.
+//
+// How the REFID rules are kept:
+//
+//   - A transfer and its REFID are created in the settlement's write
+//     transaction; the move approved -> sending (attempt counted, SentAt set)
+//     is committed before the gateway is called, and the answer is recorded
+//     in a later transaction. A crash in between leaves "sending", which
+//     Recover turns into "unknown" before anything else runs.
+//   - Unknown is resolved only by news about that REFID: the tracker asks the
+//     gateway by REFID with backoff. News moves a transfer only forward (the
+//     state machine refuses the rest); news that contradicts a final status is
+//     audited and raised as needs-attention, never applied.
+//   - A same-REFID resend happens only when the gateway answered "not_found"
+//     for a transfer that is unknown (the call probably never arrived) AND the
+//     channel still deduplicates that REFID (domain.ResendWindow; a channel
+//     without a window, such as an OtomaX supplier that only reports the
+//     earlier status of a known REFID, is always safe). Past the window (Iris
+//     forgets keys after 24 h) a resend could pay twice, so the transfer stays
+//     unknown with a needs-attention event and a person checks the gateway.
+//     "Retry" follows the same rule: query first, resend only as above.
+//   - A new REFID (SendAgain) needs a definite non-payment of its parent
+//     (failed, rejected, cancelled, reversed), no other attempt for the
+//     obligation that is pending, unknown or succeeded, no earlier child, and
+//     always goes through approval.
 package engine
 
 import (
