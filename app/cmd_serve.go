@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"lunas/domain/sqlite"
 	"lunas/gateways/xendit"
+	"lunas/security"
 )
 
 // runServe runs the engine headless until SIGINT or SIGTERM. On a signal the
@@ -33,16 +35,39 @@ func runServe(e *env, args []string) error {
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ciph, err := keyFileCipher(e.DBPath)
-	if err != nil {
-		return err
-	}
-	db, err := sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: ciph})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	o := engineOptions{XenditURL: *url, XenditKey: key, RatePerMinute: *rpm, Log: log}
+	var db *sqlite.DB
+	if pw := os.Getenv("LUNAS_PASSWORD"); pw != "" {
+		// The shop's vault, unlocked by an owner's password: the same
+		// encryption, risk rules and TOTP approval as the desktop.
+		owner, err := strconv.ParseInt(envOr("LUNAS_OWNER_ID", "1"), 10, 64)
+		if err != nil {
+			return fmt.Errorf("LUNAS_OWNER_ID: %w", err)
+		}
+		vault := security.NewVault(security.VaultOptions{})
+		if db, err = sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: vault}); err != nil {
+			return err
+		}
+		defer db.Close()
+		vault.Bind(db)
+		if err := vault.Unlock(ctx, owner, pw); err != nil {
+			return fmt.Errorf("unlocking the vault: %w", err)
+		}
+		sec := security.New(db, vault, security.Options{})
+		o.Risk, o.Codes = sec.Checker(), sec
+	} else {
+		// No vault password: a data key kept in a 0600 file beside the
+		// database (tests and sandbox use only).
+		fmt.Fprintf(e.Stderr, "lunas serve: LUNAS_PASSWORD not set; using the key file %s.key (not for real money)\n", e.DBPath)
+		ciph, err := keyFileCipher(e.DBPath)
+		if err != nil {
+			return err
+		}
+		if db, err = sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: ciph}); err != nil {
+			return err
+		}
+		defer db.Close()
+	}
 	if *fast {
 		o.Intervals.PollFirst, o.Intervals.List, o.Intervals.TrackFirst, o.Intervals.Send = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	}

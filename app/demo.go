@@ -103,6 +103,10 @@ type demoOptions struct {
 	BuyerEvery  time.Duration // one simulated buyer per interval (default 2s)
 	Log         *slog.Logger
 	SandboxStep time.Duration // sandbox status progression step (default 1s)
+	// Optional security hooks for the engine (nil: built-in policy only,
+	// approval without a code).
+	Risk  engine.RiskChecker
+	Codes engine.CodeVerifier
 }
 
 // startDemo starts the sandbox on loopback, a fresh demo database with the
@@ -155,7 +159,7 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		return nil, nil, err
 	}
 	eng, err := buildEngine(ctx, db, engineOptions{
-		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route,
+		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Risk: o.Risk, Codes: o.Codes,
 		Intervals: engine.Intervals{PollFirst: time.Second, List: time.Second, TrackFirst: time.Second, Balance: 10 * time.Second},
 	})
 	if err != nil {
