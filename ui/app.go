@@ -351,9 +351,8 @@ func (u *UI) buildScreen(name string) screen {
 // again below the UI; this only decides what is enabled.
 func (u *UI) can(p domain.Permission) bool { return u.signedIn && domain.Allowed(u.actor.Role, p) }
 
-// guard enables b only when the user may do perm, with a reason in the tooltip-less
-// world of Fyne: the button's text stays, and a disabled button is never silent
-// because each screen shows why near it.
+// guard disables b when the user may not do perm. Screens say why near the
+// button (Fyne has no tooltips), so a disabled button is never a riddle.
 func (u *UI) guard(b *widget.Button, perm domain.Permission) {
 	if !u.can(perm) {
 		b.Disable()
