@@ -71,6 +71,11 @@ func runServe(e *env, args []string) error {
 	if *fast {
 		o.Intervals.PollFirst, o.Intervals.List, o.Intervals.TrackFirst, o.Intervals.Send = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	}
+	mailer, err := mailerFromSettings(ctx, db, os.Getenv("LUNAS_SMTP_PASSWORD"))
+	if err != nil {
+		return fmt.Errorf("mail settings: %w", err)
+	}
+	o.Mailer = mailer
 	eng, err := buildEngine(ctx, db, o)
 	if err != nil {
 		return err

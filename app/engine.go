@@ -24,6 +24,7 @@ import (
 	"lunas/gateways"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
+	"lunas/mail"
 )
 
 // engineOptions is what building an engine needs beyond the store.
@@ -105,6 +106,7 @@ const (
 	settingLimitPerTransfer = "limits.per_transfer"
 	settingLimitPayeeDaily  = "limits.payee_daily"
 	settingLowBalance       = "limits.low_balance"
+	settingShopName         = "shop.name" // the same key as ui.SettingShopName
 )
 
 // buildEngine wires the engine to the store and the Xendit gateway (payments
@@ -254,4 +256,32 @@ func keyFileCipher(dbPath string) (*memoryCipher, error) {
 		return nil, err
 	}
 	return newMemoryCipher(key)
+}
+
+// mailerFromSettings builds the SMTP sender from the shop's settings
+// (smtp.host as "host" or "host:port", smtp.user, smtp.from, optional
+// smtp.tls) and the password given. It returns nil when no SMTP host is set:
+// confirmations then wait in the outbox until one is.
+func mailerFromSettings(ctx context.Context, st domain.Store, password string) (engine.MailSender, error) {
+	get := func(k string) string {
+		var v string
+		st.Read(ctx, func(tx domain.ReadTx) error {
+			v, _ = tx.GetSetting(k)
+			return nil
+		})
+		return v
+	}
+	host := get("smtp.host")
+	if host == "" {
+		return nil, nil
+	}
+	port := 587
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		host = h
+		if port, err = strconv.Atoi(p); err != nil {
+			return nil, fmt.Errorf("smtp.host port: %w", err)
+		}
+	}
+	return mail.New(mail.Config{Host: host, Port: port, Username: get("smtp.user"), Password: password,
+		From: get("smtp.from"), Shop: get(settingShopName), TLS: get("smtp.tls")})
 }
