@@ -99,7 +99,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		o := engineOptions{XenditURL: bs.url, XenditKey: bs.sb.Credentials().XenditSecretKey, RatePerMinute: -1,
 			Intervals: engine.Intervals{PollFirst: 50 * time.Millisecond, PollMax: 100 * time.Millisecond, List: 50 * time.Millisecond,
 				Send: 20 * time.Millisecond, TrackFirst: 20 * time.Millisecond, TrackMax: 100 * time.Millisecond},
-			Batch: 512, Concurrency: 32}
+			Batch: 512, Concurrency: 16}
 		eng, err := buildEngine(context.Background(), bs.db, o)
 		if err != nil {
 			b.Fatal(err)
@@ -203,7 +203,7 @@ func BenchmarkRequestsPerOrder(b *testing.B) {
 		n := *benchOrders
 		bs := newBenchShop(b, n, 2*time.Second)
 		eng, err := buildEngine(context.Background(), bs.db, engineOptions{XenditURL: bs.url, XenditKey: bs.sb.Credentials().XenditSecretKey,
-			RatePerMinute: *benchRate, Batch: 512, Concurrency: 32})
+			RatePerMinute: *benchRate, Batch: 512, Concurrency: 16})
 		if err != nil {
 			b.Fatal(err)
 		}
