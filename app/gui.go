@@ -17,6 +17,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/domain/reconcile"
 	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
 	"lunas/gateways/xendit"
@@ -95,7 +96,8 @@ type guiServices struct {
 	rt         *runtime
 	eng        *engine.Engine
 	xendit     *xendit.Client
-	demoSecret string // TOTP secret of the demo owner
+	channels   map[string]domain.PayoutChannel // the demo's payout channels besides Xendit
+	demoSecret string                          // TOTP secret of the demo owner
 	demoStop   context.CancelFunc
 }
 
@@ -121,20 +123,27 @@ func (g *guiServices) Services() ui.Services {
 		loc = time.Local
 	}
 	return ui.Services{
-		Store:     g.store,
-		Location:  loc,
-		Transfers: g,
-		Engine:    g,
-		Events:    g,
-		Demo:      g,
-		Auth:      g,
-		Owner:     g,
-		Accounts:  g,
-		Payees:    g,
-		Products:  g,
-		Exporter:  g,
-		Balances:  g,
-		Settings:  g,
+		Store:      g.store,
+		Location:   loc,
+		Transfers:  g,
+		Engine:     g,
+		Events:     g,
+		Demo:       g,
+		Auth:       g,
+		Owner:      g,
+		Accounts:   g,
+		Payees:     g,
+		Products:   g,
+		Exporter:   g,
+		Balances:   g,
+		Settings:   g,
+		Audit:      g,
+		Flags:      g,
+		Reconciler: g,
+		Orders:     g,
+		// Reroute targets: the channels the demo shop pays through; a real
+		// shop's channels come with its gateway settings.
+		Channels: []string{"xendit", "iris", "h2h:sandbox"},
 	}
 }
 
@@ -184,9 +193,16 @@ func (g *guiServices) StartDemo(ctx context.Context) (ui.DemoInfo, error) {
 		return ui.DemoInfo{}, err
 	}
 	bctx, stop := context.WithCancel(context.Background())
+	x := xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
+	extra, _, err := demoChannels(rt.SandboxURL, rt.Sandbox.Credentials(), g.log)
+	if err != nil {
+		stop()
+		rt.Stop()
+		return ui.DemoInfo{}, err
+	}
 	g.mu.Lock()
 	g.rt, g.eng, g.demoSecret, g.demoStop = rt, rt.Engine, key.Secret(), stop
-	g.xendit = xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
+	g.xendit, g.channels = x, extra
 	g.mu.Unlock()
 	g.store.swap(rt.Store)
 	go runBuyers(bctx, rt, shop, 3*time.Second, 0, func(s string) { g.log.Debug("demo", "event", s) })
@@ -466,7 +482,10 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 		return err
 	}
 	if isSecretSetting(key) {
-		return fmt.Errorf("storing %s needs the vault: %w", key, errNotYet)
+		if g.inDemo() {
+			return fmt.Errorf("the demo shop keeps no keys: %w", errNotYet)
+		}
+		return g.sec.SetSecret(ctx, actor, key, value) // sealed by the vault
 	}
 	return g.store.Write(ctx, func(tx domain.Tx) error {
 		if err := tx.SetSetting(key, value); err != nil {
@@ -482,6 +501,128 @@ func isSecretSetting(key string) bool {
 		return true
 	}
 	return false
+}
+
+func (g *guiServices) inDemo() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.rt != nil
+}
+
+// VerifyAudit implements ui.AuditVerifier over the database on screen.
+func (g *guiServices) VerifyAudit(ctx context.Context, actor domain.Actor) (int, error) {
+	if err := actor.Can(domain.PermVerifyAudit); err != nil {
+		return 0, err
+	}
+	n, brk, err := security.VerifyAuditLog(ctx, g.store)
+	if err != nil {
+		return n, err
+	}
+	if brk != nil {
+		return n, fmt.Errorf("audit chain broken: %v: %w", brk, domain.ErrDamaged)
+	}
+	return n, nil
+}
+
+// flagReader is the store's flag query (domain/sqlite has it).
+type flagReader interface {
+	ListFlags(status domain.FlagStatus, refID string, pg domain.Page) ([]domain.Flag, error)
+}
+
+// OpenFlags implements ui.FlagQueue over the database on screen.
+func (g *guiServices) OpenFlags(ctx context.Context, p domain.Page) ([]ui.Flag, error) {
+	var out []ui.Flag
+	err := g.store.Read(ctx, func(tx domain.ReadTx) error {
+		fr, ok := tx.(flagReader)
+		if !ok {
+			return nil
+		}
+		fl, err := fr.ListFlags(domain.FlagOpen, "", p)
+		for _, f := range fl {
+			out = append(out, ui.Flag{ID: f.ID, RefID: f.RefID, PayeeID: f.PayeeID, Rule: f.Rule, Reason: f.ReasonID, ReasonEN: f.ReasonEN, At: f.CreatedAt})
+		}
+		return err
+	})
+	return out, err
+}
+
+// ClearFlag implements ui.FlagQueue through the security service.
+func (g *guiServices) ClearFlag(ctx context.Context, actor domain.Actor, id int64, note string) error {
+	if g.inDemo() {
+		return fmt.Errorf("the demo shop has no flags to clear: %w", errNotYet)
+	}
+	return g.sec.ClearFlag(ctx, actor, id, note)
+}
+
+// Reconcile implements ui.Reconciler against the gateways in use.
+func (g *guiServices) Reconcile(ctx context.Context, actor domain.Actor, from, to time.Time) (ui.ReconcileResult, error) {
+	if err := actor.Can(domain.PermView); err != nil {
+		return ui.ReconcileResult{}, err
+	}
+	x, err := g.payoutClient()
+	if err != nil {
+		return ui.ReconcileResult{}, err
+	}
+	gw := reconcile.Gateways{Payments: []reconcile.PaymentChecker{x}, Payouts: []reconcile.PayoutChecker{x}}
+	g.mu.Lock()
+	for _, ch := range g.channels {
+		gw.Payouts = append(gw.Payouts, ch)
+	}
+	g.mu.Unlock()
+	rep, err := reconcile.Run(ctx, g.store, gw, from, to, reconcile.Options{})
+	if err != nil {
+		return ui.ReconcileResult{}, err
+	}
+	res := ui.ReconcileResult{Matched: rep.Counts[reconcile.Matched]}
+	for _, it := range rep.Items {
+		if it.Kind == reconcile.Matched {
+			continue
+		}
+		res.Mismatches = append(res.Mismatches, fmt.Sprintf("%s %s %s: %s (Lunas %s %s, gateway %s %s) %s",
+			it.Area, it.Gateway, it.Subject, it.Kind, it.LocalStatus, it.LocalAmount, it.RemoteStatus, it.RemoteAmount, it.Note))
+	}
+	return res, nil
+}
+
+// CreateOrder implements ui.OrderCreator: the payment link is created at the
+// gateway first (same external id twice gives one link), then the order and
+// payment are stored together; the engine polls it from there.
+func (g *guiServices) CreateOrder(ctx context.Context, actor domain.Actor, o *domain.Order, gateway string) (domain.Payment, error) {
+	if err := actor.Can(domain.PermManageOrders); err != nil {
+		return domain.Payment{}, err
+	}
+	x, err := g.payoutClient()
+	if err != nil {
+		return domain.Payment{}, err
+	}
+	total, err := o.Total()
+	if err != nil {
+		return domain.Payment{}, err
+	}
+	if err := o.Validate(); err != nil {
+		return domain.Payment{}, err
+	}
+	link, err := x.CreatePayment(ctx, domain.PaymentRequest{ExternalID: o.ExternalID, Amount: total, Description: o.ExternalID,
+		BuyerName: o.BuyerName, BuyerEmail: o.BuyerEmail, Items: o.Items, Expiry: 24 * time.Hour})
+	if err != nil {
+		return domain.Payment{}, err
+	}
+	now := time.Now()
+	pay := domain.Payment{Gateway: x.Name(), ExternalID: o.ExternalID, GatewayRef: link.GatewayRef, Amount: total,
+		Status: domain.PaymentPending, URL: link.URL, CreatedAt: now, ExpiresAt: link.ExpiresAt, NextPollAt: now}
+	err = g.store.Write(ctx, func(tx domain.Tx) error {
+		o.CreatedAt = now
+		if err := tx.CreateOrder(o); err != nil {
+			return err
+		}
+		pay.OrderID = o.ID
+		if err := tx.CreatePayment(&pay); err != nil {
+			return err
+		}
+		return tx.AppendAudit(&domain.AuditEntry{At: now.UTC(), Actor: actor.Name, Action: "order.create",
+			Subject: "order:" + o.ExternalID, Detail: "total " + total.String() + ", payment link at " + x.Name()})
+	})
+	return pay, err
 }
 
 // Export implements ui.Exporter with the streaming spreadsheet writer.

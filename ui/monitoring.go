@@ -126,7 +126,11 @@ func (s *monitoringScreen) reload() {
 }
 
 func (s *monitoringScreen) flagRow(f Flag) fyne.CanvasObject {
-	text := widget.NewLabel(dateTime(f.At, s.u.svc.Location) + " · " + f.Rule + " · " + f.Reason)
+	reason := f.Reason
+	if currentLanguage() == LangEnglish && f.ReasonEN != "" {
+		reason = f.ReasonEN
+	}
+	text := widget.NewLabel(dateTime(f.At, s.u.svc.Location) + " · " + f.Rule + " · " + reason)
 	text.Wrapping = fyne.TextWrapWord
 	ref := widget.NewLabelWithStyle(f.RefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	clear := widget.NewButton(tr("flags.clear"), func() {

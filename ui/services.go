@@ -161,12 +161,13 @@ type AuditVerifier interface {
 
 // Flag is one AML or fraud rule hit waiting for a person.
 type Flag struct {
-	ID      int64
-	RefID   string
-	PayeeID int64
-	Rule    string
-	Reason  string
-	At      time.Time
+	ID       int64
+	RefID    string
+	PayeeID  int64
+	Rule     string
+	Reason   string // Indonesian
+	ReasonEN string // English ("" = use Reason)
+	At       time.Time
 }
 
 // FlagQueue lists open flags and clears them.
