@@ -94,7 +94,7 @@ type Config struct {
 	Route          func(p domain.Payee) string
 	DefaultChannel string
 	Limiters       map[string]Limiter // per gateway/channel name; nil = unlimited
-	Concurrency    int                // gateway calls in flight per loop (default 8)
+	Concurrency    int                // gateway calls in flight per loop (default 8); keep it within the adapters' idle connection pools
 	Batch          int                // settlements or sends per write transaction (default 64)
 	Limits         Limits
 	Risk           RiskChecker  // nil: built-in policy only
