@@ -141,6 +141,7 @@ func (g *guiServices) Services() ui.Services {
 		Flags:      g,
 		Reconciler: g,
 		Orders:     g,
+		Importer:   g,
 		// Reroute targets: the channels the demo shop pays through; a real
 		// shop's channels come with its gateway settings.
 		Channels: []string{"xendit", "iris", "h2h:sandbox"},
@@ -623,6 +624,67 @@ func (g *guiServices) CreateOrder(ctx context.Context, actor domain.Actor, o *do
 			Subject: "order:" + o.ExternalID, Detail: "total " + total.String() + ", payment link at " + x.Name()})
 	})
 	return pay, err
+}
+
+func readImportTable(path string) (*xlsx.Table, error) {
+	format, err := xlsx.FormatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return xlsx.ReadTable(f, format)
+}
+
+// PreviewImport implements ui.Importer: the proposed column mapping.
+func (g *guiServices) PreviewImport(ctx context.Context, kind, path string) (ui.ImportPreview, error) {
+	k, err := xlsx.ParseKind(kind)
+	if err != nil {
+		return ui.ImportPreview{}, err
+	}
+	t, err := readImportTable(path)
+	if err != nil {
+		return ui.ImportPreview{}, err
+	}
+	p := xlsx.Inspect(t, k)
+	out := ui.ImportPreview{Headers: p.Headers, Rows: p.Rows, Proposed: map[string]string{}}
+	for _, f := range p.Fields {
+		out.Fields = append(out.Fields, string(f))
+	}
+	for f, h := range p.Proposed {
+		out.Proposed[string(f)] = h
+	}
+	for _, f := range p.Missing {
+		out.Missing = append(out.Missing, string(f))
+	}
+	return out, nil
+}
+
+// Import implements ui.Importer (all or nothing: any invalid row refuses the file).
+func (g *guiServices) Import(ctx context.Context, actor domain.Actor, kind, path string, mapping map[string]string) (ui.ImportResult, error) {
+	k, err := xlsx.ParseKind(kind)
+	if err != nil {
+		return ui.ImportResult{}, err
+	}
+	t, err := readImportTable(path)
+	if err != nil {
+		return ui.ImportResult{}, err
+	}
+	m := xlsx.Mapping{}
+	for f, h := range mapping {
+		m[xlsx.Field(f)] = h
+	}
+	loc, _ := xlsx.ShopLocation()
+	res, err := xlsx.Import(ctx, g.store, t, xlsx.ImportOptions{Actor: actor, Kind: k, Mapping: m,
+		Source: filepath.Base(path), Location: loc})
+	out := ui.ImportResult{Created: res.Created, Unchanged: res.Unchanged}
+	for _, e := range res.Errors {
+		out.Problems = append(out.Problems, e.Error())
+	}
+	return out, err
 }
 
 // Export implements ui.Exporter with the streaming spreadsheet writer.

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -64,5 +66,45 @@ func TestGUIDemoSettlesAndPaysWithinAMinute(t *testing.T) {
 	// A wrong demo code is refused before the engine is asked.
 	if err := svc.Transfers.Approve(context.Background(), info.Actor, []string{"RF-NONE"}, "000000"); err == nil {
 		t.Fatal("approval with a wrong code accepted")
+	}
+}
+
+// TestGUIImportWithMapping is the desktop's import: the proposed mapping for
+// a marketplace-style file, corrected by the person (the price column has
+// an unusual name), then imported; importing again changes nothing.
+func TestGUIImportWithMapping(t *testing.T) {
+	dir := t.TempDir()
+	g, err := newGUIServices(context.Background(), filepath.Join(dir, "own.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	path := filepath.Join(dir, "produk.csv")
+	if err := os.WriteFile(path, []byte("Kode,Nama Produk,Harga Tokopedia\nBTK-9,Kain batik Parang,\"Rp850.000\"\nBTK-10,Selendang sogan,275000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pv, err := g.PreviewImport(context.Background(), "products", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv.Rows != 2 || pv.Proposed["name"] != "Nama Produk" || pv.Proposed["sku"] != "Kode" {
+		t.Fatalf("preview = %+v", pv)
+	}
+	if len(pv.Missing) != 1 || pv.Missing[0] != "price" {
+		t.Fatalf("missing = %v, want [price]", pv.Missing)
+	}
+	mapping := map[string]string{"sku": "Kode", "name": "Nama Produk", "price": "Harga Tokopedia"}
+	owner := domain.Actor{Name: "sari", Role: domain.RoleOwner}
+	viewer := domain.Actor{Name: "akuntan", Role: domain.RoleViewer}
+	if _, err := g.Import(context.Background(), viewer, "products", path, mapping); !errors.Is(err, domain.ErrPermission) {
+		t.Fatalf("viewer import: %v, want ErrPermission", err)
+	}
+	res, err := g.Import(context.Background(), owner, "products", path, mapping)
+	if err != nil || res.Created != 2 {
+		t.Fatalf("import = %+v, %v", res, err)
+	}
+	res, err = g.Import(context.Background(), owner, "products", path, mapping)
+	if err != nil || res.Created != 0 || res.Unchanged != 2 {
+		t.Fatalf("second import = %+v, %v", res, err)
 	}
 }

@@ -95,7 +95,8 @@ func newOrdersScreen(u *UI) *ordersScreen {
 	if !u.can(domain.PermManageOrders) || u.svc.Orders == nil {
 		newBtn.Disable()
 	}
-	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.status, newBtn), s.search)
+	imp := u.importButton("orders", domain.PermManageOrders, s.reload)
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.status, imp, newBtn), s.search)
 	split := container.NewHSplit(s.table.table, container.NewScroll(container.NewPadded(s.detail)))
 	split.SetOffset(0.68)
 	s.root = container.NewBorder(container.NewPadded(bar), nil, nil, nil, split)

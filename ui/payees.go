@@ -80,7 +80,8 @@ func newPayeesScreen(u *UI) *payeesScreen {
 	}
 	help := widget.NewLabel(tr("payee.help"))
 	help.Importance = widget.LowImportance
-	s.root = container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, add, help)), nil, nil, nil, s.table.table)
+	imp := u.importButton("payees", domain.PermManagePayees, s.reload)
+	s.root = container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, container.NewHBox(imp, add), help)), nil, nil, nil, s.table.table)
 	return s
 }
 

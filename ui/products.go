@@ -71,7 +71,8 @@ func newProductsScreen(u *UI) *productsScreen {
 	if u.svc.Products == nil {
 		add.Disable()
 	}
-	s.root = container.NewBorder(container.NewPadded(container.NewHBox(layoutSpacer(), add)), nil, nil, nil, s.table.table)
+	imp := u.importButton("products", domain.PermManagePayees, s.reload)
+	s.root = container.NewBorder(container.NewPadded(container.NewHBox(layoutSpacer(), imp, add)), nil, nil, nil, s.table.table)
 	return s
 }
 

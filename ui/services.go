@@ -210,6 +210,28 @@ type Services struct {
 	Flags      FlagQueue
 	Balances   BalanceSource
 	Settings   SettingsStore
+	Importer   Importer
 	// Channels lists the payout channels configured, for "reroute".
 	Channels []string
+}
+
+// ImportPreview is the column-mapping step of a spreadsheet import.
+type ImportPreview struct {
+	Headers  []string          // the file's column headers
+	Fields   []string          // every field of the kind, in display order
+	Proposed map[string]string // field -> header
+	Missing  []string          // required fields no header matched
+	Rows     int
+}
+
+// ImportResult is what an import did, in lines for people.
+type ImportResult struct {
+	Created, Unchanged int
+	Problems           []string // one line per invalid row
+}
+
+// Importer reads payees, products or orders from an xlsx or csv file.
+type Importer interface {
+	PreviewImport(ctx context.Context, kind, path string) (ImportPreview, error)
+	Import(ctx context.Context, actor domain.Actor, kind, path string, mapping map[string]string) (ImportResult, error)
 }
