@@ -57,6 +57,7 @@ type Intervals struct {
 	Balance     time.Duration // balance refresh (default 1m)
 	Mail        time.Duration // outbox sweep (default 5s)
 	CallTimeout time.Duration // one gateway call (default 30s)
+	StuckAfter  time.Duration // accepted or unknown this long after sending -> needs attention (default 24h)
 }
 
 func (iv *Intervals) defaults() {
@@ -75,6 +76,7 @@ func (iv *Intervals) defaults() {
 	def(&iv.Balance, time.Minute)
 	def(&iv.Mail, 5*time.Second)
 	def(&iv.CallTimeout, 30*time.Second)
+	def(&iv.StuckAfter, 24*time.Hour)
 }
 
 // Limiter paces calls to one gateway. Wait blocks until a call may be made or
@@ -126,6 +128,7 @@ type Engine struct {
 	mu         sync.Mutex
 	balances   map[string]balanceInfo
 	trackAfter map[string]trackInfo // refid -> next status query
+	stuckTold  map[string]bool      // refids already raised as stuck
 	paused     bool
 	gwDown     map[string]bool
 	listAt     map[string]time.Time
@@ -184,6 +187,7 @@ func New(cfg Config) (*Engine, error) {
 		wakeTrack:  make(chan struct{}, 1),
 		balances:   map[string]balanceInfo{},
 		trackAfter: map[string]trackInfo{},
+		stuckTold:  map[string]bool{},
 		gwDown:     map[string]bool{},
 	}, nil
 }

@@ -373,3 +373,34 @@ func TestReversalReopensObligation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStuckTransferNeedsAttentionOnce(t *testing.T) {
+	f := newFixture(t)
+	tr := f.sellerTransfer()
+	f.ch.plan(tr.RefID, stepAccept)
+	f.send()
+	ev, stop := f.e.Bus().Subscribe(100)
+	defer stop()
+	count := func() int {
+		n := 0
+		for len(ev) > 0 {
+			if e := <-ev; e.Kind == engine.EventNeedsAttention && e.RefID == tr.RefID {
+				n++
+			}
+		}
+		return n
+	}
+	f.track()
+	if n := count(); n != 0 {
+		t.Fatalf("fresh accepted transfer raised %d times", n)
+	}
+	f.clk.Add(25 * time.Hour)
+	f.track()
+	f.track()
+	if n := count(); n != 1 {
+		t.Fatalf("stuck transfer raised %d times, want once", n)
+	}
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferAccepted {
+		t.Fatalf("stuck is not failed: %s", got.Status)
+	}
+}

@@ -35,8 +35,14 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 	}
 	now := e.now()
 	var jobs []*sendJob
+	var stuck []Event
 	e.mu.Lock()
 	for _, t := range open {
+		if !t.SentAt.IsZero() && now.Sub(t.SentAt) > e.iv.StuckAfter && !e.stuckTold[t.RefID] {
+			e.stuckTold[t.RefID] = true
+			stuck = append(stuck, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
+				Message: "no final answer from the gateway since " + t.SentAt.Format(time.RFC3339) + "; Lunas keeps asking, check the gateway's dashboard / belum ada jawaban final dari gateway; periksa dashboard gateway"})
+		}
 		ti, ok := e.trackAfter[t.RefID]
 		if all || !ok || !now.Before(ti.next) {
 			jobs = append(jobs, &sendJob{t: t, actor: "engine"})
@@ -46,6 +52,7 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 		}
 	}
 	e.mu.Unlock()
+	e.publishAll(stuck)
 	if len(jobs) == 0 {
 		return nil
 	}
