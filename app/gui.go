@@ -142,6 +142,7 @@ func (g *guiServices) Services() ui.Services {
 		Reconciler: g,
 		Orders:     g,
 		Importer:   g,
+		Admin:      g,
 		// Reroute targets: the channels the demo shop pays through; a real
 		// shop's channels come with its gateway settings.
 		Channels: []string{"xendit", "iris", "h2h:sandbox"},
@@ -166,7 +167,7 @@ func (g *guiServices) engine() (*engine.Engine, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.eng == nil {
-		return nil, fmt.Errorf("no engine running: %w", errNotYet)
+		return nil, fmt.Errorf("no engine running: %w", ui.ErrNotAvailable)
 	}
 	return g.eng, nil
 }
@@ -410,7 +411,7 @@ func (g *guiServices) payoutClient() (*xendit.Client, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.xendit == nil {
-		return nil, fmt.Errorf("no gateway configured: %w", errNotYet)
+		return nil, fmt.Errorf("no gateway configured: %w", ui.ErrNotAvailable)
 	}
 	return g.xendit, nil
 }
@@ -484,7 +485,7 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 	}
 	if isSecretSetting(key) {
 		if g.inDemo() {
-			return fmt.Errorf("the demo shop keeps no keys: %w", errNotYet)
+			return fmt.Errorf("the demo shop keeps no keys: %w", ui.ErrNotAvailable)
 		}
 		return g.sec.SetSecret(ctx, actor, key, value) // sealed by the vault
 	}
@@ -550,7 +551,7 @@ func (g *guiServices) OpenFlags(ctx context.Context, p domain.Page) ([]ui.Flag, 
 // ClearFlag implements ui.FlagQueue through the security service.
 func (g *guiServices) ClearFlag(ctx context.Context, actor domain.Actor, id int64, note string) error {
 	if g.inDemo() {
-		return fmt.Errorf("the demo shop has no flags to clear: %w", errNotYet)
+		return fmt.Errorf("the demo shop has no flags to clear: %w", ui.ErrNotAvailable)
 	}
 	return g.sec.ClearFlag(ctx, actor, id, note)
 }
@@ -624,6 +625,50 @@ func (g *guiServices) CreateOrder(ctx context.Context, actor domain.Actor, o *do
 			Subject: "order:" + o.ExternalID, Detail: "total " + total.String() + ", payment link at " + x.Name()})
 	})
 	return pay, err
+}
+
+// Backup implements ui.Admin: an online copy of the database on screen.
+func (g *guiServices) Backup(ctx context.Context, actor domain.Actor, path string) error {
+	if err := actor.Can(domain.PermChangeSettings); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	db := g.own
+	if g.rt != nil {
+		db = g.rt.Store
+	}
+	g.mu.Unlock()
+	return db.Backup(ctx, path)
+}
+
+// ImportWatchlist implements ui.Admin through the security service.
+func (g *guiServices) ImportWatchlist(ctx context.Context, actor domain.Actor, path string) (int, error) {
+	if g.inDemo() {
+		return 0, fmt.Errorf("the demo shop has no watchlist: %w", ui.ErrNotAvailable)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return g.sec.ImportWatchlist(ctx, actor, filepath.Base(path), f)
+}
+
+// ListUsers implements ui.Admin.
+func (g *guiServices) ListUsers(ctx context.Context, actor domain.Actor) ([]domain.User, error) {
+	if g.inDemo() {
+		return []domain.User{{Name: actor.Name, Role: actor.Role}}, nil
+	}
+	return g.sec.ListUsers(ctx, actor)
+}
+
+// AddUser implements ui.Admin.
+func (g *guiServices) AddUser(ctx context.Context, actor domain.Actor, name string, role domain.Role, password string) (ui.Enrolment, error) {
+	if g.inDemo() {
+		return ui.Enrolment{}, fmt.Errorf("the demo shop has no accounts: %w", ui.ErrNotAvailable)
+	}
+	e, err := g.sec.AddUser(ctx, actor, name, role, password)
+	return ui.Enrolment{Secret: e.Secret, URL: e.URL, QR: e.QR, RecoveryCodes: e.RecoveryCodes}, err
 }
 
 func readImportTable(path string) (*xlsx.Table, error) {

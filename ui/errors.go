@@ -62,3 +62,7 @@ var ErrBadLogin = errors.New("wrong name, password or code")
 
 // ErrLockedOut is what an Authenticator wraps while a user may not sign in.
 var ErrLockedOut = errors.New("locked out")
+
+// ErrNotAvailable is what a service wraps for a feature this build or this
+// shop (e.g. the demo) does not have; the desktop says so calmly.
+var ErrNotAvailable = errNotAvailable

@@ -211,6 +211,7 @@ type Services struct {
 	Balances   BalanceSource
 	Settings   SettingsStore
 	Importer   Importer
+	Admin      Admin
 	// Channels lists the payout channels configured, for "reroute".
 	Channels []string
 }
@@ -234,4 +235,12 @@ type ImportResult struct {
 type Importer interface {
 	PreviewImport(ctx context.Context, kind, path string) (ImportPreview, error)
 	Import(ctx context.Context, actor domain.Actor, kind, path string, mapping map[string]string) (ImportResult, error)
+}
+
+// Admin is the owner's housekeeping: backups, users, the AML watchlist.
+type Admin interface {
+	Backup(ctx context.Context, actor domain.Actor, path string) error
+	ImportWatchlist(ctx context.Context, actor domain.Actor, path string) (int, error)
+	ListUsers(ctx context.Context, actor domain.Actor) ([]domain.User, error)
+	AddUser(ctx context.Context, actor domain.Actor, name string, role domain.Role, password string) (Enrolment, error)
 }

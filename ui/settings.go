@@ -2,9 +2,14 @@ package ui
 
 import (
 	"context"
+	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lunas/domain"
@@ -174,9 +179,144 @@ func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
 	return box
 }
 
-// moreBox lists what is managed elsewhere, so nothing is a dead end.
+// moreBox has users and roles, the watchlist import and backups.
 func (s *settingsScreen) moreBox() fyne.CanvasObject {
-	l := widget.NewLabel(tr("settings.more.help"))
-	l.Wrapping = fyne.TextWrapWord
-	return l
+	box := container.NewVBox()
+	if s.u.svc.Admin == nil {
+		l := widget.NewLabel(tr("settings.more.help"))
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+		return box
+	}
+	users := container.NewVBox()
+	s.loadUsers(users)
+	add := widget.NewButtonWithIcon(tr("users.add"), theme.ContentAddIcon(), func() { s.addUser(users) })
+	s.u.guard(add, domain.PermManageUsers)
+	backup := widget.NewButtonWithIcon(tr("backup.now"), theme.DocumentSaveIcon(), s.backup)
+	s.u.guard(backup, domain.PermChangeSettings)
+	watch := widget.NewButtonWithIcon(tr("watchlist.import"), theme.UploadIcon(), s.importWatchlist)
+	s.u.guard(watch, domain.PermImportWatchlist)
+	box.Add(widget.NewLabelWithStyle(tr("users.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	box.Add(users)
+	box.Add(container.NewHBox(add))
+	box.Add(widget.NewSeparator())
+	box.Add(container.NewHBox(backup, watch))
+	return box
+}
+
+func (s *settingsScreen) loadUsers(box *fyne.Container) {
+	go func() {
+		us, err := s.u.svc.Admin.ListUsers(context.Background(), s.u.actor)
+		runOnUI(func() {
+			box.Objects = nil
+			if err != nil {
+				box.Add(widget.NewLabel(userMessage(err)))
+			}
+			for _, u := range us {
+				line := u.Name + " · " + tr("role."+string(u.Role))
+				if u.Disabled {
+					line += " · " + tr("users.disabled")
+				}
+				box.Add(widget.NewLabel(line))
+			}
+			box.Refresh()
+		})
+	}()
+}
+
+func (s *settingsScreen) addUser(users *fyne.Container) {
+	name, pass := newKeyEntry(), newPasswordKeyEntry()
+	roles := []string{tr("role.staff"), tr("role.viewer"), tr("role.owner")}
+	codes := []domain.Role{domain.RoleStaff, domain.RoleViewer, domain.RoleOwner}
+	role := widget.NewSelect(roles, nil)
+	role.SetSelected(roles[0])
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(widget.NewFormItem(tr("login.user"), name), widget.NewFormItem(tr("login.password"), pass),
+		widget.NewFormItem(tr("users.role"), role))
+	var f *formDialog
+	f = showForm(s.u.win, tr("users.add"), tr("action.save"), container.NewVBox(form, status), []*keyEntry{name, pass}, func() {
+		r := codes[0]
+		for i, l := range roles {
+			if l == role.Selected {
+				r = codes[i]
+			}
+		}
+		n, p := strings.TrimSpace(name.Text), pass.Text
+		f.confirm.Disable()
+		go func() {
+			enr, err := s.u.svc.Admin.AddUser(context.Background(), s.u.actor, n, r, p)
+			runOnUI(func() {
+				f.confirm.Enable()
+				if err != nil {
+					status.SetText(userMessage(err))
+					return
+				}
+				f.Close()
+				s.loadUsers(users)
+				s.showEnrolment(n, enr)
+			})
+		}()
+	})
+}
+
+// showEnrolment gives the new user's authenticator QR and recovery codes, once.
+func (s *settingsScreen) showEnrolment(name string, enr Enrolment) {
+	content := container.NewVBox(widget.NewLabel(trf("users.enrol", map[string]any{"User": name})))
+	if enr.QR != nil {
+		img := canvas.NewImageFromImage(enr.QR)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(180, 180))
+		content.Add(img)
+	}
+	content.Add(widget.NewLabelWithStyle(enr.Secret, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true}))
+	content.Add(widget.NewLabel(tr("wizard.totp.recovery")))
+	content.Add(widget.NewLabelWithStyle(strings.Join(enr.RecoveryCodes, "\n"), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+	dialog.ShowCustom(tr("users.add"), tr("action.close"), content, s.u.win)
+}
+
+func (s *settingsScreen) backup() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			showError(s.u.win, err)
+			return
+		}
+		uri := w.URI()
+		_ = w.Close()
+		_ = os.Remove(uri.Path()) // the backup writes a new file; it refuses to overwrite
+		go func() {
+			err := s.u.svc.Admin.Backup(context.Background(), s.u.actor, uri.Path())
+			runOnUI(func() {
+				if err != nil {
+					showError(s.u.win, err)
+					return
+				}
+				showInfo(s.u.win, tr("backup.now"), trf("backup.done", map[string]any{"File": uri.Name()}))
+			})
+		}()
+	}, s.u.win)
+	d.SetFileName("lunas-" + s.u.svc.Now().Format("2006-01-02") + ".db")
+	d.Show()
+}
+
+func (s *settingsScreen) importWatchlist() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			showError(s.u.win, err)
+			return
+		}
+		path := r.URI().Path()
+		_ = r.Close()
+		go func() {
+			n, err := s.u.svc.Admin.ImportWatchlist(context.Background(), s.u.actor, path)
+			runOnUI(func() {
+				if err != nil {
+					showError(s.u.win, err)
+					return
+				}
+				showInfo(s.u.win, tr("watchlist.import"), trf("watchlist.done", map[string]any{"N": formatCount(n)}))
+			})
+		}()
+	}, s.u.win)
+	d.Show()
 }
