@@ -433,7 +433,8 @@ func (u *UI) notify(ev Event) {
 	default:
 		return
 	}
-	u.app.SendNotification(fyne.NewNotification(title, body))
+	n := fyne.NewNotification(title, body)
+	runOnUI(func() { u.app.SendNotification(n) })
 }
 
 // toggleEngine pauses or resumes automatic transfers.

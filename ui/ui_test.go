@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/pquerna/otp/totp"
 
 	"lunas/domain"
+	"lunas/domain/engine"
 )
 
 // markup renders the window to Fyne's markup, for "does it show X" checks.
@@ -324,4 +326,78 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		}
 	}
 	return nil
+}
+
+func TestShortcutsSearchAndExport(t *testing.T) {
+	env := newTestEnv(t, false)
+	u := newTestUI(t, env.services(), domain.RoleOwner)
+	u.Navigate(ScreenTransfers)
+	waitIdle(u)
+	sc := u.win.Canvas().(fyne.Shortcutable)
+	sc.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault})
+	s := u.screens[ScreenTransfers].(*transfersScreen)
+	if u.win.Canvas().Focused() != s.search {
+		t.Fatalf("Ctrl+F focused %T, want the transfers search", u.win.Canvas().Focused())
+	}
+	// Typing filters by REFID or payee through the store.
+	test.Type(s.search, "Wulan")
+	waitFor(t, 3*time.Second, "the search", func() bool {
+		waitIdle(u)
+		tb := s.tables[tabApproval]
+		r, ok := tb.pager.Row(0)
+		return tb.pager.Len() == 1 && ok && r.Payee == "Mbak Wulan (Ecoprint)"
+	})
+	sc.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault})
+	if u.Current() != ScreenReports {
+		t.Fatalf("Ctrl+E opened %q, want reports", u.Current())
+	}
+}
+
+// busEvents adapts the engine's event bus, as app does.
+type busEvents struct{ b *engine.Bus }
+
+func (e busEvents) Subscribe(fn func(Event)) func() {
+	ch, cancel := e.b.Subscribe(64)
+	go func() {
+		for ev := range ch {
+			k := EventChanged
+			if ev.Kind == engine.EventNeedsApproval {
+				k = EventApprovalNeeded
+			}
+			fn(Event{Kind: k, RefID: ev.RefID, Amount: ev.Amount, Detail: ev.Message})
+		}
+	}()
+	return cancel
+}
+
+// TestEngineEventsRefreshTheScreenAndNotify: news from the engine's bus
+// reloads the visible screen and a transfer waiting for the owner raises a
+// desktop notification.
+func TestEngineEventsRefreshTheScreenAndNotify(t *testing.T) {
+	env := newTestEnv(t, false)
+	svc := env.services()
+	svc.Events = busEvents{env.eng.Bus()}
+	u := newTestUI(t, svc, domain.RoleOwner)
+	u.Navigate(ScreenTransfers)
+	waitIdle(u)
+	s := u.screens[ScreenTransfers].(*transfersScreen)
+	if n := s.tables[tabApproval].pager.Len(); n != 3 {
+		t.Fatalf("awaiting = %d, want 3", n)
+	}
+	// Something else (the engine, another desk) rejects one.
+	if err := env.store.Write(context.Background(), func(tx domain.Tx) error {
+		return tx.MoveTransfer(env.seed.awaiting[0], domain.TransferAwaitingApproval, domain.TransferRejected, domain.TransferPatch{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	test.AssertNotificationSent(t, fyne.NewNotification(tr("notify.approval.title"),
+		trf("notify.approval.body", map[string]any{"RefID": "RF-NEW", "Amount": money(2_000_000)})), func() {
+		env.eng.Bus().Publish(engine.Event{Kind: engine.EventNeedsApproval, RefID: "RF-NEW", Amount: 2_000_000})
+		time.Sleep(200 * time.Millisecond) // the bus delivers on its own goroutine
+		testQueue.drain()
+	})
+	waitFor(t, 5*time.Second, "the live refresh", func() bool {
+		waitIdle(u)
+		return s.tables[tabApproval].pager.Len() == 2
+	})
 }
