@@ -20,6 +20,7 @@ import (
 	"lunas/domain/reconcile"
 	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
+	"lunas/gateways"
 	"lunas/gateways/xendit"
 	"lunas/security"
 	"lunas/ui"
@@ -417,12 +418,19 @@ func (g *guiServices) payoutClient() (*xendit.Client, error) {
 }
 
 // ValidateAccount implements ui.AccountValidator ("Cek rekening").
+// Xendit Payouts v2 has no account check, so Iris answers when configured.
 func (g *guiServices) ValidateAccount(ctx context.Context, channel, account string) (domain.AccountInfo, error) {
-	x, err := g.payoutClient()
-	if err != nil {
-		return domain.AccountInfo{}, err
+	g.mu.Lock()
+	iris := g.channels["iris"]
+	g.mu.Unlock()
+	if iris == nil {
+		return domain.AccountInfo{}, fmt.Errorf("no gateway that checks accounts: %w", ui.ErrNotAvailable)
 	}
-	return x.ValidateAccount(ctx, channel, account)
+	info, err := iris.ValidateAccount(ctx, channel, account)
+	if errors.Is(err, gateways.ErrUnsupported) {
+		err = fmt.Errorf("%w: %w", ui.ErrNotAvailable, err)
+	}
+	return info, err
 }
 
 // Balances implements ui.BalanceSource.

@@ -250,6 +250,8 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 	})
 	if !editable {
 		f.confirm.Disable()
+	}
+	if !s.u.can(domain.PermManagePayees) || s.u.svc.Accounts == nil {
 		check.Disable()
 	}
 	f.d.Resize(fyne.NewSize(560, 520))

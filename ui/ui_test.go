@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/gateways/midtrans"
 )
 
 // markup renders the window to Fyne's markup, for "does it show X" checks.
@@ -400,4 +402,39 @@ func TestEngineEventsRefreshTheScreenAndNotify(t *testing.T) {
 		waitIdle(u)
 		return s.tables[tabApproval].pager.Len() == 2
 	})
+}
+
+// TestCekRekeningShowsHolderName: the payee form asks the sandbox's Iris for
+// the account holder and says whether the name matches.
+func TestCekRekeningShowsHolderName(t *testing.T) {
+	env := newTestEnv(t, false)
+	srv := httptest.NewServer(env.sb)
+	t.Cleanup(srv.Close)
+	c := env.sb.Credentials()
+	svc := env.services()
+	svc.Accounts = midtrans.NewIris(midtrans.IrisConfig{BaseURL: srv.URL + "/iris", CreatorKey: c.IrisCreatorKey,
+		ApproverKey: c.IrisApproverKey, OTP: midtrans.StaticOTP(c.IrisOTP), MerchantKey: c.IrisMerchantKey, Timeout: 5 * time.Second})
+	u := newTestUI(t, svc, domain.RoleOwner)
+	u.Navigate(ScreenPayees)
+	waitIdle(u)
+	s := u.screens[ScreenPayees].(*payeesScreen)
+	p, ok := s.table.pager.Row(0)
+	if !ok {
+		t.Fatal("no payee row")
+	}
+	s.edit(&p)
+	check := findButton(u.win.Canvas().Overlays().Top(), tr("payee.check"))
+	if check == nil {
+		t.Fatal("no Cek rekening button in the payee form")
+	}
+	test.Tap(check)
+	defer func() {
+		if t.Failed() {
+			t.Log(test.RenderObjectToMarkup(u.win.Canvas().Overlays().Top()))
+		}
+	}()
+	waitFor(t, 5*time.Second, "the holder name", func() bool { return markupHas(u, "SANDBOX BCA") })
+	if !markupHas(u, tr("verify.mismatch")) {
+		t.Error("a holder name unlike the payee's is not called out")
+	}
 }
