@@ -98,7 +98,10 @@ type guiServices struct {
 	eng        *engine.Engine
 	xendit     *xendit.Client
 	channels   map[string]domain.PayoutChannel // the demo's payout channels besides Xendit
-	demoSecret string                          // TOTP secret of the demo owner
+	shopEngine *engine.Engine                  // the shop's own engine, when running
+	subs       map[int]func(ui.Event)
+	nextSub    int
+	demoSecret string // TOTP secret of the demo owner
 	demoStop   context.CancelFunc
 }
 
@@ -142,6 +145,7 @@ func (g *guiServices) Services() ui.Services {
 		Flags:      g,
 		Reconciler: g,
 		Orders:     g,
+		Gateways:   g,
 		Importer:   g,
 		Admin:      g,
 		// Reroute targets: the channels the demo shop pays through; a real
@@ -160,6 +164,12 @@ func (g *guiServices) Close() {
 	}
 	if rt != nil {
 		rt.Stop()
+	}
+	g.mu.Lock()
+	shop := g.shopEngine
+	g.mu.Unlock()
+	if shop != nil {
+		shop.Stop()
 	}
 	g.own.Close()
 }
@@ -207,6 +217,7 @@ func (g *guiServices) StartDemo(ctx context.Context) (ui.DemoInfo, error) {
 	g.rt, g.eng, g.demoSecret, g.demoStop = rt, rt.Engine, key.Secret(), stop
 	g.xendit, g.channels = x, extra
 	g.mu.Unlock()
+	g.pump(rt.Engine)
 	g.store.swap(rt.Store)
 	go runBuyers(bctx, rt, shop, 3*time.Second, 0, func(s string) { g.log.Debug("demo", "event", s) })
 	secret := key.Secret()
@@ -229,7 +240,15 @@ func (g *guiServices) HasUsers(ctx context.Context) (bool, error) {
 // Login implements ui.Authenticator.
 func (g *guiServices) Login(ctx context.Context, name, password, code string) (domain.Actor, error) {
 	a, err := g.sec.Login(ctx, name, password, code)
-	return a, loginError(err)
+	if err != nil {
+		return a, loginError(err)
+	}
+	if a.Role == domain.RoleOwner {
+		if err := g.startShopEngine(ctx); err != nil {
+			g.log.Warn("engine not started", "err", err)
+		}
+	}
+	return a, nil
 }
 
 // loginError gives the desktop the sentinel it words for people.
@@ -370,18 +389,80 @@ func (g *guiServices) SetPaused(ctx context.Context, actor domain.Actor, paused 
 }
 
 // Subscribe implements ui.EventSource over the engine's bus.
+// A subscriber also hears an engine that starts later (the demo, or the
+// shop's engine once its gateway key is saved).
 func (g *guiServices) Subscribe(fn func(ui.Event)) func() {
-	e, err := g.engine()
-	if err != nil {
-		return func() {}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.subs == nil {
+		g.subs = map[int]func(ui.Event){}
 	}
-	ch, cancel := e.Bus().Subscribe(256)
+	g.nextSub++
+	id := g.nextSub
+	g.subs[id] = fn
+	return func() {
+		g.mu.Lock()
+		delete(g.subs, id)
+		g.mu.Unlock()
+	}
+}
+
+// pump forwards an engine's events to the subscribers until it stops.
+func (g *guiServices) pump(e *engine.Engine) {
+	ch, _ := e.Bus().Subscribe(256)
 	go func() {
 		for ev := range ch {
-			fn(uiEvent(ev))
+			out := uiEvent(ev)
+			g.mu.Lock()
+			fns := make([]func(ui.Event), 0, len(g.subs))
+			for _, fn := range g.subs {
+				fns = append(fns, fn)
+			}
+			g.mu.Unlock()
+			for _, fn := range fns {
+				fn(out)
+			}
 		}
 	}()
-	return cancel
+}
+
+// startShopEngine runs the shop's own engine once the vault is open and a
+// Xendit key is stored (LUNAS_XENDIT_URL points it at a sandbox).
+func (g *guiServices) startShopEngine(ctx context.Context) error {
+	g.mu.Lock()
+	running := g.eng != nil
+	g.mu.Unlock()
+	if running {
+		return nil
+	}
+	key, err := g.sec.Secret(ctx, "gateway.xendit.key1")
+	if err != nil || key == "" {
+		return nil // no gateway yet: nothing to run
+	}
+	url := envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL)
+	eng, err := buildEngine(ctx, g.own, engineOptions{XenditURL: url, XenditKey: key, Log: g.log, Risk: g.sec.Checker(), Codes: g.sec})
+	if err != nil {
+		return err
+	}
+	if err := eng.Start(context.Background()); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.eng, g.shopEngine = eng, eng
+	g.xendit = xendit.New(xendit.Config{BaseURL: url, SecretKey: key, Logger: g.log})
+	g.mu.Unlock()
+	g.pump(eng)
+	return nil
+}
+
+// TestConnection implements ui.GatewayTester: a balance request with the keys.
+func (g *guiServices) TestConnection(ctx context.Context, gateway string, keys map[string]string) error {
+	if gateway != "xendit" {
+		return fmt.Errorf("testing %s from the desktop: %w", gateway, ui.ErrNotAvailable)
+	}
+	x := xendit.New(xendit.Config{BaseURL: envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL), SecretKey: keys["key1"], Logger: g.log, Timeout: 15 * time.Second})
+	_, err := x.Balance(ctx)
+	return err
 }
 
 // uiEvent maps an engine event to what the desktop does with it.
@@ -495,7 +576,13 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 		if g.inDemo() {
 			return fmt.Errorf("the demo shop keeps no keys: %w", ui.ErrNotAvailable)
 		}
-		return g.sec.SetSecret(ctx, actor, key, value) // sealed by the vault
+		if err := g.sec.SetSecret(ctx, actor, key, value); err != nil { // sealed by the vault
+			return err
+		}
+		if key == "gateway.xendit.key1" {
+			return g.startShopEngine(ctx)
+		}
+		return nil
 	}
 	return g.store.Write(ctx, func(tx domain.Tx) error {
 		if err := tx.SetSetting(key, value); err != nil {

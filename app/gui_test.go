@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"lunas/domain"
+	"lunas/gateways/sandbox"
 	"lunas/ui"
 )
 
@@ -106,5 +109,68 @@ func TestGUIImportWithMapping(t *testing.T) {
 	res, err = g.Import(context.Background(), owner, "products", path, mapping)
 	if err != nil || res.Created != 0 || res.Unchanged != 2 {
 		t.Fatalf("second import = %+v, %v", res, err)
+	}
+}
+
+// TestGUIShopEngineStartsWithItsKey: a real shop set up in the wizard (owner
+// with TOTP, then the Xendit key stored through the vault) gets its engine,
+// pointed here at a loopback sandbox; "Test connection" uses the same key.
+func TestGUIShopEngineStartsWithItsKey(t *testing.T) {
+	sb, url, stop, err := startSandbox(sandbox.Config{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	t.Setenv("LUNAS_XENDIT_URL", url)
+	g, err := newGUIServices(context.Background(), filepath.Join(t.TempDir(), "own.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx := context.Background()
+	if has, err := g.HasUsers(ctx); err != nil || has {
+		t.Fatalf("fresh shop has users: %v %v", has, err)
+	}
+	enr, err := g.BeginOwner(ctx, "sari", "batik-tulis-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(enr.Secret, time.Now())
+	owner, err := g.FinishOwner(ctx, "sari", "batik-tulis-2026", enr, code)
+	if err != nil || owner.Role != domain.RoleOwner {
+		t.Fatalf("owner: %+v, %v", owner, err)
+	}
+	if !g.Paused() {
+		t.Fatal("an engine runs before any gateway key is stored")
+	}
+	key := sb.Credentials().XenditSecretKey
+	if err := g.TestConnection(ctx, "xendit", map[string]string{"key1": "xnd_wrong"}); err == nil {
+		t.Fatal("a wrong key passed the connection test")
+	}
+	if err := g.TestConnection(ctx, "xendit", map[string]string{"key1": key}); err != nil {
+		t.Fatalf("connection test: %v", err)
+	}
+	staff := domain.Actor{Name: "admin", Role: domain.RoleStaff}
+	if err := g.SaveSetting(ctx, staff, "gateway.xendit.key1", key); !errors.Is(err, domain.ErrPermission) {
+		t.Fatalf("staff stored a key: %v", err)
+	}
+	if err := g.SaveSetting(ctx, owner, "gateway.xendit.key1", key); err != nil {
+		t.Fatal(err)
+	}
+	if g.Paused() {
+		t.Fatal("no engine after the key was stored")
+	}
+	bal, err := g.Balances(ctx)
+	if err != nil || bal["Xendit"] <= 0 {
+		t.Fatalf("balances = %v, %v", bal, err)
+	}
+	// The key is sealed: the settings table does not hold it.
+	var plain string
+	_ = g.store.Read(ctx, func(tx domain.ReadTx) error {
+		plain, _ = tx.GetSetting("gateway.xendit.key1")
+		return nil
+	})
+	if plain != "" {
+		t.Fatal("the gateway key is stored as a plain setting")
 	}
 }
