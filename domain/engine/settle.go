@@ -265,11 +265,15 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 			return e.closePayment(tx, p, domain.PaymentExpired, domain.OrderExpired, "still unpaid after the link expired", now)
 		}
 		next := now.Add(pollBackoff(p.PollCount, e.iv.PollFirst, e.iv.PollMax))
-		if r.RawStatus == "not listed" {
-			// A lister gateway covers it each List interval; it is asked
-			// about by itself once older than PollMax (a list answer may
-			// be cut short in a burst), so no write is needed before then.
-			next = p.CreatedAt.Add(e.iv.PollMax)
+		if _, lists := e.cfg.Payments[p.Gateway].(domain.PaymentLister); lists {
+			// A lister gateway covers it each List interval. Asking about
+			// it by itself is only a safety net for a list answer cut
+			// short in a burst: first once it is older than PollMax, then
+			// every 5 x PollMax.
+			next = now.Add(5 * e.iv.PollMax)
+			if r.RawStatus == "not listed" {
+				next = p.CreatedAt.Add(e.iv.PollMax)
+			}
 		}
 		return nil, tx.SchedulePoll(p.ID, now, next)
 	}
