@@ -204,7 +204,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 	loc := s.u.svc.Location
 	cols := []column[transferRow]{
 
-		{tr("col.refid"), 190, func(r transferRow) string { return r.RefID }},
+		{tr("col.refid"), 215, func(r transferRow) string { return r.RefID }},
 		{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }},
 		{tr("col.amount"), 120, func(r transferRow) string { return money(r.Amount) }},
 		{tr("col.status"), 180, func(r transferRow) string { return statusText(r.Status) }},
@@ -516,20 +516,26 @@ func (s *transfersScreen) showDetail(r *transferRow) {
 	ref.Selectable = true
 	amount := widget.NewLabelWithStyle(money(t.Amount), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	amount.SizeName = theme.SizeNameSubHeadingText
+	// Values truncate rather than widen the panel, so the copy button stays in view.
+	val := func(text string) *widget.Label {
+		l := widget.NewLabel(text)
+		l.Truncation = fyne.TextTruncateEllipsis
+		return l
+	}
 	items := []*widget.FormItem{
-		widget.NewFormItem(tr("col.payee"), widget.NewLabel(r.Payee)),
-		widget.NewFormItem(tr("col.status"), widget.NewLabel(statusText(t.Status))),
-		widget.NewFormItem(tr("col.channel"), widget.NewLabel(t.Channel)),
-		widget.NewFormItem(tr("col.created"), widget.NewLabel(dateTime(t.CreatedAt, loc))),
+		widget.NewFormItem(tr("col.payee"), val(r.Payee)),
+		widget.NewFormItem(tr("col.status"), val(statusText(t.Status))),
+		widget.NewFormItem(tr("col.channel"), val(t.Channel)),
+		widget.NewFormItem(tr("col.created"), val(dateTime(t.CreatedAt, loc))),
 	}
 	if t.ParentRefID != "" {
 		items = append(items, widget.NewFormItem(tr("col.parent"), widget.NewLabelWithStyle(t.ParentRefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})))
 	}
 	if t.GatewayRef != "" {
-		items = append(items, widget.NewFormItem(tr("col.gatewayref"), widget.NewLabel(t.GatewayRef)))
+		items = append(items, widget.NewFormItem(tr("col.gatewayref"), val(t.GatewayRef)))
 	}
 	if t.ApprovedBy != "" {
-		items = append(items, widget.NewFormItem(tr("col.approvedby"), widget.NewLabel(t.ApprovedBy)))
+		items = append(items, widget.NewFormItem(tr("col.approvedby"), val(t.ApprovedBy)))
 	}
 	if t.Attempts > 0 {
 		items = append(items, widget.NewFormItem(tr("col.attempts"), widget.NewLabel(strconv.Itoa(t.Attempts))))
