@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -561,12 +563,51 @@ func (g *guiServices) SaveProduct(ctx context.Context, actor domain.Actor, p *do
 	})
 }
 
-// SaveSetting implements ui.SettingsStore. Secrets (keys, passwords) need
-// the vault, which is not wired in yet: they are refused rather than stored
-// in plain text.
+// Setting implements ui.SettingsStore: plain settings from the store, AML
+// thresholds from the risk configuration, amounts formatted for people.
+func (g *guiServices) Setting(ctx context.Context, actor domain.Actor, key string) (string, error) {
+	if err := actor.Can(domain.PermView); err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(key, "aml.") {
+		if g.inDemo() {
+			return "", nil
+		}
+		cfg, err := g.sec.GetRiskConfig(ctx, actor)
+		if err != nil {
+			return "", err
+		}
+		switch key {
+		case "aml.single_limit":
+			return cfg.SingleLimit.String(), nil
+		case "aml.daily_payee_limit":
+			return cfg.DailyPayeeLimit.String(), nil
+		case "aml.velocity_max":
+			return strconv.Itoa(cfg.VelocityMax), nil
+		}
+		return "", nil
+	}
+	var v string
+	err := g.store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		v, err = tx.GetSetting(key)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if n, perr := strconv.ParseInt(v, 10, 64); perr == nil && strings.HasPrefix(key, "limits.") {
+		v = domain.Rupiah(n).String()
+	}
+	return v, err
+}
+
+// SaveSetting implements ui.SettingsStore. Secrets (gateway keys, the SMTP
+// password) are sealed by the vault through the security service; AML
+// thresholds go into the risk configuration; limits are whole rupiah.
 func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, value string) error {
 	perm := domain.PermChangeSettings
-	if len(key) > 8 && key[:8] == "gateway." {
+	if strings.HasPrefix(key, "gateway.") {
 		perm = domain.PermManageKeys
 	}
 	if err := actor.Can(perm); err != nil {
@@ -584,6 +625,43 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 		}
 		return nil
 	}
+	if strings.HasPrefix(key, "aml.") {
+		if g.inDemo() {
+			return fmt.Errorf("the demo shop uses the built-in rules: %w", ui.ErrNotAvailable)
+		}
+		cfg, err := g.sec.GetRiskConfig(ctx, actor)
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "aml.single_limit", "aml.daily_payee_limit":
+			r, err := domain.ParseRupiah(value)
+			if err != nil {
+				return err
+			}
+			if key == "aml.single_limit" {
+				cfg.SingleLimit = r
+			} else {
+				cfg.DailyPayeeLimit = r
+			}
+		case "aml.velocity_max":
+			n, err := strconv.Atoi(strings.TrimSpace(value))
+			if err != nil || n < 0 {
+				return domain.Invalid("velocity", "a whole number, 0 or more")
+			}
+			cfg.VelocityMax = n
+		default:
+			return domain.Invalid("key", "unknown setting %s", key)
+		}
+		return g.sec.SetRiskConfig(ctx, actor, cfg)
+	}
+	if strings.HasPrefix(key, "limits.") {
+		r, err := domain.ParseRupiah(value)
+		if err != nil {
+			return err
+		}
+		value = strconv.FormatInt(int64(r), 10) // what the engine reads
+	}
 	return g.store.Write(ctx, func(tx domain.Tx) error {
 		if err := tx.SetSetting(key, value); err != nil {
 			return err
@@ -592,12 +670,13 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 	})
 }
 
+// isSecretSetting: gateway keys and PINs and the SMTP password never go
+// into the plain settings table.
 func isSecretSetting(key string) bool {
-	switch key {
-	case "gateway.xendit.key1", "gateway.midtrans.key1", "gateway.midtrans.key2", "gateway.h2h.key2", "gateway.xendit.key2", "smtp.password":
+	if key == security.SecretSMTPPassword {
 		return true
 	}
-	return false
+	return strings.HasPrefix(key, "gateway.") && strings.Contains(key, ".key")
 }
 
 func (g *guiServices) inDemo() bool {

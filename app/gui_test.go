@@ -173,4 +173,28 @@ func TestGUIShopEngineStartsWithItsKey(t *testing.T) {
 	if plain != "" {
 		t.Fatal("the gateway key is stored as a plain setting")
 	}
+
+	// Limits are typed as people write rupiah and stored as the engine reads
+	// them; AML thresholds land in the risk configuration.
+	for key, typed := range map[string]string{"limits.per_transfer": "Rp1.500.000", "aml.single_limit": "Rp20.000.000", "aml.velocity_max": "7"} {
+		if err := g.SaveSetting(ctx, owner, key, typed); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if got, err := g.Setting(ctx, owner, key); err != nil || got != typed {
+			t.Errorf("%s reads back %q, %v; want %q", key, got, err, typed)
+		}
+	}
+	_ = g.store.Read(ctx, func(tx domain.ReadTx) error {
+		plain, _ = tx.GetSetting("limits.per_transfer")
+		return nil
+	})
+	if plain != "1500000" {
+		t.Errorf("stored limit = %q, want 1500000", plain)
+	}
+	if err := g.SaveSetting(ctx, owner, "limits.per_transfer", "satu juta"); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("garbage limit: %v, want ErrInvalid", err)
+	}
+	if err := g.SaveSetting(ctx, staff, "aml.single_limit", "Rp1"); !errors.Is(err, domain.ErrPermission) {
+		t.Errorf("staff changed AML: %v", err)
+	}
 }

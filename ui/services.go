@@ -181,8 +181,10 @@ type BalanceSource interface {
 	Balances(ctx context.Context) (map[string]domain.Rupiah, error)
 }
 
-// SettingsStore saves settings with the permission check below the UI.
+// SettingsStore reads and saves shop settings with the permission check
+// below the UI. Amount settings take what people type ("Rp1.000.000").
 type SettingsStore interface {
+	Setting(ctx context.Context, actor domain.Actor, key string) (string, error)
 	SaveSetting(ctx context.Context, actor domain.Actor, key, value string) error
 }
 

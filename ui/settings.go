@@ -34,15 +34,15 @@ var settingGroups = []struct {
 		{"gateway.midtrans.key2", "settings.iris.key", true, domain.PermManageKeys},
 		{"gateway.h2h.url", "settings.h2h.url", false, domain.PermManageKeys},
 	}},
-	{"settings.polling", []settingField{
-		{"engine.poll_payments_seconds", "settings.poll.payments", false, domain.PermChangeSettings},
-		{"engine.poll_transfers_seconds", "settings.poll.transfers", false, domain.PermChangeSettings},
-	}},
 	{"settings.limits", []settingField{
-		{"limits.auto_max", "settings.limit.auto", false, domain.PermChangeSettings},
-		{"limits.daily_payee", "settings.limit.daily", false, domain.PermChangeSettings},
-		{"aml.large_single", "settings.aml.large", false, domain.PermChangeSettings},
-		{"aml.velocity_per_hour", "settings.aml.velocity", false, domain.PermChangeSettings},
+		{"limits.per_transfer", "settings.limit.auto", false, domain.PermChangeSettings},
+		{"limits.payee_daily", "settings.limit.daily", false, domain.PermChangeSettings},
+		{"limits.low_balance", "settings.limit.lowbalance", false, domain.PermChangeSettings},
+	}},
+	{"settings.aml", []settingField{
+		{"aml.single_limit", "settings.aml.large", false, domain.PermChangeSettings},
+		{"aml.daily_payee_limit", "settings.aml.daily", false, domain.PermChangeSettings},
+		{"aml.velocity_max", "settings.aml.velocity", false, domain.PermChangeSettings},
 	}},
 	{"settings.smtp", []settingField{
 		{"smtp.host", "settings.smtp.host", false, domain.PermChangeSettings},
@@ -139,8 +139,14 @@ func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
 		if f.secret {
 			e = widget.NewPasswordEntry()
 			e.SetPlaceHolder(tr("settings.secret.keep"))
-		} else {
-			e.SetText(s.u.setting(f.key))
+		} else if s.u.svc.Settings != nil {
+			key := f.key
+			go func() {
+				v, err := s.u.svc.Settings.Setting(context.Background(), s.u.actor, key)
+				if err == nil {
+					runOnUI(func() { e.SetText(v) })
+				}
+			}()
 		}
 		if !s.u.can(f.perm) || s.u.svc.Settings == nil {
 			e.Disable()
