@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"lunas/assets"
 	"lunas/domain"
 )
@@ -254,5 +257,52 @@ func TestPagerFetchesEachPageOnceAndDropsStaleAnswers(t *testing.T) {
 	testQueue.drain()
 	if v, _ := p.Row(0); v != 1000 {
 		t.Fatalf("row 0 after reset = %d, want fresh data", v)
+	}
+}
+
+// FuzzNamesMatch: holder names come from gateways (outside input). Any
+// input must not panic, a name always matches itself when it has letters,
+// and an empty side never matches.
+func FuzzNamesMatch(f *testing.F) {
+	for _, s := range [][2]string{{"ANI SURYANI", "Bu Ani Suryani"}, {"PT. BATIK", "Batik"}, {"", "x"}, {"Ñandú ÄÖ", "ñandú"}, {"\x00\xff", "a b"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, holder, name string) {
+		got := namesMatch(holder, name)
+		if strings.TrimSpace(holder) == "" && got {
+			t.Fatalf("empty holder matched %q", name)
+		}
+		hasLetter := strings.IndexFunc(strings.ToUpper(name), func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0
+		if hasLetter && !namesMatch(name, name) {
+			t.Fatalf("%q does not match itself", name)
+		}
+	})
+}
+
+func TestSettingsLanguageSwitchRebuildsScreens(t *testing.T) {
+	env := newTestEnv(t, false)
+	u := newTestUI(t, env.services(), domain.RoleOwner)
+	defer SetLanguage(LangEnglish)
+	u.Navigate(ScreenSettings)
+	if !markupHas(u, "Dashboard") {
+		t.Fatal("not English to begin with")
+	}
+	// Choose Indonesian in the language select.
+	var sel *widget.Select
+	for _, o := range test.LaidOutObjects(u.win.Content()) {
+		if w, ok := o.(*widget.Select); ok && len(w.Options) == 3 && w.Options[1] == "Bahasa Indonesia" {
+			sel = w
+		}
+	}
+	if sel == nil {
+		t.Fatal("no language select")
+	}
+	sel.SetSelected("Bahasa Indonesia")
+	waitIdle(u)
+	if u.Current() != ScreenSettings || !markupHas(u, "Beranda") || !markupHas(u, "Pengaturan") {
+		t.Fatal("screens not rebuilt in Indonesian")
+	}
+	if got := u.setting(SettingLanguage); got != LangIndonesian {
+		t.Errorf("stored language = %q", got)
 	}
 }
