@@ -14,6 +14,12 @@ type PaymentRequest struct {
 	BuyerEmail  string
 	Items       []OrderItem
 	Expiry      time.Duration // 0 = gateway default
+	// Retry says an earlier CreatePayment for this ExternalID may have
+	// reached the gateway in another process or before a restart (the
+	// adapter itself remembers its own earlier attempts). Gateways without an
+	// idempotency key for payments (Xendit invoices) then look the ExternalID
+	// up before creating; a first create leaves it false and costs one request.
+	Retry bool
 }
 
 // PaymentLink is what a gateway returns for a created payment.

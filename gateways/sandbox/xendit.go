@@ -696,6 +696,14 @@ func (s *Server) findInvoice(idOrExternal string) *xInvoice {
 	return list[len(list)-1]
 }
 
+// XenditInvoiceCount returns how many invoices carry externalID: more than
+// one live invoice means a buyer was given two payable links.
+func (s *Server) XenditInvoiceCount(externalID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.x.invByExt[externalID])
+}
+
 // PayXenditInvoice makes a buyer pay the invoice (by id or external_id).
 // amount 0 pays the full amount; another amount simulates an underpayment
 // or overpayment. The invoice becomes PAID now and SETTLED one Step later.

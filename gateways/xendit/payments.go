@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"sync"
 	"time"
 
 	"lunas/domain"
@@ -37,22 +38,40 @@ type invoiceItem struct {
 }
 
 // CreatePayment creates an invoice. Xendit has no idempotency key for
-// invoices (reference §1.4), so the external_id is looked up first: a live
-// (pending or paid) invoice for it is returned instead of a second one. The
-// create POST itself is never retried.
+// invoices (reference §1.4), so two payable links for one order are prevented
+// by looking the external_id up before creating, but only when an earlier
+// create may have reached Xendit: this client already sent one for the
+// external_id (successful, failed or ambiguous, remembered for the last
+// createMemory ids), or the caller says so with req.Retry (an attempt by
+// another process or before a restart). A live (pending or paid) invoice
+// found then is returned instead of a second one. A first create costs one
+// request. Concurrent creates of one external_id through one client run one
+// after the other, so the second finds the first. The create POST itself is
+// never retried: after an ambiguous error the caller's next attempt looks up.
 func (c *Client) CreatePayment(ctx context.Context, req domain.PaymentRequest) (domain.PaymentLink, error) {
 	if req.ExternalID == "" || req.Amount <= 0 {
 		return domain.PaymentLink{}, domain.Invalid("payment", "external id and a positive amount are required")
 	}
-	existing, err := c.invoices(ctx, req.ExternalID)
+	sent, done, err := c.creates.begin(ctx, req.ExternalID)
 	if err != nil {
-		return domain.PaymentLink{}, err
+		return domain.PaymentLink{ExternalID: req.ExternalID}, err
 	}
-	for _, v := range existing {
-		if st, _ := paymentState(v.Status); st == domain.PaymentStatePending || st == domain.PaymentStatePaid {
-			return link(v), nil
+	defer done()
+	if sent || req.Retry {
+		existing, err := c.invoices(ctx, req.ExternalID)
+		if err != nil {
+			return domain.PaymentLink{}, err
+		}
+		for _, v := range existing {
+			if v.ExternalID != req.ExternalID {
+				continue
+			}
+			if st, _ := paymentState(v.Status); st == domain.PaymentStatePending || st == domain.PaymentStatePaid {
+				return link(v), nil
+			}
 		}
 	}
+	c.creates.sent(req.ExternalID)
 	body := createInvoiceReq{
 		ExternalID: req.ExternalID, Amount: int64(req.Amount), Description: req.Description,
 		PayerEmail: req.BuyerEmail, Currency: "IDR", SuccessRedirectURL: c.cfg.SuccessRedirectURL,
@@ -72,6 +91,67 @@ func (c *Client) CreatePayment(ctx context.Context, req domain.PaymentRequest) (
 		return domain.PaymentLink{ExternalID: req.ExternalID}, fmt.Errorf("xendit: create invoice %s: %w", req.ExternalID, err)
 	}
 	return link(v), nil
+}
+
+// createMemory bounds how many external ids a client remembers having sent a
+// create for (about 100 bytes each). A caller retrying one older than that
+// sets PaymentRequest.Retry.
+const createMemory = 20_000
+
+// createGuard remembers which external ids this client sent a create for,
+// and serialises concurrent creates of one external id.
+type createGuard struct {
+	mu       sync.Mutex
+	seen     map[string]struct{}
+	order    []string // seen ids, oldest first, for the bound
+	inflight map[string]chan struct{}
+}
+
+// begin waits until no other create of id runs in this client, then claims
+// it. sent reports whether a create for id was sent before; done releases
+// the claim.
+func (g *createGuard) begin(ctx context.Context, id string) (sent bool, done func(), err error) {
+	for {
+		g.mu.Lock()
+		if g.inflight == nil {
+			g.inflight, g.seen = map[string]chan struct{}{}, map[string]struct{}{}
+		}
+		busy, ok := g.inflight[id]
+		if !ok {
+			ch := make(chan struct{})
+			g.inflight[id] = ch
+			_, sent = g.seen[id]
+			g.mu.Unlock()
+			return sent, func() {
+				g.mu.Lock()
+				delete(g.inflight, id)
+				g.mu.Unlock()
+				close(ch)
+			}, nil
+		}
+		g.mu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return false, func() {}, ctx.Err()
+		}
+	}
+}
+
+// sent records that a create for id is about to be sent: from here on it may
+// exist at Xendit whatever the answer.
+func (g *createGuard) sent(id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.seen[id]; ok {
+		return
+	}
+	g.seen[id] = struct{}{}
+	g.order = append(g.order, id)
+	if len(g.order) > createMemory {
+		delete(g.seen, g.order[0])
+		g.order = g.order[1:]
+	}
 }
 
 func link(v invoice) domain.PaymentLink {

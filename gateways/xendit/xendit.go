@@ -43,8 +43,9 @@ type Config struct {
 // Client talks to Xendit. It implements domain.PaymentGateway,
 // domain.PaymentLister, domain.PayoutChannel and domain.PayoutCanceller.
 type Client struct {
-	cfg Config
-	hc  *gateways.Client
+	cfg     Config
+	hc      *gateways.Client
+	creates createGuard // external ids this client sent an invoice create for
 }
 
 var (
