@@ -93,6 +93,11 @@ type Config struct {
 	XenditListShape     string // "array" (default) or "data" ({data,has_more,links})
 	XenditErrorKey      string // "message" (default) or "error_message"
 	XenditDuplicateCode string // "DUPLICATE_ERROR" (default) or "DUPLICATE_TRANSACTION_ERROR"
+	// XenditInvoiceCursor names the invoice list's paging parameter the
+	// sandbox honours: "last_invoice" (default; xendit-go@HEAD) or
+	// "last_invoice_id" (xendit-java, xendit-go v1 params); "ignore" honours
+	// neither, as a server that does not page would.
+	XenditInvoiceCursor string
 }
 
 // Server is the sandbox gateway. It implements http.Handler and is safe for
@@ -151,6 +156,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.XenditErrorKey == "" {
 		cfg.XenditErrorKey = "message"
+	}
+	if cfg.XenditInvoiceCursor == "" {
+		cfg.XenditInvoiceCursor = "last_invoice"
 	}
 	if cfg.XenditDuplicateCode == "" {
 		cfg.XenditDuplicateCode = "DUPLICATE_ERROR"

@@ -10,6 +10,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -642,9 +643,23 @@ func (s *Server) xInvoiceList(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	// Newest first, as Xendit lists.
+	// Newest first, as Xendit lists; invoices created in the same instant
+	// keep newest first too (reverse creation order before the stable sort).
 	cands = append([]*xInvoice(nil), cands...)
+	slices.Reverse(cands)
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Created.After(cands[j].Created) })
+	// Paging: the cursor is the last invoice of the previous page; the list
+	// goes on after it in the same order.
+	if k := s.cfg.XenditInvoiceCursor; k != "ignore" {
+		if cur := q.Get(k); cur != "" {
+			i := slices.IndexFunc(cands, func(v *xInvoice) bool { return v.ID == cur })
+			if i < 0 {
+				s.xenditError(w, 400, "API_VALIDATION_ERROR", k+" is not a known invoice")
+				return
+			}
+			cands = cands[i+1:]
+		}
+	}
 	out := []map[string]any{}
 	for _, v := range cands {
 		st := v.tl.Current()

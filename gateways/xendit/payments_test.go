@@ -2,9 +2,11 @@ package xendit_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"lunas/domain"
 	"lunas/gateways/sandbox"
@@ -145,4 +147,60 @@ func mustCreate(t *testing.T, c *xendit.Client, r domain.PaymentRequest) domain.
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestRecentPaymentsPages: a burst of more paid invoices than one list page
+// holds is read page by page, under either documented cursor name, up to the
+// page cap; a server that ignores the cursor does not make the adapter loop.
+func TestRecentPaymentsPages(t *testing.T) {
+	const paid = 250
+	tests := []struct {
+		name      string
+		cursor    string // sandbox.Config.XenditInvoiceCursor
+		pages     int    // xendit.Config.ListPages
+		wantFound int
+		wantLists int // paid_after pages + one expired_after page
+	}{
+		{"last_invoice", "last_invoice", 0, paid, 3 + 1},
+		{"last_invoice_id", "last_invoice_id", 0, paid, 3 + 1},
+		{"capped_at_two_pages", "last_invoice", 2, 200, 2 + 1},
+		{"cursor_ignored", "ignore", 0, 100, 2 + 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := sandbox.New(sandbox.Config{Step: step, XenditInvoiceCursor: tc.cursor})
+			hs := httptest.NewServer(srv)
+			t.Cleanup(func() { srv.Close(); hs.Close() })
+			c := xendit.New(xendit.Config{BaseURL: hs.URL, SecretKey: srv.Credentials().XenditSecretKey, ListPages: tc.pages})
+			ctx := context.Background()
+			since := srv.Now().Add(-time.Second)
+			for i := range paid + 5 {
+				id := fmt.Sprintf("ORD-%03d", i)
+				mustCreate(t, c, domain.PaymentRequest{ExternalID: id, Amount: 10_000})
+				if i < paid { // the last five stay unpaid
+					if err := srv.PayXenditInvoice(id, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			srv.ResetHits()
+			got, err := c.RecentPayments(ctx, since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]bool{}
+			for _, r := range got {
+				if r.State != domain.PaymentStatePaid || ids[r.ExternalID] {
+					t.Fatalf("unexpected or repeated entry %+v", r)
+				}
+				ids[r.ExternalID] = true
+			}
+			if len(ids) != tc.wantFound {
+				t.Errorf("found %d paid invoices, want %d", len(ids), tc.wantFound)
+			}
+			if n := srv.Hits("xendit.invoice.list"); n != tc.wantLists {
+				t.Errorf("%d list requests, want %d", n, tc.wantLists)
+			}
+		})
+	}
 }

@@ -38,6 +38,9 @@ type Config struct {
 	Logger         *slog.Logger
 	// SuccessRedirectURL is where the invoice page sends a buyer who paid.
 	SuccessRedirectURL string
+	// ListPages caps the invoice list pages (100 each) RecentPayments reads
+	// per filter in one call; 0 means DefaultListPages.
+	ListPages int
 }
 
 // Client talks to Xendit. It implements domain.PaymentGateway,
