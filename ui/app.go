@@ -120,6 +120,9 @@ type UI struct {
 	lockTimer *time.Timer
 	lockAfter time.Duration
 	lockGen   int
+
+	dbState int   // the background integrity check (health.go)
+	dbErr   error // why the file is damaged
 }
 
 // New builds the desktop over the given services. Call Start to show it.
@@ -191,6 +194,7 @@ func (u *UI) Start() {
 		}
 	}
 	u.win.Show()
+	u.checkDatabase()
 }
 
 // busyView is a calm full-window message.
@@ -220,6 +224,10 @@ func (u *UI) startDemo() {
 
 // ShowMain shows the main window for a signed-in actor.
 func (u *UI) ShowMain(actor domain.Actor) {
+	if u.dbState == dbDamaged {
+		u.showDamaged() // nothing may be done on a damaged file
+		return
+	}
 	u.actor, u.signedIn = actor, true
 	u.screens = map[string]screen{}
 	u.content = container.NewStack()
@@ -263,6 +271,9 @@ func (u *UI) ShowMain(actor domain.Actor) {
 	body := container.NewBorder(container.NewVBox(top, widget.NewSeparator(), u.bannerBox), nil, side, nil, u.content)
 	u.win.SetContent(body)
 	u.setDemoBanner()
+	if u.dbState == dbChecking {
+		u.showBanner(tr("db.checking"))
+	}
 	u.setupShortcuts()
 	u.subscribe()
 	u.resetLockTimer()

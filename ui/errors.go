@@ -28,6 +28,10 @@ func userMessage(err error) string {
 		return tr("err.permission")
 	case errors.Is(err, domain.ErrLocked):
 		return tr("err.locked")
+	case errors.Is(err, domain.ErrDamaged):
+		return tr("db.damaged.title")
+	case errors.Is(err, ErrOpenObligations):
+		return tr("err.openobligations")
 	case errors.Is(err, domain.ErrUnsafe):
 		return tr("err.unsafe")
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
@@ -66,3 +70,7 @@ var ErrLockedOut = errors.New("locked out")
 // ErrNotAvailable is what a service wraps for a feature this build or this
 // shop (e.g. the demo) does not have; the desktop says so calmly.
 var ErrNotAvailable = errNotAvailable
+
+// ErrOpenObligations is what a PersonalData service wraps when a payee is
+// still owed money or has a transfer under way, so nothing may be erased yet.
+var ErrOpenObligations = errors.New("payee has open obligations")

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -205,6 +206,13 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		content.Add(widget.NewLabel(tr("action.blocked.role")))
 	}
 	var f *formDialog
+	if !isNew && !p.Erased && s.u.svc.Personal != nil {
+		id, who := p.ID, p.Name
+		erase := widget.NewButtonWithIcon(tr("payee.erase"), theme.DeleteIcon(), func() { s.erase(f, status, id, who) })
+		erase.Importance = widget.DangerImportance
+		s.u.guard(erase, domain.PermErasePersonal)
+		content.Add(container.NewHBox(erase))
+	}
 	f = showForm(s.u.win, title, tr("action.save"), content, []*keyEntry{name, acct, email, limit}, func() {
 		np := *p
 		np.Name = strings.TrimSpace(name.Text)
@@ -255,6 +263,28 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		check.Disable()
 	}
 	f.d.Resize(fyne.NewSize(560, 520))
+}
+
+// erase asks for confirmation, then erases the payee's personal data through
+// the security service (owner only, audited; refused while money is owed).
+func (s *payeesScreen) erase(f *formDialog, status *widget.Label, id int64, name string) {
+	dialog.ShowConfirm(tr("payee.erase"), trf("payee.erase.confirm", map[string]any{"Name": name}), func(ok bool) {
+		if !ok {
+			return
+		}
+		go func() {
+			err := s.u.svc.Personal.ErasePayee(context.Background(), s.u.actor, id)
+			runOnUI(func() {
+				if err != nil {
+					status.SetText(userMessage(err))
+					return
+				}
+				f.Close()
+				s.reload()
+				showToast(s.u.win, tr("payee.erased"))
+			})
+		}()
+	}, s.u.win)
 }
 
 // namesMatch compares holder names the way banks print them: case and

@@ -214,6 +214,10 @@ type Services struct {
 	Settings   SettingsStore
 	Importer   Importer
 	Admin      Admin
+	Users      UserAdmin
+	Personal   PersonalData
+	Health     DatabaseChecker
+	Restorer   Restorer
 	// Channels lists the payout channels configured, for "reroute".
 	Channels []string
 }
@@ -245,4 +249,35 @@ type Admin interface {
 	ImportWatchlist(ctx context.Context, actor domain.Actor, path string) (int, error)
 	ListUsers(ctx context.Context, actor domain.Actor) ([]domain.User, error)
 	AddUser(ctx context.Context, actor domain.Actor, name string, role domain.Role, password string) (Enrolment, error)
+}
+
+// UserAdmin changes who may do what (owner only, audited below the UI; the
+// last owner can be neither demoted nor disabled).
+type UserAdmin interface {
+	SetRole(ctx context.Context, actor domain.Actor, userID int64, role domain.Role) error
+	SetDisabled(ctx context.Context, actor domain.Actor, userID int64, disabled bool) error
+}
+
+// PersonalData erases a payee's personal data (name, account, email) when
+// nothing is owed to them any more; money records stay traceable.
+type PersonalData interface {
+	ErasePayee(ctx context.Context, actor domain.Actor, payeeID int64) error
+}
+
+// DatabaseChecker runs the full integrity check of the shop's database. The
+// desktop opens the file without it (a million transfers take tens of
+// seconds) and calls CheckDatabase once the window is up; until it returns a
+// banner says so, and an error matching domain.ErrDamaged blocks the window
+// with the way out (restore a backup). The service must not start automatic
+// transfers before the check has passed.
+type DatabaseChecker interface {
+	CheckDatabase(ctx context.Context) error
+}
+
+// Restorer replaces the shop's database with a backup file. VerifyBackup
+// checks the file first (nothing changes); Restore replaces the database
+// only after the person confirmed, and restarts the services on it.
+type Restorer interface {
+	VerifyBackup(ctx context.Context, path string) error
+	Restore(ctx context.Context, actor domain.Actor, path string) error
 }

@@ -56,6 +56,7 @@ var settingGroups = []struct {
 type settingsScreen struct {
 	u    *UI
 	root fyne.CanvasObject
+	acc  *widget.Accordion
 }
 
 func newSettingsScreen(u *UI) *settingsScreen {
@@ -68,6 +69,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	acc.Append(widget.NewAccordionItem(tr("settings.more"), s.moreBox()))
 	acc.Open(0)
 	acc.MultiOpen = true
+	s.acc = acc
 	s.root = container.NewVScroll(container.NewPadded(container.NewVBox(acc)))
 	return s
 }
@@ -206,7 +208,14 @@ func (s *settingsScreen) moreBox() fyne.CanvasObject {
 	box.Add(users)
 	box.Add(container.NewHBox(add))
 	box.Add(widget.NewSeparator())
-	box.Add(container.NewHBox(backup, watch))
+	row := container.NewHBox(backup)
+	if s.u.svc.Restorer != nil {
+		restore := widget.NewButtonWithIcon(tr("restore.button"), theme.HistoryIcon(), func() { s.u.chooseRestore(s.u.actor) })
+		s.u.guard(restore, domain.PermChangeSettings)
+		row.Add(restore)
+	}
+	row.Add(watch)
+	box.Add(row)
 	return box
 }
 
@@ -219,13 +228,83 @@ func (s *settingsScreen) loadUsers(box *fyne.Container) {
 				box.Add(widget.NewLabel(userMessage(err)))
 			}
 			for _, u := range us {
-				line := u.Name + " · " + tr("role."+string(u.Role))
-				if u.Disabled {
-					line += " · " + tr("users.disabled")
-				}
-				box.Add(widget.NewLabel(line))
+				box.Add(s.userRow(box, u))
 			}
 			box.Refresh()
+		})
+	}()
+}
+
+// userRoles are the roles in the order the pickers show them.
+var userRoles = []domain.Role{domain.RoleStaff, domain.RoleViewer, domain.RoleOwner}
+
+// userRow is one user: name, role (a picker for the owner) and a disable or
+// enable button. The security service refuses demoting or disabling the
+// last owner and audits every change.
+func (s *settingsScreen) userRow(box *fyne.Container, u domain.User) fyne.CanvasObject {
+	line := u.Name + " · " + tr("role."+string(u.Role))
+	if u.Disabled {
+		line += " · " + tr("users.disabled")
+	}
+	if s.u.svc.Users == nil || !s.u.can(domain.PermManageUsers) || u.ID == 0 {
+		return widget.NewLabel(line)
+	}
+	labels := make([]string, len(userRoles))
+	for i, r := range userRoles {
+		labels[i] = tr("role." + string(r))
+	}
+	role := widget.NewSelect(labels, nil)
+	role.SetSelected(tr("role." + string(u.Role)))
+	role.OnChanged = func(v string) {
+		for i, l := range labels {
+			if l != v || userRoles[i] == u.Role {
+				continue
+			}
+			to := userRoles[i]
+			dialog.ShowConfirm(tr("users.role.change"), trf("users.role.confirm", map[string]any{"User": u.Name, "Role": v}), func(ok bool) {
+				if !ok {
+					s.loadUsers(box)
+					return
+				}
+				s.userAction(box, func(ctx context.Context) error { return s.u.svc.Users.SetRole(ctx, s.u.actor, u.ID, to) })
+			}, s.u.win)
+		}
+	}
+	toggle := tr("users.disable")
+	if u.Disabled {
+		toggle = tr("users.enable")
+	}
+	btn := widget.NewButton(toggle, func() {
+		text := trf("users.disable.confirm", map[string]any{"User": u.Name})
+		if u.Disabled {
+			text = trf("users.enable.confirm", map[string]any{"User": u.Name})
+		}
+		dialog.ShowConfirm(toggle, text, func(ok bool) {
+			if ok {
+				s.userAction(box, func(ctx context.Context) error { return s.u.svc.Users.SetDisabled(ctx, s.u.actor, u.ID, !u.Disabled) })
+			}
+		}, s.u.win)
+	})
+	if u.ID == s.u.actor.UserID {
+		btn.Disable() // nobody disables themselves
+	}
+	name := u.Name
+	if u.Disabled {
+		name += " · " + tr("users.disabled")
+	}
+	return container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(role, btn))
+}
+
+// userAction runs a change off the UI goroutine and shows the list as the
+// service left it (a refused change snaps the picker back).
+func (s *settingsScreen) userAction(box *fyne.Container, fn func(context.Context) error) {
+	go func() {
+		err := fn(context.Background())
+		runOnUI(func() {
+			if err != nil {
+				showError(s.u.win, err)
+			}
+			s.loadUsers(box)
 		})
 	}()
 }
