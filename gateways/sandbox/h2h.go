@@ -88,6 +88,9 @@ func h2hSign(member, product, dest, refID, pin, password string) string {
 
 func (t *h2hTrx) advance(now time.Time) bool { return t.tl.Advance(now, t.enter) }
 
+// nextDue lets advance skip its scan until this transaction's next change.
+func (t *h2hTrx) nextDue() (time.Time, bool) { return t.tl.NextDue() }
+
 func (t *h2hTrx) enter(st Step) {
 	s := t.s
 	switch st.Status {

@@ -135,6 +135,9 @@ var irisAmount = regexp.MustCompile(`^[0-9]{1,15}(\.0{1,2})?$`)
 
 func (p *irisPayout) advance(now time.Time) bool { return p.tl.Advance(now, p.enter) }
 
+// nextDue lets advance skip its scan until this payout's next change.
+func (p *irisPayout) nextDue() (time.Time, bool) { return p.tl.NextDue() }
+
 // refID is the REFID Lunas puts first in notes.
 func (p *irisPayout) refID() string {
 	f := strings.Fields(p.Notes)
@@ -375,6 +378,7 @@ func (s *Server) irisReject(w http.ResponseWriter, r *http.Request) {
 	for _, p := range targets {
 		p.tl.Jump(s.now(), Step{Status: "rejected"})
 	}
+	s.touch()
 	writeJSON(w, 202, map[string]string{"status": "ok"})
 }
 
@@ -439,6 +443,7 @@ func (s *Server) ReverseIrisPayout(ref string) error {
 	st := Step{Status: "failed", Code: "005"}
 	p.tl.Jump(s.now(), st)
 	p.enter(st)
+	s.touch()
 	return nil
 }
 
