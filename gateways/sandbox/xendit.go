@@ -19,11 +19,26 @@ import (
 	"lunas/domain"
 )
 
-// XenditTestAccounts maps a payout account number to the documented test
-// behaviour: "ACCEPTED" stays accepted (docs: 131313, for testing cancel);
-// any other value is the failure_code the payout ends with. The failure
-// numbers are the legacy disbursement magic accounts mapped onto the v2
-// failure codes (the v2 negative table is unconfirmed, reference §1.3).
+// XenditTestAccounts maps a payout account number to the sandbox's test
+// behaviour: "ACCEPTED" stays accepted; any other value is the failure_code
+// the payout ends with (FAILED). The account is matched on any bank.
+//
+// What is documented and what is our assumption (reference §1.2, §1.3):
+//   - 131313 staying ACCEPTED is documented for Payouts v2 (test-scenarios-
+//     payouts), as is "any other valid request ends SUCCEEDED".
+//   - Every failure account is OUR ASSUMPTION. Xendit's v2 negative-scenario
+//     table was not retrieved, so the numbers are the legacy Disbursements
+//     magic accounts (documented for bank MANDIRI with a given holder name),
+//     and their legacy codes are carried over to v2 failure codes:
+//     7654321 INVALID_DESTINATION, 1351357 TRANSFER_ERROR, 868686
+//     TEMPORARY_TRANSFER_ERROR and 987654321 UNKNOWN_BANK_NETWORK_ERROR keep
+//     their legacy name, which v2 also lists; 8787878 REJECTED_BY_BANK
+//     becomes REJECTED_BY_CHANNEL (our reading of the renamed code); 12121212
+//     was SWITCHING_NETWORK_ERROR, which v2 does not list, and is given
+//     DESTINATION_MAXIMUM_LIMIT only so that every v2 failure code can be
+//     produced. Live Xendit test mode may answer these accounts differently;
+//     the adapter does not depend on the mapping (it reads failure_code as
+//     sent).
 var XenditTestAccounts = map[string]string{
 	"131313":    "ACCEPTED",
 	"7654321":   "INVALID_DESTINATION",

@@ -4,6 +4,21 @@
 // built on the shared gateways client: REFID is both the Idempotency-key and
 // the reference_id, an ambiguous answer is OutcomeUnknown with an error, and
 // DUPLICATE_ERROR is resolved by looking the payout up by reference_id.
+//
+// Invoices carry no idempotency key, so CreatePayment looks the external_id
+// up before creating only when an earlier create may have reached Xendit (see
+// CreatePayment and domain.PaymentRequest.Retry); RecentPayments pages the
+// invoice list (see Config.ListPages).
+//
+// Failure test accounts: the payout failure outcomes the sandbox produces
+// for its test accounts (sandbox.XenditTestAccounts) are our assumption, not
+// Xendit's documented v2 test table, which was not retrieved: the account
+// numbers are the legacy Disbursements magic values and their codes are
+// mapped onto v2 failure codes by us (REJECTED_BY_BANK -> REJECTED_BY_CHANNEL;
+// SWITCHING_NETWORK_ERROR -> DESTINATION_MAXIMUM_LIMIT). Only 131313 staying
+// ACCEPTED is documented for v2. Nothing in this adapter depends on that
+// mapping: a FAILED payout's failure_code is passed on as Xendit sends it
+// (PayoutResult.Code), with a readable reason for the legacy and v2 names.
 package xendit
 
 import (
