@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -90,10 +91,13 @@ var processStart = time.Now()
 // declares. The store and engine can be swapped once, when the user starts
 // the demo shop (its own throw-away database, sandbox and engine).
 type guiServices struct {
-	log   *slog.Logger
-	store *storeSwitch
-	own   *sqlite.DB
-	sec   *security.Service
+	log    *slog.Logger
+	dbPath string
+	store  *storeSwitch
+	own    *sqlite.DB        // nil when the file could not be opened (damaged)
+	sec    *security.Service // nil with own
+
+	startMu sync.Mutex // one startShopEngine at a time
 
 	mu         sync.Mutex
 	rt         *runtime
@@ -105,21 +109,44 @@ type guiServices struct {
 	nextSub    int
 	demoSecret string // TOTP secret of the demo owner
 	demoStop   context.CancelFunc
+	check      *integrityCheck // the shop file's full integrity check
 }
+
+// guiOpenCheck is the check newGUIServices runs while opening: none, because
+// a full integrity_check of a million transfers takes tens of seconds
+// (docs/BENCHMARKS.md); CheckDatabase runs it once the window is up, and the
+// shop's engine waits for it. The benchmark compares with CheckFull.
+var guiOpenCheck = sqlite.CheckNone
 
 func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiServices, error) {
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return nil, err
 	}
-	// The shop's own database: sensitive columns go through the vault,
-	// whose key is unwrapped by the owner's password at sign-in.
-	vault := security.NewVault(security.VaultOptions{})
-	db, err := sqlite.Open(ctx, dbPath, sqlite.Options{Cipher: vault})
+	g := &guiServices{log: log, dbPath: dbPath, check: newIntegrityCheck()}
+	db, sec, err := openShop(ctx, dbPath)
+	if errors.Is(err, domain.ErrDamaged) {
+		// The window still opens: it shows what is wrong and the way out
+		// (restore a backup) instead of a console error.
+		g.check.finish(err)
+		g.store = &storeSwitch{damaged: err}
+		return g, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dbPath, err)
 	}
-	sec := security.New(db, vault, security.Options{})
-	return &guiServices{log: log, store: &storeSwitch{cur: db}, own: db, sec: sec}, nil
+	g.store, g.own, g.sec = &storeSwitch{cur: db}, db, sec
+	return g, nil
+}
+
+// openShop opens the shop's own database: sensitive columns go through the
+// vault, whose key is unwrapped by the owner's password at sign-in.
+func openShop(ctx context.Context, dbPath string) (*sqlite.DB, *security.Service, error) {
+	vault := security.NewVault(security.VaultOptions{})
+	db, err := sqlite.Open(ctx, dbPath, sqlite.Options{Cipher: vault, OpenCheck: guiOpenCheck})
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, security.New(db, vault, security.Options{}), nil
 }
 
 // Services is the desktop's view of the application.
@@ -150,6 +177,10 @@ func (g *guiServices) Services() ui.Services {
 		Gateways:   g,
 		Importer:   g,
 		Admin:      g,
+		Users:      g,
+		Personal:   g,
+		Health:     g,
+		Restorer:   g,
 		// Reroute targets: the channels the demo shop pays through; a real
 		// shop's channels come with its gateway settings.
 		Channels: []string{"xendit", "iris", "h2h:sandbox"},
@@ -168,12 +199,14 @@ func (g *guiServices) Close() {
 		rt.Stop()
 	}
 	g.mu.Lock()
-	shop := g.shopEngine
+	shop, own := g.shopEngine, g.own
 	g.mu.Unlock()
 	if shop != nil {
 		shop.Stop()
 	}
-	g.own.Close()
+	if own != nil {
+		own.Close()
+	}
 }
 
 func (g *guiServices) engine() (*engine.Engine, error) {
@@ -235,12 +268,18 @@ func (g *guiServices) StartDemo(ctx context.Context) (ui.DemoInfo, error) {
 
 // HasUsers implements ui.Authenticator.
 func (g *guiServices) HasUsers(ctx context.Context) (bool, error) {
+	if g.sec == nil {
+		return false, g.check.err
+	}
 	need, err := g.sec.NeedsOwner(ctx)
 	return !need, err
 }
 
 // Login implements ui.Authenticator.
 func (g *guiServices) Login(ctx context.Context, name, password, code string) (domain.Actor, error) {
+	if g.sec == nil {
+		return domain.Actor{}, g.check.err
+	}
 	a, err := g.sec.Login(ctx, name, password, code)
 	if err != nil {
 		return a, loginError(err)
@@ -428,9 +467,36 @@ func (g *guiServices) pump(e *engine.Engine) {
 	}()
 }
 
-// startShopEngine runs the shop's own engine once the vault is open and a
-// Xendit key is stored (LUNAS_XENDIT_URL points it at a sandbox).
+// errEngineHeld reports that automatic transfers stay off because the
+// database check did not pass.
+var errEngineHeld = errors.New("automatic transfers held back: the database check did not pass")
+
+// startShopEngine runs the shop's own engine once the vault is open, a
+// Xendit key is stored (LUNAS_XENDIT_URL points it at a sandbox) and the
+// database has passed its full integrity check. While the check runs the
+// engine is started by a goroutine that waits for it, so nothing is sent
+// from a file that may be damaged.
 func (g *guiServices) startShopEngine(ctx context.Context) error {
+	chk := g.currentCheck()
+	select {
+	case <-chk.done:
+		if chk.err != nil {
+			return fmt.Errorf("%w: %w", errEngineHeld, chk.err)
+		}
+	default:
+		go func() {
+			if err := g.CheckDatabase(context.Background()); err != nil {
+				g.log.Error("database check failed: automatic transfers stay off", "err", err)
+				return
+			}
+			if err := g.startShopEngine(context.Background()); err != nil {
+				g.log.Warn("engine not started", "err", err)
+			}
+		}()
+		return nil
+	}
+	g.startMu.Lock()
+	defer g.startMu.Unlock()
 	g.mu.Lock()
 	running := g.eng != nil
 	g.mu.Unlock()
@@ -621,7 +687,12 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 			return err
 		}
 		if key == "gateway.xendit.key1" {
-			return g.startShopEngine(ctx)
+			err := g.startShopEngine(ctx)
+			if errors.Is(err, errEngineHeld) {
+				g.log.Warn("key stored, engine not started", "err", err) // the window already shows why
+				return nil
+			}
+			return err
 		}
 		return nil
 	}
@@ -931,15 +1002,26 @@ func (g *guiServices) Export(ctx context.Context, actor domain.Actor, kind strin
 // storeSwitch is a domain.Store that forwards to the current database, so
 // the desktop can move from the owner's file to the demo shop's.
 type storeSwitch struct {
-	mu  sync.RWMutex
-	cur domain.Store
+	mu      sync.RWMutex
+	cur     domain.Store
+	damaged error // the shop's file could not be opened: every call says why
 }
 
 func (s *storeSwitch) get() domain.Store {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.cur == nil {
+		return damagedStore{s.damaged}
+	}
 	return s.cur
 }
+
+// damagedStore answers every call with the reason the file is unusable.
+type damagedStore struct{ err error }
+
+func (d damagedStore) Read(context.Context, func(domain.ReadTx) error) error { return d.err }
+func (d damagedStore) Write(context.Context, func(domain.Tx) error) error    { return d.err }
+func (d damagedStore) Close() error                                          { return nil }
 
 func (s *storeSwitch) swap(st domain.Store) {
 	s.mu.Lock()
@@ -959,3 +1041,192 @@ func (s *storeSwitch) Write(ctx context.Context, fn func(domain.Tx) error) error
 
 // Close implements domain.Store; the owners of the databases close them.
 func (s *storeSwitch) Close() error { return nil }
+
+// integrityCheck is one full integrity check of the shop's file, run at most once.
+type integrityCheck struct {
+	once sync.Once
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+func newIntegrityCheck() *integrityCheck { return &integrityCheck{done: make(chan struct{})} }
+
+// finish records the outcome without running the check (a file that did not
+// open, or a restored backup that was just verified).
+func (c *integrityCheck) finish(err error) {
+	c.once.Do(func() {
+		c.err = err
+		close(c.done)
+	})
+}
+
+func (g *guiServices) currentCheck() *integrityCheck {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.check
+}
+
+// CheckDatabase implements ui.DatabaseChecker: the first call starts the
+// full integrity check (on its own read-only connection, so screens keep
+// reading), every call waits for its outcome or ctx.
+func (g *guiServices) CheckDatabase(ctx context.Context) error {
+	g.mu.Lock()
+	chk, db := g.check, g.own
+	g.mu.Unlock()
+	chk.once.Do(func() {
+		go func() {
+			start := time.Now()
+			chk.err = db.Check(context.Background())
+			g.log.Info("database check", "took", time.Since(start), "err", chk.err)
+			close(chk.done)
+		}()
+	})
+	select {
+	case <-chk.done:
+		return chk.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SetRole implements ui.UserAdmin through the security service (owner only,
+// audited; the last owner cannot be demoted).
+func (g *guiServices) SetRole(ctx context.Context, actor domain.Actor, userID int64, role domain.Role) error {
+	if g.inDemo() {
+		return fmt.Errorf("the demo shop has no accounts: %w", ui.ErrNotAvailable)
+	}
+	return g.sec.SetRole(ctx, actor, userID, role)
+}
+
+// SetDisabled implements ui.UserAdmin through the security service (owner
+// only, audited; nobody disables themselves or the last owner).
+func (g *guiServices) SetDisabled(ctx context.Context, actor domain.Actor, userID int64, disabled bool) error {
+	if g.inDemo() {
+		return fmt.Errorf("the demo shop has no accounts: %w", ui.ErrNotAvailable)
+	}
+	return g.sec.SetDisabled(ctx, actor, userID, disabled)
+}
+
+// ErasePayee implements ui.PersonalData through the security service's
+// erase (owner only, audited, refused while money is owed).
+func (g *guiServices) ErasePayee(ctx context.Context, actor domain.Actor, payeeID int64) error {
+	if g.inDemo() {
+		return fmt.Errorf("the demo shop's payees are not real people: %w", ui.ErrNotAvailable)
+	}
+	err := g.sec.ErasePayee(ctx, actor, payeeID)
+	if errors.Is(err, security.ErrOpenObligations) {
+		return fmt.Errorf("%w: %w", ui.ErrOpenObligations, err)
+	}
+	return err
+}
+
+// VerifyBackup implements ui.Restorer: a full integrity check of the file,
+// read-only and without migrating it.
+func (g *guiServices) VerifyBackup(ctx context.Context, path string) error {
+	if err := sqlite.VerifyFile(ctx, path); err != nil {
+		return err
+	}
+	return isLunasDB(ctx, path)
+}
+
+// errNotLunasBackup reports a healthy SQLite file that is not a Lunas database.
+var errNotLunasBackup = errors.New("not a Lunas database")
+
+// Restore implements ui.Restorer. The backup is copied next to the shop's
+// file and verified again (VACUUM INTO), the engine stops, the current file
+// is set aside (renamed, never deleted), the copy takes its place and the
+// services reopen on it with a locked vault: everyone signs in again.
+// It needs manage_users (the owner), except when the shop's own file is
+// damaged: then nobody can sign in, and whoever can run Lunas can copy a
+// backup file by hand anyway.
+func (g *guiServices) Restore(ctx context.Context, actor domain.Actor, path string) error {
+	if g.inDemo() {
+		return fmt.Errorf("the demo shop has no backups: %w", ui.ErrNotAvailable)
+	}
+	chk := g.currentCheck()
+	damaged := false
+	select {
+	case <-chk.done:
+		damaged = errors.Is(chk.err, domain.ErrDamaged)
+	default:
+	}
+	if !damaged {
+		if err := actor.Can(domain.PermManageUsers); err != nil {
+			return err
+		}
+	}
+	if actor.Name == "" {
+		actor = domain.Actor{Name: "restore (damaged file)", Role: domain.RoleOwner}
+	}
+	if err := g.VerifyBackup(ctx, path); err != nil {
+		return err
+	}
+	tmp := g.dbPath + ".restoring"
+	_ = os.Remove(tmp) // a leftover of an interrupted restore
+	if err := sqlite.BackupFile(ctx, path, tmp); err != nil {
+		return err
+	}
+	if err := isLunasDB(ctx, tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	g.startMu.Lock()
+	defer g.startMu.Unlock()
+	g.mu.Lock()
+	shop, own := g.shopEngine, g.own
+	g.eng, g.shopEngine, g.xendit = nil, nil, nil
+	g.mu.Unlock()
+	if shop != nil {
+		shop.Stop()
+	}
+	if own != nil {
+		own.Close()
+	}
+	aside := fmt.Sprintf("%s.before-restore-%s", g.dbPath, time.Now().UTC().Format("20060102-150405"))
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Rename(g.dbPath+suffix, aside+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("setting the current database aside: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, g.dbPath); err != nil {
+		return fmt.Errorf("putting the backup in place: %w", err)
+	}
+	db, sec, err := openShop(ctx, g.dbPath)
+	if err != nil {
+		return fmt.Errorf("opening the restored database: %w", err)
+	}
+	if err := db.Write(ctx, func(tx domain.Tx) error {
+		return security.Audit(tx, actor, "db.restore", "database", "restored from "+filepath.Base(path)+"; previous file kept as "+filepath.Base(aside))
+	}); err != nil {
+		db.Close()
+		return err
+	}
+	verified := newIntegrityCheck()
+	verified.finish(nil) // VerifyFile and BackupFile both ran integrity_check
+	g.mu.Lock()
+	g.own, g.sec, g.check = db, sec, verified
+	g.mu.Unlock()
+	g.store.mu.Lock()
+	g.store.cur, g.store.damaged = db, nil
+	g.store.mu.Unlock()
+	return nil
+}
+
+// isLunasDB refuses a healthy SQLite file that is not a Lunas database
+// before the shop's file is touched: it must have Lunas's migrations table
+// and transfers.
+func isLunasDB(ctx context.Context, path string) error {
+	q, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('schema_migrations', 'transfers')`).Scan(&n); err != nil {
+		return err
+	}
+	if n != 2 {
+		return fmt.Errorf("%s: %w", filepath.Base(path), errNotLunasBackup)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"lunas/domain"
+	"lunas/domain/sqlite"
 	"lunas/gateways/sandbox"
 	"lunas/ui"
 )
@@ -128,6 +130,9 @@ func TestGUIShopEngineStartsWithItsKey(t *testing.T) {
 	}
 	defer g.Close()
 	ctx := context.Background()
+	if err := g.CheckDatabase(ctx); err != nil { // the window runs it once it is up
+		t.Fatal(err)
+	}
 	if has, err := g.HasUsers(ctx); err != nil || has {
 		t.Fatalf("fresh shop has users: %v %v", has, err)
 	}
@@ -196,5 +201,241 @@ func TestGUIShopEngineStartsWithItsKey(t *testing.T) {
 	}
 	if err := g.SaveSetting(ctx, staff, "aml.single_limit", "Rp1"); !errors.Is(err, domain.ErrPermission) {
 		t.Errorf("staff changed AML: %v", err)
+	}
+}
+
+// newOwnerShop is a real shop on disk with the owner sari signed in.
+func newOwnerShop(t *testing.T, path string) (*guiServices, domain.Actor) {
+	t.Helper()
+	g, err := newGUIServices(context.Background(), path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := g.BeginOwner(context.Background(), "sari", "batik-tulis-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(enr.Secret, time.Now())
+	owner, err := g.FinishOwner(context.Background(), "sari", "batik-tulis-2026", enr, code)
+	if err != nil {
+		g.Close()
+		t.Fatal(err)
+	}
+	return g, owner
+}
+
+// corrupt overwrites b-tree pages of a closed database file (page 1, the
+// header and schema, stays), so integrity_check fails.
+func corrupt(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 4096 * 2; i < len(data)-4096; i += 4096 {
+		copy(data[i+100:i+300], make([]byte, 200))
+		data[i] = 0xff
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGUIEngineWaitsForDatabaseCheck: the shop's engine starts only after
+// the full integrity check passed, never on a file found damaged.
+func TestGUIEngineWaitsForDatabaseCheck(t *testing.T) {
+	sb, url, stop, err := startSandbox(sandbox.Config{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	t.Setenv("LUNAS_XENDIT_URL", url)
+	ctx := context.Background()
+	key := sb.Credentials().XenditSecretKey
+	for _, tc := range []struct {
+		name    string
+		outcome error // nil: the real check runs
+		starts  bool
+	}{
+		{"check passes", nil, true},
+		{"file damaged", &sqlite.DamagedError{Path: "shop.db", Detail: "test"}, false},
+		{"check could not run", os.ErrPermission, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, owner := newOwnerShop(t, filepath.Join(t.TempDir(), "own.db"))
+			defer g.Close()
+			// Signing in already started a check; this one stands for the
+			// window's check, not run yet or with the outcome given.
+			chk := newIntegrityCheck()
+			if tc.outcome != nil {
+				chk.finish(tc.outcome)
+			}
+			g.mu.Lock()
+			g.check = chk
+			g.mu.Unlock()
+			// The window has not run the check yet: storing the key must
+			// not start sending before the check has an answer.
+			if err := g.SaveSetting(ctx, owner, "gateway.xendit.key1", key); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for g.Paused() && time.Now().Before(deadline) && tc.starts {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if tc.starts {
+				if g.Paused() {
+					t.Fatal("the engine did not start after the check passed")
+				}
+				if err := g.CheckDatabase(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+			if !g.Paused() {
+				t.Fatal("the engine started although the check failed")
+			}
+			if err := g.startShopEngine(ctx); !errors.Is(err, tc.outcome) {
+				t.Fatalf("startShopEngine = %v, want %v", err, tc.outcome)
+			}
+		})
+	}
+}
+
+// TestGUIDamagedFileRestoredFromBackup: a damaged shop file still opens a
+// window (every call says why); restoring a verified backup replaces it,
+// keeps the damaged file aside, audits, and the owner signs in again.
+func TestGUIDamagedFileRestoredFromBackup(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, backup := filepath.Join(dir, "own.db"), filepath.Join(dir, "backup.db")
+	g, owner := newOwnerShop(t, path)
+	if err := g.Backup(ctx, owner, backup); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	corrupt(t, path)
+
+	g, err := newGUIServices(ctx, path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("a damaged file gives no window: %v", err)
+	}
+	defer g.Close()
+	if err := g.CheckDatabase(ctx); !errors.Is(err, domain.ErrDamaged) {
+		t.Fatalf("check of a damaged file = %v", err)
+	}
+	if err := g.VerifyBackup(ctx, path); !errors.Is(err, domain.ErrDamaged) {
+		t.Fatalf("the damaged file verifies as a backup: %v", err)
+	}
+	notLunas := filepath.Join(dir, "other.db")
+	if err := sqlite.BackupFile(ctx, backup, notLunas); err != nil {
+		t.Fatal(err)
+	}
+	q, err := sql.Open("sqlite", notLunas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Exec("DROP TABLE schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	if err := g.Restore(ctx, domain.Actor{}, notLunas); !errors.Is(err, errNotLunasBackup) {
+		t.Fatalf("restore of a non-Lunas file = %v", err)
+	}
+
+	// Nobody can sign in to a damaged file, so the restore needs no actor.
+	if err := g.Restore(ctx, domain.Actor{}, backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.CheckDatabase(ctx); err != nil {
+		t.Fatalf("check after restore: %v", err)
+	}
+	if has, err := g.HasUsers(ctx); err != nil || !has {
+		t.Fatalf("restored shop has users: %v, %v", has, err)
+	}
+	aside, _ := filepath.Glob(path + ".before-restore-*")
+	if len(aside) == 0 {
+		t.Fatal("the damaged file was not kept aside")
+	}
+	var restored bool
+	if err := g.store.Read(ctx, func(tx domain.ReadTx) error {
+		es, err := tx.ListAudit(0, 0)
+		for _, e := range es {
+			restored = restored || e.Action == "db.restore"
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !restored {
+		t.Fatal("the restore is not in the audit log")
+	}
+}
+
+// TestGUIRestoreNeedsTheOwner: on a healthy file only the owner restores.
+func TestGUIRestoreNeedsTheOwner(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	g, owner := newOwnerShop(t, filepath.Join(dir, "own.db"))
+	defer g.Close()
+	if err := g.CheckDatabase(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "b.db")
+	if err := g.Backup(ctx, owner, backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []domain.Actor{{}, {Name: "budi", Role: domain.RoleStaff}} {
+		if err := g.Restore(ctx, who, backup); !errors.Is(err, domain.ErrPermission) {
+			t.Errorf("restore by %+v = %v, want ErrPermission", who, err)
+		}
+	}
+	if err := g.Restore(ctx, owner, backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.CheckDatabase(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGUIUsersAndErase: role changes, disabling and erasure go through the
+// security service (owner only; the last owner stays).
+func TestGUIUsersAndErase(t *testing.T) {
+	ctx := context.Background()
+	g, owner := newOwnerShop(t, filepath.Join(t.TempDir(), "own.db"))
+	defer g.Close()
+	if _, err := g.AddUser(ctx, owner, "budi", domain.RoleStaff, "kasir-toko-2026"); err != nil {
+		t.Fatal(err)
+	}
+	us, err := g.ListUsers(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, u := range us {
+		ids[u.Name] = u.ID
+	}
+	staff := domain.Actor{Name: "budi", Role: domain.RoleStaff, UserID: ids["budi"]}
+	if err := g.SetRole(ctx, staff, ids["budi"], domain.RoleOwner); !errors.Is(err, domain.ErrPermission) {
+		t.Errorf("staff promoted: %v", err)
+	}
+	if err := g.SetRole(ctx, owner, ids["sari"], domain.RoleViewer); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("last owner demoted: %v", err)
+	}
+	if err := g.SetDisabled(ctx, owner, ids["budi"], true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Login(ctx, "budi", "kasir-toko-2026", "000000"); !errors.Is(err, ui.ErrLockedOut) && !errors.Is(err, ui.ErrBadLogin) {
+		t.Errorf("disabled user signs in: %v", err)
+	}
+	p := domain.Payee{Name: "Bu Wati", Channel: "BRI", AccountNumber: "002201234567", AccountHolder: "WATI"}
+	if err := g.SavePayee(ctx, owner, &p); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ErasePayee(ctx, staff, p.ID); !errors.Is(err, domain.ErrPermission) {
+		t.Errorf("staff erased: %v", err)
+	}
+	if err := g.ErasePayee(ctx, owner, p.ID); err != nil {
+		t.Fatal(err)
 	}
 }
