@@ -13,28 +13,9 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/reconcile"
-	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
-	"lunas/gateways/xendit"
+	"lunas/security"
 )
-
-// cliActor is who the report commands act as. The command line runs on the
-// shop's own machine with the database key file next to the database (as
-// serve does until sign-in is wired into the command line), so it has the
-// owner's rights.
-var cliActor = domain.Actor{Name: "cli", Role: domain.RoleOwner}
-
-// reportStore opens an existing database with the key file cipher.
-func reportStore(ctx context.Context, e *env) (*sqlite.DB, error) {
-	if err := existingDB(e); err != nil {
-		return nil, err
-	}
-	ciph, err := keyFileCipher(e.DBPath)
-	if err != nil {
-		return nil, err
-	}
-	return openStore(ctx, e, sqlite.Options{Cipher: ciph})
-}
 
 // period reads --from and --to as dates (YYYY-MM-DD) in the shop's zone.
 // --to is inclusive: the whole day is part of the period.
@@ -91,7 +72,7 @@ func runExport(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, errUsage)
 	}
-	sh, err := xlsx.ParseSheet(*sheet)
+	csvSheet, err := xlsx.ParseSheet(*sheet)
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, errUsage)
 	}
@@ -101,19 +82,29 @@ func runExport(e *env, args []string) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	db, err := reportStore(ctx, e)
+	sh, err := unlockShop(ctx, e, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer sh.Close()
+	actor := sh.Actor
+	if err := actor.Can(domain.PermExport); err != nil {
+		return err
+	}
+	if *unmask {
+		if err := actor.Can(domain.PermExportPersonal); err != nil {
+			return err
+		}
+	}
+	db := sh.DB
 	var res xlsx.Result
 	err = db.Read(ctx, func(rt domain.ReadTx) error {
 		rows, ok := rt.(xlsx.Rows)
 		if !ok {
 			return errors.New("this store cannot stream reports")
 		}
-		res, err = xlsx.Export(ctx, rows, *out, xlsx.Options{Actor: cliActor, Filter: filter, Lang: l, Location: loc,
-			Unmask: *unmask, CSVSheet: sh, Progress: func(p xlsx.Progress) {
+		res, err = xlsx.Export(ctx, rows, *out, xlsx.Options{Actor: actor, Filter: filter, Lang: l, Location: loc,
+			Unmask: *unmask, CSVSheet: csvSheet, Progress: func(p xlsx.Progress) {
 				if p.Total > 0 {
 					fmt.Fprintf(e.Stderr, "\r%s: %d/%d rows", p.Sheet, p.Done, p.Total)
 				}
@@ -130,6 +121,9 @@ func runExport(e *env, args []string) error {
 	var total int64
 	for _, n := range res.Rows {
 		total += n
+	}
+	if err := auditExport(ctx, sh, "export", res.Path, fmt.Sprintf("%d rows; period %s..%s; unmasked=%v; command line", total, *from, *to, *unmask)); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s (%d rows)\n", res.Path, total)
 	return nil
@@ -183,12 +177,15 @@ func runImport(e *env, args []string) error {
 	fmt.Fprintln(e.Stdout)
 	ctx, stop := interruptible()
 	defer stop()
-	db, err := reportStore(ctx, e)
+	sh, err := unlockShop(ctx, e, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	res, err := xlsx.Import(ctx, db, tab, xlsx.ImportOptions{Actor: cliActor, Kind: kind, Mapping: m,
+	defer sh.Close()
+	if err := sh.Actor.Can(importPermission(kind)); err != nil {
+		return err
+	}
+	res, err := xlsx.Import(ctx, sh.DB, tab, xlsx.ImportOptions{Actor: sh.Actor, Kind: kind, Mapping: m,
 		ValidOnly: *validOnly, Source: filepath.Base(path)})
 	for _, re := range res.Errors {
 		fmt.Fprintln(e.Stdout, "  ", re.Error())
@@ -204,8 +201,10 @@ func runImport(e *env, args []string) error {
 }
 
 // runReconcile: lunas reconcile --from DATE --to DATE [--out FILE.xlsx]
-// [--opening CHANNEL=AMOUNT,...]. It checks Xendit (LUNAS_XENDIT_KEY,
-// --xendit-url) by list and by REFID.
+// [--opening CHANNEL=AMOUNT;...] [--sandbox URL] [--xendit-url URL]. It
+// checks every channel whose keys are in the vault: Xendit and Midtrans
+// payments and Xendit payouts by id, Iris by its statements and by REFID,
+// each H2H supplier by a status check per REFID.
 func runReconcile(e *env, args []string) error {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	fs.SetOutput(e.Stderr)
@@ -213,7 +212,8 @@ func runReconcile(e *env, args []string) error {
 	to := fs.String("to", "", "last day (inclusive), YYYY-MM-DD")
 	out := fs.String("out", "", "write the result to FILE.xlsx")
 	opening := fs.String("opening", "", "channel balances before the ledger began: xendit=1000000;iris=500000")
-	url := fs.String("xendit-url", envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL), "Xendit API base URL")
+	xurl := fs.String("xendit-url", os.Getenv("LUNAS_XENDIT_URL"), "Xendit API base URL (default: the stored setting, else production)")
+	sbURL := fs.String("sandbox", os.Getenv("LUNAS_SANDBOX_URL"), "send every gateway (Xendit, Midtrans, Iris) to this sandbox URL")
 	lang := fs.String("lang", "id", "id or en")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *from == "" || *to == "" {
 		return errUsage
@@ -241,20 +241,24 @@ func runReconcile(e *env, args []string) error {
 			open[strings.TrimSpace(k)] = amt
 		}
 	}
-	key := os.Getenv("LUNAS_XENDIT_KEY")
-	if key == "" {
-		return fmt.Errorf("set LUNAS_XENDIT_KEY to the Xendit secret key")
-	}
 	ctx, stop := interruptible()
 	defer stop()
-	db, err := reportStore(ctx, e)
+	sh, err := unlockShop(ctx, e, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	xc := xendit.New(xendit.Config{BaseURL: *url, SecretKey: key, Timeout: 20 * time.Second})
-	rep, err := reconcile.Run(ctx, db, reconcile.Gateways{Payments: []reconcile.PaymentChecker{xc},
-		Payouts: []reconcile.PayoutChecker{xc}}, f, t, reconcile.Options{Opening: open})
+	defer sh.Close()
+	if err := sh.Actor.Can(domain.PermView); err != nil {
+		return err
+	}
+	cs, err := shopChannels(ctx, sh, gatewayURLs{Sandbox: *sbURL, Xendit: *xurl}, nil)
+	if err != nil {
+		return err
+	}
+	for _, w := range cs.Warnings {
+		fmt.Fprintln(e.Stderr, "note:", w)
+	}
+	rep, err := reconcile.Run(ctx, sh.DB, cs.reconcileGateways(20*time.Second), f, t, reconcile.Options{Opening: open})
 	if err != nil {
 		return err
 	}
@@ -268,10 +272,30 @@ func runReconcile(e *env, args []string) error {
 		rep.Counts[reconcile.Matched], rep.Counts[reconcile.MissingLocally], rep.Counts[reconcile.MissingAtGateway],
 		rep.Counts[reconcile.AmountMismatch], rep.Counts[reconcile.StatusMismatch], rep.Counts[reconcile.Unchecked])
 	if *out != "" {
-		if err := xlsx.ExportReconciliation(ctx, rep, *out, xlsx.Options{Actor: cliActor, Lang: l, Location: loc}); err != nil {
+		if err := xlsx.ExportReconciliation(ctx, rep, *out, xlsx.Options{Actor: sh.Actor, Lang: l, Location: loc}); err != nil {
+			return err
+		}
+		if err := auditExport(ctx, sh, "export.reconciliation", *out, fmt.Sprintf("period %s..%s; command line", *from, *to)); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "wrote %s\n", *out)
 	}
 	return nil
+}
+
+// importPermission is what importing kind needs (as xlsx.Import checks it),
+// checked before the file is touched.
+func importPermission(kind xlsx.Kind) domain.Permission {
+	if kind == xlsx.KindOrders {
+		return domain.PermManageOrders
+	}
+	return domain.PermManagePayees
+}
+
+// auditExport records that the signed-in person wrote a file of the shop's
+// data, in the hash-chained audit log.
+func auditExport(ctx context.Context, sh *shop, action, path, detail string) error {
+	return sh.DB.Write(ctx, func(tx domain.Tx) error {
+		return security.Audit(tx, sh.Actor, action, "file:"+filepath.Base(path), detail)
+	})
 }

@@ -10,24 +10,25 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"lunas/domain"
-	"lunas/domain/sqlite"
 	"lunas/gateways/sandbox"
 )
 
 // TestReportCommands runs import, export and reconcile end to end on a
-// database file, the way a shop owner would from a terminal.
+// shop's database file (vault, owner), the way a shop owner would from a
+// terminal: signed in as the owner with LUNAS_PASSWORD.
 func TestReportCommands(t *testing.T) {
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "lunas.db")
-	ciph, err := keyFileCipher(dbPath)
+	useKeychain(t, nil)
+	s := newTestShop(t, nil)
+	dbPath := s.Path
+	s.DB.Close()
+	t.Setenv("LUNAS_USER", "")
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	_, url, stop, err := startSandbox(sandbox.Config{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := openStore(context.Background(), &env{DBPath: dbPath}, sqlite.Options{Cipher: ciph})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	defer stop()
 
 	payees := filepath.Join(dir, "penerima.csv")
 	os.WriteFile(payees, []byte("\ufeffNama;Bank;No Rekening;Email\nBu Ani;BCA;1234567890;ani@contoh.id\nPak Budi;BRI;12ab;\n"), 0o600)
@@ -44,20 +45,36 @@ func TestReportCommands(t *testing.T) {
 		t.Fatalf("re-import = %d\n%s", code, out)
 	}
 
-	// A transfer to export.
-	db, err = openStore(context.Background(), &env{DBPath: dbPath}, sqlite.Options{Cipher: ciph})
+	// A transfer per channel to export and reconcile, and the gateway keys
+	// as the desktop stores them.
+	sh, err := unlockShop(context.Background(), &env{DBPath: dbPath}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Write(context.Background(), func(tx domain.Tx) error {
+	creds := sandbox.DefaultCredentials()
+	for k, v := range map[string]string{secretXenditKey: creds.XenditSecretKey, secretIrisCreator: creds.IrisCreatorKey,
+		secretH2HPIN: creds.H2HPin, secretH2HPassword: creds.H2HPassword} {
+		if err := sh.Sec.SetSecret(context.Background(), sh.Actor, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = sh.DB.Write(context.Background(), func(tx domain.Tx) error {
+		if err := tx.SetSetting(settingH2HConfig, `{"name":"pulsa","base_url":"`+url+sandbox.H2HPath+`","member_id":"`+creds.H2HMemberID+`","products":{"GOPAY":"GOPAY"}}`); err != nil {
+			return err
+		}
 		ps, err := tx.ListPayees(domain.Page{})
 		if err != nil || len(ps) != 1 {
 			t.Fatalf("payees = %v, %v", ps, err)
 		}
-		return tx.CreateTransfer(&domain.Transfer{RefID: "R-1", PayeeID: ps[0].ID, Channel: "xendit", Amount: 90000,
-			Status: domain.TransferSucceeded})
+		for ref, ch := range map[string]string{"R-1": "xendit", "R-IRIS": "iris", "R-H2H": "h2h:pulsa"} {
+			if err := tx.CreateTransfer(&domain.Transfer{RefID: ref, PayeeID: ps[0].ID, Channel: ch, Amount: 90000,
+				Status: domain.TransferSucceeded}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	db.Close()
+	sh.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +88,14 @@ func TestReportCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := f.GetCellValue("Transfers", "G2")
+	rows, _ := f.GetRows("Transfers")
 	f.Close()
-	if v != "••••7890" {
-		t.Errorf("account = %q, want masked", v)
+	masked := false
+	for _, r := range rows {
+		masked = masked || len(r) > 6 && r[6] == "••••7890"
+	}
+	if !masked {
+		t.Errorf("transfers sheet %v: want the account masked", rows)
 	}
 	csvPath := filepath.Join(dir, "transfer.csv")
 	if code, _, errs := runLunas(t, "--db", dbPath, "export", "--status", "failed", "--out", csvPath); code != 0 {
@@ -88,18 +109,21 @@ func TestReportCommands(t *testing.T) {
 		t.Errorf("bad date exit = %d, want 2", code)
 	}
 
-	// Reconcile against the sandbox: R-1 was never sent there.
-	_, url, stop, err := startSandbox(sandbox.Config{}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	t.Setenv("LUNAS_XENDIT_KEY", sandbox.DefaultCredentials().XenditSecretKey)
+	// Reconcile against the sandbox: no transfer was ever sent there, and
+	// every configured channel (Xendit, Iris, the H2H supplier) says so.
 	rx := filepath.Join(dir, "rekonsiliasi.xlsx")
 	code, out, errs = runLunas(t, "--db", dbPath, "reconcile", "--from", "2000-01-01", "--to", "2099-12-31",
-		"--xendit-url", url, "--out", rx)
-	if code != 0 || !strings.Contains(out, "missing_at_gateway transfer xendit   R-1") || !strings.Contains(out, "wrote "+rx) {
+		"--sandbox", url, "--out", rx)
+	if code != 0 || !strings.Contains(out, "wrote "+rx) {
 		t.Fatalf("reconcile = %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"missing_at_gateway transfer xendit   R-1", "transfer iris     R-IRIS", "transfer h2h:pulsa R-H2H"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("reconcile output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "unchecked") {
+		t.Errorf("a configured channel was not asked:\n%s", out)
 	}
 	if _, err := os.Stat(rx); err != nil {
 		t.Error(err)

@@ -7,83 +7,74 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
+	"sort"
 	"syscall"
 	"time"
 
-	"lunas/domain/sqlite"
-	"lunas/gateways/xendit"
 	"lunas/security"
 )
 
-// runServe runs the engine headless until SIGINT or SIGTERM. On a signal the
-// loops stop taking new work, calls already made are recorded, and the
-// store closes after the last transaction: nothing is left half-written.
+// serveContext is the context serve runs under until a signal; tests replace
+// it to stop an in-process serve.
+var serveContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// runServe runs the engine headless until SIGINT or SIGTERM. It opens the
+// shop's vault (the key remembered on this computer, else LUNAS_PASSWORD of
+// an owner) and pays through every gateway whose keys the desktop stored in
+// it. On a signal the loops stop taking new work, calls already made are
+// recorded, and the store closes after the last transaction: nothing is left
+// half-written.
 func runServe(e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(e.Stderr)
-	url := fs.String("xendit-url", envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL), "Xendit API base URL (a sandbox URL for testing)")
-	rpm := fs.Int("rate", 0, "requests per minute per gateway (0 = Xendit test-mode 60, -1 = unlimited)")
+	xurl := fs.String("xendit-url", os.Getenv("LUNAS_XENDIT_URL"), "Xendit API base URL (default: the stored setting, else production)")
+	sbURL := fs.String("sandbox", os.Getenv("LUNAS_SANDBOX_URL"), "send every gateway (Xendit, Midtrans, Iris) to this sandbox URL")
+	rpm := fs.Int("rate", 0, "Xendit requests per minute per endpoint (0 = test-mode 60, -1 = unlimited)")
 	fast := fs.Bool("fast", false, "short polling intervals (sandbox and tests)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
 	}
-	key := os.Getenv("LUNAS_XENDIT_KEY")
-	if key == "" {
-		return fmt.Errorf("set LUNAS_XENDIT_KEY to the Xendit secret key")
-	}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := serveContext()
 	defer stop()
-	o := engineOptions{XenditURL: *url, XenditKey: key, RatePerMinute: *rpm, Log: log}
-	var db *sqlite.DB
-	if pw := os.Getenv("LUNAS_PASSWORD"); pw != "" {
-		// The shop's vault, unlocked by an owner's password: the same
-		// encryption, risk rules and TOTP approval as the desktop.
-		owner, err := strconv.ParseInt(envOr("LUNAS_OWNER_ID", "1"), 10, 64)
-		if err != nil {
-			return fmt.Errorf("LUNAS_OWNER_ID: %w", err)
-		}
-		vault := security.NewVault(security.VaultOptions{})
-		if db, err = sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: vault}); err != nil {
-			return err
-		}
-		defer db.Close()
-		vault.Bind(db)
-		if err := vault.Unlock(ctx, owner, pw); err != nil {
-			return fmt.Errorf("unlocking the vault: %w", err)
-		}
-		sec := security.New(db, vault, security.Options{})
-		o.Risk, o.Codes = sec.Checker(), sec
-	} else {
-		// No vault password: a data key kept in a 0600 file beside the
-		// database (tests and sandbox use only).
-		fmt.Fprintf(e.Stderr, "lunas serve: LUNAS_PASSWORD not set; using the key file %s.key (not for real money)\n", e.DBPath)
-		ciph, err := keyFileCipher(e.DBPath)
-		if err != nil {
-			return err
-		}
-		if db, err = sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: ciph}); err != nil {
-			return err
-		}
-		defer db.Close()
+	sh, err := unlockShop(ctx, e, false)
+	if err != nil {
+		return err
 	}
+	defer sh.Close()
+	cs, err := shopChannels(ctx, sh, gatewayURLs{Sandbox: *sbURL, Xendit: *xurl}, log)
+	if err != nil {
+		return err
+	}
+	for _, w := range cs.Warnings {
+		log.Warn("gateway settings", "note", w)
+	}
+	o := engineOptions{RatePerMinute: *rpm, Log: log}
 	if *fast {
 		o.Intervals.PollFirst, o.Intervals.List, o.Intervals.TrackFirst, o.Intervals.Send = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	}
-	mailer, err := mailerFromSettings(ctx, db, os.Getenv("LUNAS_SMTP_PASSWORD"))
+	smtpPW, err := secretOf(ctx, sh.Sec, security.SecretSMTPPassword)
 	if err != nil {
+		return err
+	}
+	if pw := os.Getenv("LUNAS_SMTP_PASSWORD"); pw != "" {
+		smtpPW = pw
+	}
+	if o.Mailer, err = mailerFromSettings(ctx, sh.DB, smtpPW); err != nil {
 		return fmt.Errorf("mail settings: %w", err)
 	}
-	o.Mailer = mailer
-	eng, err := buildEngine(ctx, db, o)
+	eng, err := shopEngine(ctx, sh, cs, o)
 	if err != nil {
 		return err
 	}
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "lunas serve: engine running on %s (Ctrl+C to stop)\n", e.DBPath)
+	names := cs.names()
+	sort.Strings(names)
+	fmt.Fprintf(e.Stdout, "lunas serve: engine running on %s with %v (Ctrl+C to stop)\n", e.DBPath, names)
 	<-ctx.Done()
 	fmt.Fprintln(e.Stdout, "lunas serve: stopping; finishing in-flight work")
 	eng.Stop()

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -46,16 +45,14 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("child of TestCrashRecovery")
 	}
 	ctx := context.Background()
-	path := os.Getenv(envCrashDB)
-	ciph, err := keyFileCipher(path)
+	// The shop's vault, opened with the owner's password as serve does.
+	useKeychain(t, nil)
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	sh, err := unlockShop(ctx, &env{DBPath: os.Getenv(envCrashDB)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := buildEngine(ctx, db, crashEngineOptions(os.Getenv(envCrashURL)))
+	eng, err := buildEngine(ctx, sh.DB, crashEngineOptions(os.Getenv(envCrashURL)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,15 +82,8 @@ func TestCrashRecovery(t *testing.T) {
 	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.create", Kind: sandbox.FaultDrop, Probability: 0.1})
 	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.get", Kind: sandbox.FaultServerError, Probability: 0.05})
 
-	path := filepath.Join(t.TempDir(), "crash.db")
-	ciph, err := keyFileCipher(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newTestShop(t, nil) // a real vault, unlocked here as after the first run
+	path, db := s.Path, s.DB
 	shop, err := seedDemo(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -104,9 +104,10 @@ type demoOptions struct {
 	Log         *slog.Logger
 	SandboxStep time.Duration // sandbox status progression step (default 1s)
 	// Optional security hooks for the engine (nil: built-in policy only,
-	// approval without a code).
-	Risk  engine.RiskChecker
-	Codes engine.CodeVerifier
+	// approval without a code, self-approval allowed as for one user).
+	Risk      engine.RiskChecker
+	Codes     engine.CodeVerifier
+	UserCount func(ctx context.Context) (int, error)
 }
 
 // startDemo starts the sandbox on loopback, a fresh demo database with the
@@ -159,7 +160,7 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		return nil, nil, err
 	}
 	eng, err := buildEngine(ctx, db, engineOptions{
-		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Risk: o.Risk, Codes: o.Codes,
+		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Risk: o.Risk, Codes: o.Codes, UserCount: o.UserCount,
 		Intervals: engine.Intervals{PollFirst: time.Second, List: time.Second, TrackFirst: time.Second, Balance: 10 * time.Second},
 	})
 	if err != nil {

@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -41,10 +39,17 @@ type engineOptions struct {
 	Mailer        engine.MailSender
 	Risk          engine.RiskChecker
 	Codes         engine.CodeVerifier
+	// UserCount counts the active users so the engine refuses
+	// self-approval when someone else could approve (nil: one user).
+	UserCount func(ctx context.Context) (int, error)
 	// Extra payout channels beside Xendit, and which one pays a payee's
-	// bank or wallet code (unlisted codes go through Xendit).
+	// bank or wallet code (unlisted codes go through DefaultChannel).
 	Extra map[string]domain.PayoutChannel
 	Route map[string]string
+	// Payments are payment gateways beside Xendit (Midtrans).
+	Payments map[string]domain.PaymentGateway
+	// DefaultChannel pays unrouted codes; "" means Xendit when it has a key.
+	DefaultChannel string
 }
 
 // costLimiter charges n tokens per call: one engine call that makes n
@@ -109,31 +114,44 @@ const (
 	settingShopName         = "shop.name" // the same key as ui.SettingShopName
 )
 
-// buildEngine wires the engine to the store and the Xendit gateway (payments
-// and payouts). The limits come from the store's settings.
+// buildEngine wires the engine to the store, the Xendit gateway (payments
+// and payouts) when it has a key, and the other gateways in o. The limits
+// come from the store's settings.
 func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine.Engine, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	x := xendit.New(xendit.Config{BaseURL: o.XenditURL, SecretKey: o.XenditKey, Logger: o.Log, Timeout: 20 * time.Second,
-		// The engine owns retries: a retry inside the adapter would hide a
-		// slow gateway from the backoff and hold a sender slot.
-		Retry: gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second}})
-	lim := xenditLimiters(o.RatePerMinute)
-	if lim != nil && o.Intervals.List == 0 {
-		// One list round is two GET /v2/invoices requests; every 2.5 s
-		// keeps that endpoint at 48 a minute, under the test-mode 60.
-		o.Intervals.List = 2500 * time.Millisecond
+	payments := map[string]domain.PaymentGateway{}
+	channels := map[string]domain.PayoutChannel{}
+	var lim map[string]engine.Limiter
+	if o.XenditKey != "" {
+		x := xendit.New(xendit.Config{BaseURL: o.XenditURL, SecretKey: o.XenditKey, Logger: o.Log, Timeout: 20 * time.Second,
+			// The engine owns retries: a retry inside the adapter would hide a
+			// slow gateway from the backoff and hold a sender slot.
+			Retry: gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second}})
+		payments["xendit"], channels["xendit"] = x, x
+		lim = xenditLimiters(o.RatePerMinute)
+		if lim != nil && o.Intervals.List == 0 {
+			// One list round is two GET /v2/invoices requests; every 2.5 s
+			// keeps that endpoint at 48 a minute, under the test-mode 60.
+			o.Intervals.List = 2500 * time.Millisecond
+		}
+		if o.DefaultChannel == "" {
+			o.DefaultChannel = "xendit"
+		}
 	}
-	channels := map[string]domain.PayoutChannel{"xendit": x}
 	for name, ch := range o.Extra {
 		channels[name] = ch
 	}
+	for name, p := range o.Payments {
+		payments[name] = p
+	}
 	return engine.New(engine.Config{
 		Store:          st,
-		Payments:       map[string]domain.PaymentGateway{"xendit": x},
+		Payments:       payments,
 		Channels:       channels,
-		DefaultChannel: "xendit",
+		DefaultChannel: o.DefaultChannel,
+		UserCount:      o.UserCount,
 		Route:          func(p domain.Payee) string { return o.Route[strings.ToUpper(p.Channel)] },
 		Limiters:       lim,
 		Batch:          o.Batch,
@@ -234,28 +252,6 @@ func (c *memoryCipher) Open(ct []byte, r domain.FieldRef) (string, error) {
 		return "", fmt.Errorf("decrypt %s.%s: %w", r.Table, r.Column, err)
 	}
 	return string(p), nil
-}
-
-// keyFileCipher keeps a data key in a 0600 file next to a database. Used by
-// the crash test's child and by serve until the vault is wired in.
-func keyFileCipher(dbPath string) (*memoryCipher, error) {
-	kp := dbPath + ".key"
-	key, err := os.ReadFile(kp)
-	if errors.Is(err, os.ErrNotExist) {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(kp), 0o700); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(kp, key, 0o600); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	return newMemoryCipher(key)
 }
 
 // mailerFromSettings builds the SMTP sender from the shop's settings

@@ -2,11 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/sqlite"
+	"lunas/gateways/midtrans"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
 )
@@ -23,11 +25,14 @@ func TestServeChild(t *testing.T) {
 	if os.Getenv("LUNAS_SERVE_CHILD") != "1" {
 		t.Skip("child of TestServeGracefulShutdown")
 	}
+	useKeychain(t, nil) // not this machine's keychain: the password opens the vault
 	os.Exit(Main([]string{"--db", os.Getenv(envCrashDB), "serve", "--xendit-url", os.Getenv(envCrashURL), "--fast", "--rate", "-1"}, os.Stdout, os.Stderr))
 }
 
-// TestServeGracefulShutdown: `lunas serve` under load stops on SIGTERM with
-// exit code 0, leaving no transfer half-sent (sending) and an intact file.
+// TestServeGracefulShutdown: `lunas serve` opens the shop's vault with
+// LUNAS_PASSWORD, pays with the Xendit key stored in it, and under load
+// stops on SIGTERM with exit code 0, leaving no transfer half-sent
+// (sending) and an intact file.
 func TestServeGracefulShutdown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
@@ -38,21 +43,15 @@ func TestServeGracefulShutdown(t *testing.T) {
 	defer srv.Close()
 	defer sb.Close()
 	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.create", Kind: sandbox.FaultLatency, Latency: 300 * time.Millisecond, Probability: 0.5})
-	path := filepath.Join(t.TempDir(), "serve.db")
-	ciph, err := keyFileCipher(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	s := newTestShop(t, nil)
+	s.autoSend()
+	s.secret(secretXenditKey, sb.Credentials().XenditSecretKey)
+	path, db := s.Path, s.DB
 	shop, err := seedDemo(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Write(ctx, func(tx domain.Tx) error { return tx.SetSetting(settingLimitPerTransfer, "0") })
+	s.autoSend() // seedDemo set its limits
 	x := xendit.New(xendit.Config{BaseURL: srv.URL, SecretKey: sb.Credentials().XenditSecretKey})
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := 0; i < 40; i++ {
@@ -65,7 +64,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, "-test.run=^TestServeChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "LUNAS_SERVE_CHILD=1", envCrashDB+"="+path, envCrashURL+"="+srv.URL,
-		"LUNAS_XENDIT_KEY="+sb.Credentials().XenditSecretKey)
+		"LUNAS_PASSWORD="+testPassword, "LUNAS_USER=")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -79,8 +78,12 @@ func TestServeGracefulShutdown(t *testing.T) {
 			n, _ = tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSending, domain.TransferAccepted, domain.TransferSucceeded}})
 			return nil
 		})
-		if n > 0 || time.Now().After(deadline) {
+		if n > 0 {
 			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("serve sent nothing in 20 s\n%s", out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -109,5 +112,196 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServeRefusesWithoutAWayToUnlock: no remembered key and no
+// LUNAS_PASSWORD means no serve (and no key file is written); a database
+// nobody has set up points at the desktop app.
+func TestServeRefusesWithoutAWayToUnlock(t *testing.T) {
+	useKeychain(t, nil)
+	s := newTestShop(t, nil)
+	s.DB.Close()
+	t.Setenv("LUNAS_USER", "")
+	t.Setenv("LUNAS_PASSWORD", "")
+	code, _, errs := runLunas(t, "--db", s.Path, "serve")
+	if code != 1 || !strings.Contains(errs, "LUNAS_PASSWORD") || !strings.Contains(errs, "brankas terkunci") {
+		t.Fatalf("serve without a password = %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(s.Path + ".key"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a key file was written: %v", err)
+	}
+	t.Setenv("LUNAS_PASSWORD", "bukan-kata-sandinya")
+	if code, _, errs := runLunas(t, "--db", s.Path, "serve"); code != 1 || !strings.Contains(errs, "does not open the vault") {
+		t.Fatalf("serve with a wrong password = %d\n%s", code, errs)
+	}
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	if code, _, errs := runLunas(t, "--db", s.Path, "serve"); code != 1 || !strings.Contains(errs, "no gateway is set up") {
+		t.Fatalf("serve with no gateway keys = %d\n%s", code, errs)
+	}
+}
+
+// serveInProcess runs `lunas serve args...` until the returned stop is called.
+func serveInProcess(t *testing.T, args ...string) (out *syncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	old := serveContext
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	out = &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- Main(args, out, out) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "engine running") {
+		select {
+		case code := <-done:
+			serveContext = old
+			t.Fatalf("serve ended with %d:\n%s", code, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return out, func() int {
+		cancel()
+		code := <-done
+		serveContext = old
+		return code
+	}
+}
+
+// order places an order for one product with a payment link at gw, as the
+// desktop's "new order" does.
+func order(t *testing.T, st domain.Store, gw domain.PaymentGateway, shop *demoShop, sku, ext string) domain.Rupiah {
+	t.Helper()
+	ctx := context.Background()
+	var p domain.Product
+	for _, x := range shop.products {
+		if x.SKU == sku {
+			p = x
+		}
+	}
+	o := domain.Order{ExternalID: ext, Source: "test", BuyerName: "Rina", BuyerEmail: "rina@example.com",
+		Items: []domain.OrderItem{{ProductID: p.ID, Name: p.Name, Qty: 1, UnitPrice: p.Price}}, Shipping: 15000,
+		PayoutRuleID: shop.ruleOf[p.ID], Status: domain.OrderOpen, CreatedAt: time.Now()}
+	total, err := o.Total()
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := gw.CreatePayment(ctx, domain.PaymentRequest{ExternalID: ext, Amount: total, Description: p.Name,
+		BuyerName: o.BuyerName, BuyerEmail: o.BuyerEmail, Items: o.Items, Expiry: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Write(ctx, func(tx domain.Tx) error {
+		if err := tx.CreateOrder(&o); err != nil {
+			return err
+		}
+		return tx.CreatePayment(&domain.Payment{OrderID: o.ID, Gateway: gw.Name(), ExternalID: ext, GatewayRef: link.GatewayRef,
+			Amount: total, Status: domain.PaymentPending, URL: link.URL, CreatedAt: time.Now(), ExpiresAt: link.ExpiresAt, NextPollAt: time.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
+// TestServePaysThroughEveryChannel: with the keys in the vault (Xendit,
+// Midtrans, Iris creator and approver, an H2H supplier configured in
+// settings with its PIN in the vault), serve settles a Xendit and a
+// Midtrans payment and pays the makers through Iris (Mandiri) and the H2H
+// supplier (GoPay), each exactly once at the sandbox.
+func TestServePaysThroughEveryChannel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs serve for a few seconds")
+	}
+	ctx := context.Background()
+	sb, url, stopSB, err := startSandbox(sandbox.Config{Step: 100 * time.Millisecond}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopSB()
+	c := sb.Credentials()
+	useKeychain(t, nil)
+	s := newTestShop(t, nil)
+	shop, err := seedDemo(ctx, s.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.autoSend()
+	s.secret(secretXenditKey, c.XenditSecretKey)
+	s.secret(secretMidtransServer, c.MidtransServerKey)
+	s.secret(secretIrisCreator, c.IrisCreatorKey)
+	s.secret(secretIrisApprover, c.IrisApproverKey)
+	s.secret("gateway.h2h.pulsa.key_pin", c.H2HPin)
+	s.secret("gateway.h2h.pulsa.key_password", c.H2HPassword)
+	s.setting(settingH2HConfig, fmt.Sprintf(`[{"name":"pulsa","base_url":%q,"member_id":%q,"products":{"GOPAY":"GOPAY"}}]`, url+sandbox.H2HPath, c.H2HMemberID))
+	s.setting(settingPayoutRoute, `{"MANDIRI":"iris"}`)
+	x := xendit.New(xendit.Config{BaseURL: url, SecretKey: c.XenditSecretKey})
+	mt := midtrans.New(midtrans.Config{CoreURL: url + "/midtrans", SnapURL: url, ServerKey: c.MidtransServerKey})
+	order(t, s.DB, x, shop, "LSM-001", "ORD-LASEM-1") // Mas Dimas, Mandiri: Iris
+	order(t, s.DB, mt, shop, "ECO-001", "ORD-ECO-1")  // Mbak Wulan, GoPay: H2H, paid through Midtrans
+	s.DB.Close()
+	if err := sb.PayXenditInvoice("ORD-LASEM-1", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.PayMidtrans("ORD-ECO-1", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv("LUNAS_USER", "")
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	out, stop := serveInProcess(t, "--db", s.Path, "serve", "--sandbox", url, "--fast", "--rate", "-1")
+	for _, ch := range []string{"xendit", "midtrans", "iris", "h2h:pulsa"} {
+		if !strings.Contains(out.String(), ch) {
+			t.Errorf("serve does not list %s:\n%s", ch, out.String())
+		}
+	}
+	paid := func(channel string) int {
+		n := 0
+		for _, p := range sb.Paid() {
+			if p.Channel == channel || strings.HasPrefix(p.Channel, channel) {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for paid("iris") == 0 || paid("h2h") == 0 {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("after 30 s: iris paid %d, h2h paid %d; sandbox %+v\n%s", paid("iris"), paid("h2h"), sb.Paid(), out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The tracker records the final statuses; a second, read-only look at
+	// the file (no key needed to count) while serve runs.
+	peek, err := sqlite.Open(ctx, s.Path, sqlite.Options{OpenCheck: sqlite.CheckNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	succeeded := func(channel string) int {
+		var n int
+		peek.Read(ctx, func(tx domain.ReadTx) error {
+			n, _ = tx.CountTransfers(domain.TransferFilter{Channel: channel, Statuses: []domain.TransferStatus{domain.TransferSucceeded}})
+			return nil
+		})
+		return n
+	}
+	for succeeded("iris") != 1 || succeeded("h2h:pulsa") != 1 {
+		if time.Now().After(deadline) {
+			peek.Close()
+			stop()
+			t.Fatalf("transfers not succeeded in time: iris %d, h2h %d\n%s", succeeded("iris"), succeeded("h2h:pulsa"), out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	peek.Close()
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exit %d\n%s", code, out.String())
+	}
+	if paid("iris") != 1 || paid("h2h") != 1 {
+		t.Fatalf("sandbox paid iris %d, h2h %d times, want once each", paid("iris"), paid("h2h"))
 	}
 }
