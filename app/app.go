@@ -36,12 +36,12 @@ var commands = map[string]command{
 	"version":   {"print the version", runVersion},
 	"db":        {"db check | db backup FILE", runDB},
 	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT]: run the sandbox gateway standalone", runSandbox},
-	"serve":     {"run the transfer engine headless", runServe},
+	"serve":     {"[--sandbox URL] [--xendit-url URL] [--rate N] [--fast]: run the transfer engine headless with every gateway stored in the vault (LUNAS_PASSWORD, or the key remembered on this computer)", runServe},
 	"demo":      {"run the demo shop headless against the in-process sandbox", runDemo},
 	"audit":     {"audit verify: check the audit log's hash chain", runAudit},
-	"export":    {"export --from DATE --to DATE [--status S] --out FILE.xlsx|.csv", runExport},
-	"import":    {"import payees|products|orders FILE", runImport},
-	"reconcile": {"reconcile --from DATE --to DATE", runReconcile},
+	"export":    {"--from DATE --to DATE [--status S,...] [--payee ID] [--gateway G] [--lang id|en] [--unmask] [--sheet S] --out FILE.xlsx|.csv (as LUNAS_USER with LUNAS_PASSWORD)", runExport},
+	"import":    {"payees|products|orders FILE [--valid-only] [--map field=Header,...] (as LUNAS_USER with LUNAS_PASSWORD)", runImport},
+	"reconcile": {"--from DATE --to DATE [--out FILE.xlsx] [--opening CHANNEL=AMOUNT;...] [--lang id|en] [--sandbox URL] [--xendit-url URL] (every channel in the vault; as LUNAS_USER with LUNAS_PASSWORD)", runReconcile},
 }
 
 // errUsage reports bad command-line arguments; Main prints usage and exits 2.
