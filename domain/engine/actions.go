@@ -223,6 +223,16 @@ func (e *Engine) SendAgain(ctx context.Context, actor domain.Actor, refID, chann
 		if err != nil {
 			return err
 		}
+		refs := make([]string, 0, len(siblings))
+		for _, s := range siblings {
+			refs = append(refs, s.RefID)
+		}
+		if cs, err := openConflicts(tx, refs...); err != nil {
+			return err
+		} else if len(cs) > 0 {
+			return refuse(domain.ErrUnsafe, refID, "gateway melaporkan "+string(cs[0].News)+" untuk "+cs[0].RefID+" padahal tercatat "+string(cs[0].Stored)+"; uang mungkin sudah terkirim. Periksa gateway dan selesaikan konflik dulu",
+				"the gateway reported "+string(cs[0].News)+" for "+cs[0].RefID+", recorded as "+string(cs[0].Stored)+"; money may have moved. Check the gateway and resolve the conflict first")
+		}
 		for _, s := range siblings {
 			if s.ParentRefID == parent.RefID {
 				return refuse(domain.ErrUnsafe, refID, "transfer ini sudah dikirim ulang sebagai "+s.RefID, "this transfer was already sent again as "+s.RefID)

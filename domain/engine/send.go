@@ -316,10 +316,7 @@ func (e *Engine) applyOutcome(tx domain.Tx, refID string, r domain.PayoutResult,
 	}
 	if errors.Is(err, errSkip) {
 		if t.Status.Final() && r.Outcome != domain.OutcomeUnknown && string(r.Outcome) != string(outcomeFor(t.Status)) {
-			e.log.Warn("news contradicts a final status", "refid", t.RefID, "status", t.Status, "news", r.Outcome)
-			*events = append(*events, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
-				Message: fmt.Sprintf("gateway now says %s for a %s transfer; check with the gateway / gateway melaporkan status yang bertentangan", r.Outcome, t.Status)})
-			return audit(tx, now, actor, "transfer.conflicting_news", "transfer:"+t.RefID, fmt.Sprintf("stored %s, gateway says %s", t.Status, r.Outcome))
+			return e.conflictingNews(tx, t, r, actor, now, events)
 		}
 		return nil
 	}

@@ -1,8 +1,11 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"lunas/domain"
@@ -100,4 +103,131 @@ var _ engine.QueueReader = (*Tx)(nil)
 func (t *Tx) ListTransfersOldestFirst(statuses []domain.TransferStatus, limit int) ([]domain.Transfer, error) {
 	from, w := transferWhere(domain.TransferFilter{Statuses: statuses})
 	return t.queryTransfers("SELECT "+transferCols+from+w.sql()+" ORDER BY t.id"+pageSQL(domain.Page{Limit: limit}), w.args...)
+}
+
+// ---- transfer destinations (migrations/0006_engine_dest.sql)
+
+var (
+	_ engine.DestinationTx     = (*Tx)(nil)
+	_ engine.DestinationReader = (*Tx)(nil)
+	_ engine.ConflictTx        = (*Tx)(nil)
+	_ engine.ConflictReader    = (*Tx)(nil)
+)
+
+func destRef(id int64, col string) domain.FieldRef {
+	return domain.FieldRef{Table: "transfer_destinations", Column: col, Row: id}
+}
+
+// SaveDestination stores the destination fixed for a transfer; account
+// number, holder and email are sealed through the store's FieldCipher.
+// A transfer's destination is written once and never changed.
+func (t *Tx) SaveDestination(transferID int64, d engine.Destination, at time.Time) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	acct, err := t.seal("destination account", d.AccountNumber, destRef(transferID, "account_number"))
+	if err != nil {
+		return err
+	}
+	if acct == nil {
+		return domain.Invalid("account_number", "a transfer destination needs an account number")
+	}
+	holder, err := t.seal("destination holder", d.AccountHolder, destRef(transferID, "account_holder"))
+	if err != nil {
+		return err
+	}
+	email, err := t.seal("destination email", d.Email, destRef(transferID, "email"))
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO transfer_destinations (transfer_id, bank, account_number, account_holder, email, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, transferID, d.Bank, acct, holder, email, micros(at))
+	return mapErr("transfer destination", err)
+}
+
+// GetDestination returns the destination fixed for a transfer, or
+// domain.ErrNotFound.
+func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
+	var d engine.Destination
+	var acct, holder, email []byte
+	err := t.tx.QueryRowContext(t.ctx, `SELECT bank, account_number, account_holder, email FROM transfer_destinations WHERE transfer_id = ?`, transferID).
+		Scan(&d.Bank, &acct, &holder, &email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound("transfer destination", transferID)
+	}
+	if err != nil {
+		return d, mapErr("transfer destination", err)
+	}
+	if d.AccountNumber, err = t.open("destination account", acct, destRef(transferID, "account_number")); err != nil {
+		return d, err
+	}
+	if d.AccountHolder, err = t.open("destination holder", holder, destRef(transferID, "account_holder")); err != nil {
+		return d, err
+	}
+	if d.Email, err = t.open("destination email", email, destRef(transferID, "email")); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// ---- conflicting gateway news
+
+// RecordConflict records news that contradicts a transfer's final status.
+// Only one conflict per transfer is open at a time; a repeat keeps the first.
+func (t *Tx) RecordConflict(c engine.Conflict) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO transfer_conflicts (transfer_id, stored, news, detail, at)
+		SELECT id, ?, ?, ?, ? FROM transfers WHERE refid = ?
+		ON CONFLICT (transfer_id) WHERE resolved_at = 0 DO NOTHING`,
+		string(c.Stored), string(c.News), c.Detail, micros(c.At), c.RefID)
+	return mapErr("transfer conflict", err)
+}
+
+// ResolveConflict closes a transfer's open conflict with a person's note.
+// domain.ErrNotFound when none is open.
+func (t *Tx) ResolveConflict(refID, by, resolution string, at time.Time) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE transfer_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ?
+		WHERE resolved_at = 0 AND transfer_id = (SELECT id FROM transfers WHERE refid = ?)`, micros(at), by, resolution, refID)
+	if err != nil {
+		return mapErr("transfer conflict", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("open conflict for transfer", refID)
+	}
+	return nil
+}
+
+// OpenConflicts lists open conflicts of the given transfers (all when none
+// is given), oldest first.
+func (t *Tx) OpenConflicts(refIDs ...string) ([]engine.Conflict, error) {
+	q := `SELECT t.refid, c.stored, c.news, c.detail, c.at FROM transfer_conflicts c JOIN transfers t ON t.id = c.transfer_id WHERE c.resolved_at = 0`
+	var args []any
+	if len(refIDs) > 0 {
+		q += " AND t.refid IN (?" + strings.Repeat(",?", len(refIDs)-1) + ")"
+		for _, r := range refIDs {
+			args = append(args, r)
+		}
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY c.id", args...)
+	if err != nil {
+		return nil, mapErr("transfer conflict", err)
+	}
+	defer rows.Close()
+	var out []engine.Conflict
+	for rows.Next() {
+		var c engine.Conflict
+		var stored, news string
+		var at int64
+		if err := rows.Scan(&c.RefID, &stored, &news, &c.Detail, &at); err != nil {
+			return nil, err
+		}
+		c.Stored, c.News, c.At = domain.TransferStatus(stored), domain.PayoutOutcome(news), fromMicros(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"time"
+
+	"lunas/domain"
+)
+
+// Destination is where a transfer's money goes, fixed when the transfer is
+// created: it is what the approver approves, and the sender and every
+// same-REFID resend use it, never the payee's current data.
+type Destination struct {
+	Bank          string // bank or e-wallet code (the payee's Channel)
+	AccountNumber string
+	AccountHolder string
+	Email         string
+}
+
+// DestinationTx stores a transfer's destination (sealed at rest by the store).
+type DestinationTx interface {
+	SaveDestination(transferID int64, d Destination, at time.Time) error
+}
+
+// DestinationReader reads a transfer's destination; domain.ErrNotFound when
+// the transfer has none (created before destinations were recorded).
+type DestinationReader interface {
+	GetDestination(transferID int64) (Destination, error)
+}
+
+// Conflict is gateway news that contradicts a transfer's final status, for
+// example "succeeded" for a transfer recorded failed: money may have moved.
+// While it is open, no new REFID is created for the obligation.
+type Conflict struct {
+	RefID  string
+	Stored domain.TransferStatus // what Lunas had recorded
+	News   domain.PayoutOutcome  // what the gateway said
+	Detail string
+	At     time.Time
+}
+
+// ConflictTx records and resolves conflicts (implemented by the store's
+// transaction type). RecordConflict keeps the first open conflict of a
+// transfer; a repeat is not an error.
+type ConflictTx interface {
+	RecordConflict(c Conflict) error
+	ResolveConflict(refID, by, resolution string, at time.Time) error
+}
+
+// ConflictReader lists open conflicts.
+type ConflictReader interface {
+	// OpenConflicts returns the open conflicts of the given transfers (all
+	// open conflicts when refIDs is empty), oldest first.
+	OpenConflicts(refIDs ...string) ([]Conflict, error)
+}
