@@ -84,7 +84,8 @@ func TestReconcileH2HByStatusChecks(t *testing.T) {
 	}
 	for k, w := range map[string]reconcile.Kind{
 		"h2h:pulsa": reconcile.Matched, // start balance minus the two successful payouts
-		"H-OK":      reconcile.Matched, "H-2": reconcile.Matched, "H-ST": reconcile.StatusMismatch, "H-GONE": reconcile.MissingAtGateway,
+		// H2H status replies carry no amount: the status agrees, the money is not verified.
+		"H-OK": reconcile.AmountNotChecked, "H-2": reconcile.AmountNotChecked, "H-ST": reconcile.StatusMismatch, "H-GONE": reconcile.MissingAtGateway,
 	} {
 		if got[k] != w {
 			t.Errorf("%s = %q, want %q", k, got[k], w)
@@ -96,5 +97,8 @@ func TestReconcileH2HByStatusChecks(t *testing.T) {
 	// Each local REFID was asked about once: no list call exists.
 	if n := sb.Hits("h2h.trx"); n < 3+4 {
 		t.Errorf("h2h.trx hits = %d, want the 3 sends and 4 status checks", n)
+	}
+	if rep.Counts[reconcile.Matched] != 1 || rep.Counts[reconcile.AmountNotChecked] != 2 {
+		t.Errorf("counts = %v, want only the balance matched and 2 amounts not checked", rep.Counts)
 	}
 }

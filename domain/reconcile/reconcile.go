@@ -24,7 +24,33 @@ const (
 	AmountMismatch   Kind = "amount_mismatch"
 	StatusMismatch   Kind = "status_mismatch"
 	Unchecked        Kind = "unchecked" // the gateway gave no usable answer (timeout, 5xx): try again
+	// AmountNotChecked: the status agrees but the gateway stated no amount
+	// (H2H status replies carry none; an empty amount field parses to 0), so
+	// the money was not verified. It is never counted as Matched.
+	AmountNotChecked Kind = "amount_not_checked"
+	// NotConfigured: the record's gateway or payout channel is not among
+	// those given to Run, so it was not checked at all. Listed, not dropped,
+	// so a reconciliation never looks cleaner than it was.
+	NotConfigured Kind = "not_configured"
 )
+
+// Kinds lists every Kind in the order reports show them, so a summary that
+// ranges over it never leaves a kind out.
+var Kinds = []Kind{Matched, MissingLocally, MissingAtGateway, AmountMismatch, StatusMismatch,
+	AmountNotChecked, Unchecked, NotConfigured}
+
+// Summary is one line of counts per kind (English), for logs and the
+// command line.
+func (r Report) Summary() string {
+	s := ""
+	for i, k := range Kinds {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s %d", k, r.Counts[k])
+	}
+	return s
+}
 
 // Area says what a result item is about.
 type Area string
@@ -138,9 +164,12 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 	localPay := map[string]bool{}
 	for _, p := range payments {
 		localPay[p.ExternalID] = true
-		g, ok := pgw[p.Gateway]
-		if ok {
+		if g, ok := pgw[p.Gateway]; ok {
 			add(comparePayment(ctx, g, p))
+		} else {
+			add(Item{Kind: NotConfigured, Area: AreaPayment, Gateway: p.Gateway, Subject: p.ExternalID,
+				LocalStatus: string(p.Status), LocalAmount: p.Amount, At: p.CreatedAt,
+				Note: "no gateway " + quoteName(p.Gateway) + " is configured: not checked"})
 		}
 		tick()
 	}
@@ -182,6 +211,12 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 			if it, check := compareTransfer(ctx, c, t); check {
 				add(it)
 			}
+		} else if outcomesFor(t.Status) != nil {
+			// Only transfers that reached (or may have reached) a gateway
+			// need checking; one never sent has nothing to compare.
+			add(Item{Kind: NotConfigured, Area: AreaTransfer, Gateway: t.Channel, Subject: t.RefID,
+				LocalStatus: string(t.Status), LocalAmount: t.Amount, At: t.CreatedAt,
+				Note: "no payout channel " + quoteName(t.Channel) + " is configured: not checked"})
 		}
 		tick()
 	}
@@ -310,6 +345,9 @@ func comparePayment(ctx context.Context, g PaymentChecker, p domain.Payment) Ite
 	case expectedPaymentState[p.Status] != r.State:
 		it.Kind = StatusMismatch
 		it.Note = fmt.Sprintf("Lunas says %s, the gateway says %s", p.Status, r.State)
+	case r.Amount == 0:
+		it.Kind = AmountNotChecked
+		it.Note = "the gateway stated no amount: status agrees, amount not verified"
 	case r.Amount != local:
 		it.Kind = AmountMismatch
 		it.Note = fmt.Sprintf("Lunas has %s, the gateway has %s", local, r.Amount)
@@ -371,11 +409,22 @@ func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (I
 	case !agrees:
 		it.Kind = StatusMismatch
 		it.Note = fmt.Sprintf("Lunas says %s, the gateway says %s", t.Status, r.Outcome)
-	case r.Amount != 0 && r.Amount != t.Amount:
+	case r.Amount == 0:
+		// No transfer is of zero rupiah, so 0 means the gateway did not say.
+		it.Kind = AmountNotChecked
+		it.Note = "the gateway stated no amount: status agrees, amount not verified"
+	case r.Amount != t.Amount:
 		it.Kind = AmountMismatch
 		it.Note = fmt.Sprintf("Lunas sent %s, the gateway has %s", t.Amount, r.Amount)
 	default:
 		it.Kind = Matched
 	}
 	return it, true
+}
+
+func quoteName(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return fmt.Sprintf("%q", s)
 }

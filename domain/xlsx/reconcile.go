@@ -43,6 +43,8 @@ var kindNames = map[reconcile.Kind][2]string{
 	reconcile.AmountMismatch:   {"amount differs", "nilai berbeda"},
 	reconcile.StatusMismatch:   {"status differs", "status berbeda"},
 	reconcile.Unchecked:        {"not checked", "belum dicek"},
+	reconcile.AmountNotChecked: {"amount not checked", "nilai belum dicek"},
+	reconcile.NotConfigured:    {"gateway not configured", "gateway belum diatur"},
 }
 
 // ExportReconciliation writes a reconciliation report to an xlsx file (one
@@ -92,8 +94,7 @@ func ExportReconciliation(ctx context.Context, rep reconcile.Report, path string
 		if err := xw.begin(SheetReconcileCounts, SheetReconcileCounts.Title(opts.Lang), sheetColumns[SheetReconcileCounts]); err != nil {
 			return err
 		}
-		for _, k := range []reconcile.Kind{reconcile.Matched, reconcile.MissingLocally, reconcile.MissingAtGateway,
-			reconcile.AmountMismatch, reconcile.StatusMismatch, reconcile.Unchecked} {
+		for _, k := range reconcile.Kinds {
 			if err := xw.row([]any{pick(kindNames[k], opts.Lang), int64(rep.Counts[k])}); err != nil {
 				return err
 			}

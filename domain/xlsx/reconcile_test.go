@@ -40,7 +40,19 @@ func TestExportReconciliation(t *testing.T) {
 	checkNumber(t, f, "Rekonsiliasi", "J2", -5000, RupiahFormat)
 	checkDate(t, f, "Rekonsiliasi", "E2", time.Date(2026, 11, 2, 0, 30, 0, 0, jakarta(t)), DateTimeFormat)
 	counts, _ := f.GetRows("Jumlah", excelize.Options{RawCellValue: true})
-	if len(counts) != 7 || counts[1][0] != "cocok" || counts[1][1] != "1" {
+	if len(counts) != 1+len(reconcile.Kinds) || counts[1][0] != "cocok" || counts[1][1] != "1" {
 		t.Errorf("counts = %q", counts)
+	}
+}
+
+// TestReconcileKindsAllNamed: every reconciliation kind, including "amount
+// not checked" and "gateway not configured", has a name in both languages,
+// so the counts sheet never shows a blank result.
+func TestReconcileKindsAllNamed(t *testing.T) {
+	for _, k := range reconcile.Kinds {
+		n := kindNames[k]
+		if n[0] == "" || n[1] == "" {
+			t.Errorf("kind %s has no name: %q", k, n)
+		}
 	}
 }
