@@ -98,6 +98,10 @@ type PayoutRequest struct {
 	AccountHolder string
 	Description   string
 	Email         string
+	// Attempt numbers the calls made with this REFID: 1 for the first send,
+	// more for a same-REFID resend, 0 when the caller does not say. Adapters
+	// use it to read a refusal of a resend as "already known", not a failure.
+	Attempt int
 }
 
 // PayoutResult is a normalised answer about one REFID. Adapters always return

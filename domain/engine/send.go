@@ -109,6 +109,7 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 			if j.t.SentAt.IsZero() {
 				j.t.SentAt = now
 			}
+			j.req.Attempt = j.t.Attempts
 			started = append(started, j)
 		}
 		return nil
@@ -136,7 +137,7 @@ func (e *Engine) restoreBalance(jobs []*sendJob) {
 func payoutRequest(t domain.Transfer, p domain.Payee) domain.PayoutRequest {
 	return domain.PayoutRequest{
 		RefID: t.RefID, Amount: t.Amount, Channel: p.Channel, AccountNumber: p.AccountNumber,
-		AccountHolder: p.AccountHolder, Description: "Lunas " + t.RefID, Email: p.Email,
+		AccountHolder: p.AccountHolder, Description: "Lunas " + t.RefID, Email: p.Email, Attempt: t.Attempts,
 	}
 }
 

@@ -70,6 +70,13 @@ type IrisEntry struct {
 	// Completed records that Iris reported the payout completed; a later
 	// "failed" is then a bank refund (reversal), not a failure.
 	Completed bool
+	// Attempts counts creates this process posted for the REFID.
+	Attempts int
+	// Rejected records that Iris definitively refused the first create
+	// (HTTP 400/422, not an idempotency conflict): no payout exists, and
+	// Status must never post the create again.
+	Rejected               bool
+	RejectCode, RejectText string
 }
 
 // RefBook remembers REFID -> Iris reference_no. Entries must exist before
@@ -251,8 +258,15 @@ func (it *Iris) Send(ctx context.Context, req domain.PayoutRequest) (domain.Payo
 	}
 	e, ok := it.book.Get(req.RefID)
 	if !ok || e.FirstSent.IsZero() {
-		e = IrisEntry{RefID: req.RefID, ReferenceNo: e.ReferenceNo, FirstSent: it.now()}
+		e = IrisEntry{RefID: req.RefID, ReferenceNo: e.ReferenceNo, FirstSent: it.now(), Attempts: e.Attempts, Rejected: e.Rejected}
 	}
+	if e.Rejected {
+		// Iris refused this REFID's create for good; nothing exists to resend.
+		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeRejected, Amount: req.Amount, Code: e.RejectCode, Reason: e.RejectText}, nil
+	}
+	// A resend: the engine says so (Attempt > 1), or this process already
+	// posted a create for the REFID.
+	resend := req.Attempt > 1 || (req.Attempt == 0 && e.Attempts > 0)
 	e.Request = req
 	it.book.Put(e)
 	if !it.ResendSafe(e.FirstSent, it.now()) {
@@ -262,14 +276,25 @@ func (it *Iris) Send(ctx context.Context, req domain.PayoutRequest) (domain.Payo
 		}
 		return res, fmt.Errorf("%w: %w", domain.ErrUnsafe, ErrReferenceUnknown)
 	}
+	e.Attempts++
+	it.book.Put(e)
 	ref, _, err := it.create(ctx, req)
 	if err != nil {
 		e.TimedOut = gateways.IsTimeout(err)
-		it.book.Put(e)
 		var ae *gateways.APIError
-		if errors.As(err, &ae) && (ae.HTTPStatus == http.StatusBadRequest || ae.HTTPStatus == http.StatusUnprocessableEntity) {
+		switch {
+		case errors.Is(err, ErrKeyConflict):
+			// The key is known to Iris: the earlier create exists. Unknown.
+		case resend:
+			// The same REFID after an unanswered create: a refusal may be Iris
+			// objecting to the key it already holds (its conflict answer is
+			// not documented as a status code), so the payout may exist.
+			err = fmt.Errorf("iris refused a resend of this REFID; the first create may exist: %w", err)
+		case errors.As(err, &ae) && (ae.HTTPStatus == http.StatusBadRequest || ae.HTTPStatus == http.StatusUnprocessableEntity):
 			res.Outcome, res.Code, res.Reason = domain.OutcomeRejected, ae.Code, ae.Message
+			e.Rejected, e.RejectCode, e.RejectText = true, ae.Code, ae.Message
 		}
+		it.book.Put(e)
 		return res, err
 	}
 	e.ReferenceNo, e.TimedOut = ref, false
@@ -286,12 +311,22 @@ func (it *Iris) create(ctx context.Context, req domain.PayoutRequest) (ref, stat
 	})
 	if err != nil {
 		var ae *gateways.APIError
-		if errors.As(err, &ae) && ae.HTTPStatus == http.StatusConflict {
+		if errors.As(err, &ae) && (ae.HTTPStatus == http.StatusConflict || isKeyConflict(ae)) {
 			return "", "", fmt.Errorf("%w (%s)", ErrKeyConflict, ae.Error())
 		}
 		return "", "", err
 	}
 	return ParseIrisCreate(resp.Body)
+}
+
+// irisKeyConflictText is Iris's documented answer to a reused
+// X-Idempotency-Key with a different body; the HTTP status is not documented,
+// so the text is what identifies it.
+const irisKeyConflictText = "idempotency-key is not unique"
+
+func isKeyConflict(ae *gateways.APIError) bool {
+	return strings.Contains(strings.ToLower(ae.Message), irisKeyConflictText) ||
+		strings.Contains(strings.ToLower(ae.Code), irisKeyConflictText)
 }
 
 // queryAndApprove reads the payout and approves it if it is still queued and
@@ -370,6 +405,8 @@ func (it *Iris) get(ctx context.Context, refID, ref string) (domain.PayoutResult
 // Status asks Iris about a REFID. Iris is queried by its own reference_no,
 // so the RefBook must know it (entries are written before any network call):
 //   - no entry: this computer never sent the REFID, so OutcomeNotFound;
+//   - a create Iris refused for good (see Send): OutcomeRejected, with no
+//     request at all (a replayed create could be accepted and paid);
 //   - a create whose connection broke after sending: the reference_no is
 //     learnt by replaying the identical keyed create inside the key window
 //     (Iris answers with the original payout and pays once);
@@ -382,6 +419,10 @@ func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, 
 	if !ok {
 		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound, Reason: "Lunas has not sent this REFID to Iris"}, nil
 	}
+	if e.Rejected && e.ReferenceNo == "" {
+		// The create was refused for good: report that, never post it again.
+		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeRejected, Code: e.RejectCode, Reason: e.RejectText}, nil
+	}
 	if e.ReferenceNo == "" {
 		if !it.ResendSafe(e.FirstSent, it.now()) {
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, ErrReferenceUnknown
@@ -390,8 +431,11 @@ func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, 
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound,
 				Reason: "Iris did not answer the create in time; a resend with the same REFID is safe"}, nil
 		}
+		e.Attempts++
+		it.book.Put(e)
 		ref, _, err := it.create(ctx, e.Request)
 		if err != nil {
+			// A replay is a resend: even a 400 leaves the outcome unknown.
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, err
 		}
 		e.ReferenceNo = ref
