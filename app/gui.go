@@ -24,6 +24,9 @@ import (
 	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
 	"lunas/gateways"
+	"lunas/gateways/h2h"
+	"lunas/gateways/midtrans"
+	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
 	"lunas/security"
 	"lunas/ui"
@@ -103,13 +106,16 @@ type guiServices struct {
 	rt         *runtime
 	eng        *engine.Engine
 	xendit     *xendit.Client
-	channels   map[string]domain.PayoutChannel // the demo's payout channels besides Xendit
-	shopEngine *engine.Engine                  // the shop's own engine, when running
+	channels   map[string]domain.PayoutChannel  // payout channels besides Xendit (demo or shop)
+	payments   map[string]domain.PaymentGateway // payment gateways besides Xendit (the shop's Midtrans)
+	shopEngine *engine.Engine                   // the shop's own engine, when running
 	subs       map[int]func(ui.Event)
 	nextSub    int
 	demoSecret string // TOTP secret of the demo owner
 	demoStop   context.CancelFunc
 	check      *integrityCheck // the shop file's full integrity check
+	restart    *time.Timer     // pending rebuild after gateway settings changed
+	closed     bool
 }
 
 // guiOpenCheck is the check newGUIServices runs while opening: none, because
@@ -198,8 +204,14 @@ func (g *guiServices) Close() {
 	if rt != nil {
 		rt.Stop()
 	}
+	g.startMu.Lock() // no engine starts or restarts from here on
+	defer g.startMu.Unlock()
 	g.mu.Lock()
 	shop, own := g.shopEngine, g.own
+	g.closed = true
+	if g.restart != nil {
+		g.restart.Stop()
+	}
 	g.mu.Unlock()
 	if shop != nil {
 		shop.Stop()
@@ -467,13 +479,57 @@ func (g *guiServices) pump(e *engine.Engine) {
 	}()
 }
 
+// gatewaysChanged starts the shop's engine when none runs; a running one is
+// rebuilt with the new gateway settings a second after the last change (a
+// Save in Settings stores several keys one after the other).
+func (g *guiServices) gatewaysChanged(ctx context.Context) error {
+	g.mu.Lock()
+	running := g.shopEngine != nil
+	if running && !g.closed {
+		if g.restart != nil {
+			g.restart.Stop()
+		}
+		g.restart = time.AfterFunc(time.Second, func() {
+			if err := g.restartShopEngine(context.Background()); err != nil {
+				g.log.Warn("engine not restarted", "err", err)
+			}
+		})
+	}
+	g.mu.Unlock()
+	if running {
+		return nil
+	}
+	return g.startShopEngine(ctx)
+}
+
+// restartShopEngine stops the shop's engine (it finishes what it is doing;
+// REFIDs and the outbox are in the store) and builds it again.
+func (g *guiServices) restartShopEngine(ctx context.Context) error {
+	g.startMu.Lock()
+	g.mu.Lock()
+	old, closed := g.shopEngine, g.closed
+	if !closed && old != nil {
+		g.eng, g.shopEngine = nil, nil
+	}
+	g.mu.Unlock()
+	if closed || old == nil {
+		g.startMu.Unlock()
+		return nil
+	}
+	old.Stop()
+	g.startMu.Unlock()
+	return g.startShopEngine(ctx)
+}
+
 // errEngineHeld reports that automatic transfers stay off because the
 // database check did not pass.
 var errEngineHeld = errors.New("automatic transfers held back: the database check did not pass")
 
-// startShopEngine runs the shop's own engine once the vault is open, a
-// Xendit key is stored (LUNAS_XENDIT_URL points it at a sandbox) and the
-// database has passed its full integrity check. While the check runs the
+// startShopEngine runs the shop's own engine once the vault is open, some
+// gateway keys are stored and the database has passed its full integrity
+// check. It pays through every configured channel (Xendit, Midtrans/Iris
+// with the store's REFID book, H2H suppliers), as "lunas serve" does
+// (shopChannels; LUNAS_SANDBOX_URL or LUNAS_XENDIT_URL point it at a sandbox). While the check runs the
 // engine is started by a goroutine that waits for it, so nothing is sent
 // from a file that may be damaged.
 func (g *guiServices) startShopEngine(ctx context.Context) error {
@@ -498,17 +554,23 @@ func (g *guiServices) startShopEngine(ctx context.Context) error {
 	g.startMu.Lock()
 	defer g.startMu.Unlock()
 	g.mu.Lock()
-	running := g.eng != nil
+	running := g.eng != nil || g.closed
 	g.mu.Unlock()
 	if running {
 		return nil
 	}
-	key, err := g.sec.Secret(ctx, "gateway.xendit.key1")
-	if err != nil || key == "" {
+	sh := &shop{DB: g.own, Sec: g.sec}
+	cs, err := shopChannels(ctx, sh, gatewayURLs{Sandbox: os.Getenv("LUNAS_SANDBOX_URL"), Xendit: os.Getenv("LUNAS_XENDIT_URL")}, g.log)
+	if errors.Is(err, errNoGateways) {
 		return nil // no gateway yet: nothing to run
 	}
-	url := envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL)
-	eng, err := buildEngine(ctx, g.own, engineOptions{XenditURL: url, XenditKey: key, Log: g.log, Risk: g.sec.Checker(), Codes: g.sec})
+	if err != nil {
+		return err
+	}
+	for _, w := range cs.Warnings {
+		g.log.Warn("gateway settings", "warning", w)
+	}
+	eng, err := shopEngine(ctx, sh, cs, engineOptions{Log: g.log})
 	if err != nil {
 		return err
 	}
@@ -517,20 +579,76 @@ func (g *guiServices) startShopEngine(ctx context.Context) error {
 	}
 	g.mu.Lock()
 	g.eng, g.shopEngine = eng, eng
-	g.xendit = xendit.New(xendit.Config{BaseURL: url, SecretKey: key, Logger: g.log})
+	g.channels, g.payments = cs.Payouts, cs.Payments
+	if cs.XenditKey != "" {
+		g.xendit = xendit.New(xendit.Config{BaseURL: cs.XenditURL, SecretKey: cs.XenditKey, Logger: g.log})
+	}
 	g.mu.Unlock()
 	g.pump(eng)
 	return nil
 }
 
-// TestConnection implements ui.GatewayTester: a balance request with the keys.
+// TestConnection implements ui.GatewayTester with one harmless request per
+// gateway, using the keys as typed (nothing is stored): Xendit's balance;
+// Midtrans's Core status of an order that does not exist (a right server
+// key gets "not found", a wrong one 401) and, with an Iris key, Iris's
+// balance; an H2H supplier's balance. LUNAS_SANDBOX_URL points all of them
+// at a sandbox, LUNAS_XENDIT_URL only Xendit.
 func (g *guiServices) TestConnection(ctx context.Context, gateway string, keys map[string]string) error {
-	if gateway != "xendit" {
-		return fmt.Errorf("testing %s from the desktop: %w", gateway, ui.ErrNotAvailable)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	sb := strings.TrimRight(os.Getenv("LUNAS_SANDBOX_URL"), "/")
+	switch gateway {
+	case "xendit":
+		url := envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL)
+		if sb != "" {
+			url = sb
+		}
+		x := xendit.New(xendit.Config{BaseURL: url, SecretKey: keys["key1"], Logger: g.log, Timeout: 15 * time.Second})
+		_, err := x.Balance(ctx)
+		return err
+	case "midtrans":
+		server, iris := strings.TrimSpace(keys["key1"]), strings.TrimSpace(keys["key2"])
+		if server == "" && iris == "" {
+			return domain.Invalid("key", "type the Midtrans server key or an Iris key")
+		}
+		core, irisURL := "https://api.midtrans.com", "https://app.midtrans.com/iris"
+		if strings.HasPrefix(server, "SB-") { // Midtrans's sandbox keys
+			core, irisURL = "https://api.sandbox.midtrans.com", "https://app.sandbox.midtrans.com/iris"
+		}
+		if sb != "" {
+			core, irisURL = sb+"/midtrans", sb+"/iris"
+		}
+		if server != "" {
+			m := midtrans.New(midtrans.Config{CoreURL: core, SnapURL: core, ServerKey: server, Logger: g.log, Timeout: 15 * time.Second})
+			if _, err := m.PaymentStatus(ctx, "lunas-connection-test-"+strconv.FormatInt(time.Now().UnixNano(), 36)); err != nil {
+				return fmt.Errorf("midtrans: %w", err)
+			}
+		}
+		if iris != "" {
+			it := midtrans.NewIris(midtrans.IrisConfig{BaseURL: irisURL, CreatorKey: iris, Logger: g.log, Timeout: 15 * time.Second})
+			if _, err := it.Balance(ctx); err != nil {
+				return fmt.Errorf("iris: %w", err)
+			}
+		}
+		return nil
+	case "h2h":
+		url := strings.TrimSpace(keys["url"])
+		if sb != "" && url == "" {
+			url = sb + sandbox.H2HPath
+		}
+		ch, err := h2h.New(h2h.Config{Name: "test", BaseURL: url, MemberID: strings.TrimSpace(keys["member_id"]),
+			Password: keys["key1"], PIN: keys["key2"]}, h2h.Options{Logger: g.log, Timeout: 15 * time.Second})
+		if errors.Is(err, h2h.ErrConfig) {
+			return domain.Invalid("h2h", "type the supplier's address and member ID")
+		}
+		if err != nil {
+			return err
+		}
+		_, err = ch.Balance(ctx)
+		return err
 	}
-	x := xendit.New(xendit.Config{BaseURL: envOr("LUNAS_XENDIT_URL", xendit.DefaultBaseURL), SecretKey: keys["key1"], Logger: g.log, Timeout: 15 * time.Second})
-	_, err := x.Balance(ctx)
-	return err
+	return fmt.Errorf("testing %s from the desktop: %w", gateway, ui.ErrNotAvailable)
 }
 
 // uiEvent maps an engine event to what the desktop does with it.
@@ -555,6 +673,23 @@ func uiEvent(ev engine.Event) ui.Event {
 		}
 	}
 	return out
+}
+
+// paymentGateway picks where a payment link is made: the one asked for when
+// configured, else Xendit, else the shop's Midtrans.
+func (g *guiServices) paymentGateway(name string) (domain.PaymentGateway, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.payments[name]; p != nil {
+		return p, nil
+	}
+	if g.xendit != nil {
+		return g.xendit, nil
+	}
+	for _, p := range g.payments {
+		return p, nil
+	}
+	return nil, fmt.Errorf("no payment gateway configured: %w", ui.ErrNotAvailable)
 }
 
 func (g *guiServices) payoutClient() (*xendit.Client, error) {
@@ -582,17 +717,47 @@ func (g *guiServices) ValidateAccount(ctx context.Context, channel, account stri
 	return info, err
 }
 
-// Balances implements ui.BalanceSource.
+// Balances implements ui.BalanceSource: every payout channel's balance; a
+// channel that does not answer is left out (the engine raises gateway-down).
 func (g *guiServices) Balances(ctx context.Context) (map[string]domain.Rupiah, error) {
-	x, err := g.payoutClient()
-	if err != nil {
+	g.mu.Lock()
+	x := g.xendit
+	chans := make(map[string]domain.PayoutChannel, len(g.channels))
+	for n, c := range g.channels {
+		chans[n] = c
+	}
+	g.mu.Unlock()
+	out := map[string]domain.Rupiah{}
+	if x != nil {
+		b, err := x.Balance(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out["Xendit"] = b
+	}
+	for n, c := range chans {
+		b, err := c.Balance(ctx)
+		if err != nil {
+			g.log.Warn("balance", "channel", n, "err", err)
+			continue
+		}
+		out[channelLabel(n)] = b
+	}
+	if len(out) == 0 {
 		return nil, nil // nothing configured: nothing to show, no alert
 	}
-	b, err := x.Balance(ctx)
-	if err != nil {
-		return nil, err
+	return out, nil
+}
+
+// channelLabel is how the dashboard names a channel ("iris" -> "Iris").
+func channelLabel(name string) string {
+	switch {
+	case name == "iris":
+		return "Iris"
+	case strings.HasPrefix(name, "h2h:"):
+		return "H2H " + strings.TrimPrefix(name, "h2h:")
 	}
-	return map[string]domain.Rupiah{"Xendit": b}, nil
+	return name
 }
 
 // SavePayee implements ui.PayeeEditor, with the permission check and an
@@ -686,8 +851,8 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 		if err := g.sec.SetSecret(ctx, actor, key, value); err != nil { // sealed by the vault
 			return err
 		}
-		if key == "gateway.xendit.key1" {
-			err := g.startShopEngine(ctx)
+		if strings.HasPrefix(key, "gateway.") {
+			err := g.gatewaysChanged(ctx)
 			if errors.Is(err, errEngineHeld) {
 				g.log.Warn("key stored, engine not started", "err", err) // the window already shows why
 				return nil
@@ -733,12 +898,18 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 		}
 		value = strconv.FormatInt(int64(r), 10) // what the engine reads
 	}
-	return g.store.Write(ctx, func(tx domain.Tx) error {
+	err := g.store.Write(ctx, func(tx domain.Tx) error {
 		if err := tx.SetSetting(key, value); err != nil {
 			return err
 		}
 		return tx.AppendAudit(&domain.AuditEntry{At: time.Now().UTC(), Actor: actor.Name, Action: "settings.change", Subject: "setting:" + key, Detail: value})
 	})
+	if err == nil && strings.HasPrefix(key, "gateway.") && !g.inDemo() {
+		if serr := g.gatewaysChanged(ctx); serr != nil {
+			g.log.Warn("setting stored, engine not started", "err", serr)
+		}
+	}
+	return err
 }
 
 // isSecretSetting: gateway keys and PINs and the SMTP password never go
@@ -838,7 +1009,7 @@ func (g *guiServices) CreateOrder(ctx context.Context, actor domain.Actor, o *do
 	if err := actor.Can(domain.PermManageOrders); err != nil {
 		return domain.Payment{}, err
 	}
-	x, err := g.payoutClient()
+	x, err := g.paymentGateway(gateway)
 	if err != nil {
 		return domain.Payment{}, err
 	}

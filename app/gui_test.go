@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -437,5 +438,188 @@ func TestGUIUsersAndErase(t *testing.T) {
 	}
 	if err := g.ErasePayee(ctx, owner, p.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+var (
+	guiBenchRows = flag.Int("gui.rows", 1_000_000, "transfers in BenchmarkGUIOpen's database")
+	guiBenchDB   = flag.String("gui.db", "", "BenchmarkGUIOpen: build (if missing) and keep the database at this path, e.g. for scripts/startup-bench.sh")
+)
+
+// BenchmarkGUIOpen measures what the desktop does before its window can be
+// shown (opening the shop's file, migrations, the security service) with
+// *gui.rows transfers: "full" is the old start with integrity_check on open,
+// "none" is the start now; then the full check the window runs in the
+// background once it is up (check-ms).
+func BenchmarkGUIOpen(b *testing.B) {
+	ctx := context.Background()
+	path := *guiBenchDB
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "big.db")
+	}
+	if _, err := os.Stat(path); err != nil {
+		start := time.Now()
+		db, err := sqlite.Open(ctx, path, sqlite.Options{SyncNormal: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = db.WriteTx(ctx, func(tx *sqlite.Tx) error {
+			stx, c := tx.SQL()
+			now := time.Now().UnixMicro()
+			if _, err := stx.ExecContext(c, `INSERT INTO payees(name, channel, created_at, updated_at) VALUES ('Bu Ani', 'BCA', ?, ?), ('Pak Budi', 'BRI', ?, ?), ('Bu Citra', 'MANDIRI', ?, ?)`,
+				now, now, now, now, now, now); err != nil {
+				return err
+			}
+			_, err := stx.ExecContext(c, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < ?)
+				INSERT INTO transfers(refid, payee_id, channel, amount, status, created_by, created_at, updated_at)
+				SELECT printf('RF-BENCH-%07d', x), (SELECT MIN(id) FROM payees) + x % 3, 'xendit', 10000 + x % 5000 * 100,
+				  CASE WHEN x % 1000 = 1 THEN 'awaiting_approval' WHEN x % 1000 = 2 THEN 'failed' ELSE 'succeeded' END,
+				  'engine', ? - x * 31536, ? - x * 31536 FROM c`, *guiBenchRows, now, now)
+			return err
+		})
+		db.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("built %d transfers in %s", *guiBenchRows, time.Since(start).Round(time.Millisecond))
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, level := range []struct {
+		name  string
+		check sqlite.CheckLevel
+	}{{"full", sqlite.CheckFull}, {"none", sqlite.CheckNone}} {
+		b.Run(level.name, func(b *testing.B) {
+			old := guiOpenCheck
+			guiOpenCheck = level.check
+			defer func() { guiOpenCheck = old }()
+			var check time.Duration
+			for i := 0; i < b.N; i++ {
+				g, err := newGUIServices(ctx, path, log)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if level.check == sqlite.CheckNone && i == 0 {
+					b.StopTimer()
+					start := time.Now()
+					if err := g.CheckDatabase(ctx); err != nil {
+						b.Fatal(err)
+					}
+					check = time.Since(start)
+					b.StartTimer()
+				}
+				g.Close()
+			}
+			if check > 0 {
+				b.ReportMetric(float64(check.Milliseconds()), "check-ms")
+			}
+		})
+	}
+}
+
+// TestGUITestConnectionEveryGateway: "Test connection" against the sandbox
+// over loopback for each gateway the wizard offers; right keys pass, wrong
+// keys fail.
+func TestGUITestConnectionEveryGateway(t *testing.T) {
+	sb, url, stop, err := startSandbox(sandbox.Config{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	t.Setenv("LUNAS_SANDBOX_URL", url)
+	g, err := newGUIServices(context.Background(), filepath.Join(t.TempDir(), "own.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	c := sb.Credentials()
+	for _, tc := range []struct {
+		name, gateway string
+		keys          map[string]string
+		ok            bool
+	}{
+		{"xendit", "xendit", map[string]string{"key1": c.XenditSecretKey}, true},
+		{"xendit wrong key", "xendit", map[string]string{"key1": "xnd_development_wrong"}, false},
+		{"midtrans and iris", "midtrans", map[string]string{"key1": c.MidtransServerKey, "key2": c.IrisApproverKey}, true},
+		{"midtrans only", "midtrans", map[string]string{"key1": c.MidtransServerKey}, true},
+		{"iris creator key only", "midtrans", map[string]string{"key2": c.IrisCreatorKey}, true},
+		{"midtrans wrong server key", "midtrans", map[string]string{"key1": "SB-Mid-server-wrong", "key2": c.IrisApproverKey}, false},
+		{"iris wrong key", "midtrans", map[string]string{"key1": c.MidtransServerKey, "key2": "IRIS-wrong"}, false},
+		{"midtrans no keys", "midtrans", map[string]string{}, false},
+		{"h2h", "h2h", map[string]string{"member_id": c.H2HMemberID, "key1": c.H2HPassword, "key2": c.H2HPin}, true},
+		{"h2h wrong pin", "h2h", map[string]string{"member_id": c.H2HMemberID, "key1": c.H2HPassword, "key2": "0000"}, false},
+		{"h2h no member", "h2h", map[string]string{"key1": c.H2HPassword, "key2": c.H2HPin}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := g.TestConnection(context.Background(), tc.gateway, tc.keys)
+			if (err == nil) != tc.ok {
+				t.Fatalf("TestConnection = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestGUIShopEngineUsesEveryChannel: keys stored in Settings for Midtrans,
+// Iris and an H2H supplier (no Xendit) give the desktop's own engine those
+// channels, as "lunas serve" builds them; the dashboard sees their balances.
+func TestGUIShopEngineUsesEveryChannel(t *testing.T) {
+	sb, url, stop, err := startSandbox(sandbox.Config{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	t.Setenv("LUNAS_SANDBOX_URL", url)
+	g, owner := newOwnerShop(t, filepath.Join(t.TempDir(), "own.db"))
+	defer g.Close()
+	ctx := context.Background()
+	if err := g.CheckDatabase(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := sb.Credentials()
+	// The order of the Settings screen's gateway section.
+	for _, kv := range [][2]string{
+		{"gateway.midtrans.key1", c.MidtransServerKey},
+		{"gateway.midtrans.key2", c.IrisApproverKey},
+		{"gateway.iris.key_creator", c.IrisCreatorKey},
+		{"gateway.h2h.url", url + sandbox.H2HPath},
+		{"gateway.h2h.member_id", c.H2HMemberID},
+		{"gateway.h2h.key1", c.H2HPassword},
+		{"gateway.h2h.key2", c.H2HPin},
+	} {
+		if err := g.SaveSetting(ctx, owner, kv[0], kv[1]); err != nil {
+			t.Fatalf("%s: %v", kv[0], err)
+		}
+	}
+	if g.Paused() {
+		t.Fatal("no engine with Midtrans, Iris and H2H keys")
+	}
+	// The engine started with the first key and is rebuilt with the rest
+	// a second after the last change: the H2H supplier joins.
+	waitUntil := time.Now().Add(15 * time.Second)
+	for time.Now().Before(waitUntil) {
+		g.mu.Lock()
+		_, h := g.channels["h2h:h2h"]
+		running := g.shopEngine != nil
+		g.mu.Unlock()
+		if h && running {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	g.mu.Lock()
+	names := make([]string, 0, len(g.channels))
+	for n := range g.channels {
+		names = append(names, n)
+	}
+	running := g.shopEngine != nil
+	g.mu.Unlock()
+	if !running || len(names) != 2 {
+		t.Fatalf("after the settings: engine running %v, channels %v (want iris and the H2H supplier)", running, names)
+	}
+	if p, err := g.paymentGateway(""); err != nil || p.Name() != "midtrans" {
+		t.Fatalf("payment links through %v, %v; want midtrans", p, err)
+	}
+	bal, err := g.Balances(ctx)
+	if err != nil || bal["Iris"] <= 0 || bal["H2H h2h"] <= 0 {
+		t.Fatalf("balances = %v, %v", bal, err)
 	}
 }

@@ -32,7 +32,12 @@ var settingGroups = []struct {
 		{"gateway.xendit.key1", "settings.xendit.key", true, domain.PermManageKeys},
 		{"gateway.midtrans.key1", "settings.midtrans.key", true, domain.PermManageKeys},
 		{"gateway.midtrans.key2", "settings.iris.key", true, domain.PermManageKeys},
+		{"gateway.iris.key_creator", "settings.iris.creator", true, domain.PermManageKeys},
+		{"gateway.iris.key_otp", "settings.iris.otp", true, domain.PermManageKeys},
 		{"gateway.h2h.url", "settings.h2h.url", false, domain.PermManageKeys},
+		{"gateway.h2h.member_id", "settings.h2h.member", false, domain.PermManageKeys},
+		{"gateway.h2h.key1", "settings.h2h.password", true, domain.PermManageKeys},
+		{"gateway.h2h.key2", "settings.h2h.pin", true, domain.PermManageKeys},
 	}},
 	{"settings.limits", []settingField{
 		{"limits.per_transfer", "settings.limit.auto", false, domain.PermChangeSettings},

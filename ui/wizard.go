@@ -226,10 +226,24 @@ func (w *wizard) gatewayPage() {
 	key1.SetPlaceHolder(tr("wizard.gw.key1"))
 	key2.SetPlaceHolder(tr("wizard.gw.key2"))
 	key3.SetPlaceHolder(tr("wizard.gw.key3"))
+	member := widget.NewEntry() // H2H suppliers know their resellers by member ID
+	member.SetPlaceHolder(tr("wizard.gw.member"))
+	member.Hide()
+	gw.OnChanged = func(v string) {
+		if gatewayCode(v) == "h2h" {
+			member.Show()
+		} else {
+			member.Hide()
+		}
+	}
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
 	keys := func() map[string]string {
-		return map[string]string{"key1": key1.Text, "key2": key2.Text, "url": key3.Text}
+		k := map[string]string{"key1": key1.Text, "key2": key2.Text, "url": key3.Text}
+		if gatewayCode(gw.Selected) == "h2h" {
+			k["member_id"] = member.Text
+		}
+		return k
 	}
 	test := widget.NewButtonWithIcon(tr("wizard.gw.test"), theme.ConfirmIcon(), func() {
 		if w.u.svc.Gateways == nil {
@@ -249,7 +263,7 @@ func (w *wizard) gatewayPage() {
 			})
 		}()
 	})
-	realBox := container.NewVBox(gw, key1, key2, key3, test, result)
+	realBox := container.NewVBox(gw, key1, key2, key3, member, test, result)
 	realBox.Hide()
 	choice.OnChanged = func(s string) {
 		if s == tr("wizard.gw.real") {
