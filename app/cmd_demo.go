@@ -26,7 +26,7 @@ func runDemo(e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rt, shop, err := startDemo(ctx, demoOptions{DBPath: *keep})
+	rt, shop, err := startDemo(ctx, demoOptions{DBPath: *keep, Secure: true})
 	if err != nil {
 		return err
 	}

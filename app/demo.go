@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -12,11 +14,13 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/domain/risk"
 	"lunas/domain/sqlite"
 	"lunas/gateways/h2h"
 	"lunas/gateways/midtrans"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
+	"lunas/security"
 )
 
 // demoMaker is a consignment maker in the demo batik shop.
@@ -108,6 +112,48 @@ type demoOptions struct {
 	Risk      engine.RiskChecker
 	Codes     engine.CodeVerifier
 	UserCount func(ctx context.Context) (int, error)
+	// Secure gives the demo shop the real security: its database is
+	// encrypted by a vault, an owner "sari" exists (runtime.Owner, with
+	// runtime.OwnerTOTPSecret for her codes), and the engine uses the
+	// security service's risk checker, code verifier and user count unless
+	// Risk, Codes or UserCount are given.
+	Secure bool
+}
+
+// demoVaultParams keep the throw-away demo vault quick to create; a real
+// shop's vault uses security.DefaultVaultParams.
+var demoVaultParams = security.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
+
+// secureDemo creates the demo owner and the vault in db and plugs the
+// security service into o. The first payout to a maker is not held: the
+// demo's makers are known, verified payees.
+func secureDemo(ctx context.Context, rt *runtime, db *sqlite.DB, vault *security.Vault, o *demoOptions) error {
+	sec := security.New(db, vault, security.Options{PasswordParams: demoVaultParams})
+	pw := make([]byte, 18)
+	if _, err := crand.Read(pw); err != nil {
+		return err
+	}
+	enr, err := sec.CreateOwner(ctx, "sari", base64.RawURLEncoding.EncodeToString(pw))
+	if err != nil {
+		return err
+	}
+	owner := domain.Actor{UserID: enr.UserID, Name: enr.Name, Role: domain.RoleOwner}
+	cfg := risk.DefaultConfig()
+	cfg.HoldFirstPayout = false
+	if err := sec.SetRiskConfig(ctx, owner, cfg); err != nil {
+		return err
+	}
+	rt.Security, rt.Owner, rt.OwnerTOTPSecret = sec, owner, enr.Secret
+	if o.Risk == nil {
+		o.Risk = sec.Checker()
+	}
+	if o.Codes == nil {
+		o.Codes = sec
+	}
+	if o.UserCount == nil {
+		o.UserCount = sec.ActiveUsers
+	}
+	return nil
 }
 
 // startDemo starts the sandbox on loopback, a fresh demo database with the
@@ -137,8 +183,12 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		path = filepath.Join(dir, "demo.db")
 		rt.stops = append(rt.stops, func() { os.RemoveAll(dir) })
 	}
-	ciph, err := newMemoryCipher(nil)
-	if err != nil {
+	var ciph domain.FieldCipher
+	var vault *security.Vault
+	if o.Secure {
+		vault = security.NewVault(security.VaultOptions{Params: demoVaultParams})
+		ciph = vault
+	} else if ciph, err = newMemoryCipher(nil); err != nil {
 		rt.Stop()
 		return nil, nil, err
 	}
@@ -149,6 +199,12 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 	}
 	rt.Store = db
 	rt.stops = append(rt.stops, func() { db.Close() })
+	if o.Secure {
+		if err := secureDemo(ctx, rt, db, vault, &o); err != nil {
+			rt.Stop()
+			return nil, nil, fmt.Errorf("demo owner: %w", err)
+		}
+	}
 	shop, err := seedDemo(ctx, db)
 	if err != nil {
 		rt.Stop()
@@ -228,13 +284,15 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 			report("buyer: " + err.Error())
 		} else {
 			report(fmt.Sprintf("order %s placed, %s", ext, total))
+			// The rng is not safe for concurrent use: draw the delay here.
+			delay := time.Duration(500+rng.IntN(1500)) * time.Millisecond
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				select {
 				case <-ctx.Done():
 					return
-				case <-time.After(time.Duration(500+rng.IntN(1500)) * time.Millisecond):
+				case <-time.After(delay):
 				}
 				amt := domain.Rupiah(0)
 				if n%10 == 0 {

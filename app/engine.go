@@ -23,6 +23,7 @@ import (
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
 	"lunas/mail"
+	"lunas/security"
 )
 
 // engineOptions is what building an engine needs beyond the store.
@@ -174,7 +175,12 @@ type runtime struct {
 	Store      *sqlite.DB
 	Sandbox    *sandbox.Server // nil unless in-process
 	SandboxURL string
-	stops      []func()
+	// Security, Owner and OwnerTOTPSecret are set for a secure demo
+	// (demoOptions.Secure): the demo owner and her authenticator secret.
+	Security        *security.Service
+	Owner           domain.Actor
+	OwnerTOTPSecret string
+	stops           []func()
 }
 
 // Stop shuts everything down; in-flight database work finishes first.
