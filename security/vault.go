@@ -105,6 +105,7 @@ type Vault struct {
 	aead     cipher.AEAD // nil while locked
 	rawKey   []byte      // the data key while unlocked (needed to wrap new slots and for the keychain)
 	macKey   []byte      // fingerprint key derived from the data key
+	auditKey []byte      // audit anchor key derived from the data key (separate from macKey)
 	hdr      *header
 	store    domain.Store
 	keychain Keychain
@@ -253,6 +254,9 @@ func (v *Vault) setKey(dataKey []byte, h *header) {
 	m := hmac.New(sha256.New, dataKey)
 	m.Write([]byte("lunas fingerprint key"))
 	v.macKey = m.Sum(nil)
+	m = hmac.New(sha256.New, dataKey)
+	m.Write([]byte("lunas audit anchor key"))
+	v.auditKey = m.Sum(nil)
 	v.hdr = h
 }
 
@@ -407,7 +411,7 @@ func (v *Vault) Lock() {
 	for i := range v.rawKey {
 		v.rawKey[i] = 0
 	}
-	v.aead, v.macKey, v.rawKey = nil, nil, nil
+	v.aead, v.macKey, v.rawKey, v.auditKey = nil, nil, nil, nil
 }
 
 // Locked reports whether the key is unavailable.
@@ -470,6 +474,23 @@ func (v *Vault) Fingerprint(s string) (string, error) {
 	m.Write([]byte(s))
 	return hex.EncodeToString(m.Sum(nil)[:16]), nil
 }
+
+// SignAuditHead implements domain.AuditAnchorSigner: an HMAC-SHA256, with a
+// key derived from the data key for this purpose only, over the audit
+// chain's head. The store calls it on every append while unlocked.
+func (v *Vault) SignAuditHead(seq int64, hash string) (string, error) {
+	v.mu.RLock()
+	k := v.auditKey
+	v.mu.RUnlock()
+	if k == nil {
+		return "", fmt.Errorf("vault: %w", domain.ErrLocked)
+	}
+	m := hmac.New(sha256.New, k)
+	m.Write(domain.AuditAnchorMessage(seq, hash))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+var _ domain.AuditAnchorSigner = (*Vault)(nil)
 
 // Remember stores the data key in the OS keychain so Lunas unlocks by itself
 // after a restart on this computer, or forgets it (on=false). Without a

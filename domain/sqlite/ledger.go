@@ -151,7 +151,10 @@ func (t *Tx) AppendAudit(e *domain.AuditEntry) error {
 	e.Hash = e.ComputeHash(prev)
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, micros(e.At), e.Actor, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
-	return mapErr("audit entry", err)
+	if err != nil {
+		return mapErr("audit entry", err)
+	}
+	return t.anchorAudit(e) // security.go: the chain's head, signed when the vault is unlocked
 }
 
 // ListAudit implements domain.ReadTx.

@@ -586,3 +586,49 @@ func (db *DB) CheckpointTruncate(ctx context.Context) error {
 	_, err := db.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	return err
 }
+
+// ---- audit anchor (migrations/0007_security_anchor.sql)
+
+// anchorAudit moves the audit anchor to e, the entry just appended in this
+// transaction. The head always moves; the signed part moves only when the
+// store's cipher can sign (the vault, unlocked). AppendAudit calls it so
+// that the anchor and the entry commit together.
+func (t *Tx) anchorAudit(e *domain.AuditEntry) error {
+	signedSeq, signedHash, mac := int64(0), "", ""
+	signed := false
+	if s, ok := t.db.opts.Cipher.(domain.AuditAnchorSigner); ok {
+		m, err := s.SignAuditHead(e.Seq, e.Hash)
+		switch {
+		case err == nil:
+			signedSeq, signedHash, mac, signed = e.Seq, e.Hash, m, true
+		case !errors.Is(err, domain.ErrLocked):
+			return fmt.Errorf("sign audit anchor: %w", err)
+		}
+	}
+	var err error
+	if signed {
+		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO audit_anchor(id, head_seq, head_hash, signed_seq, signed_hash, mac, updated_at)
+			VALUES (1, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
+				signed_seq = excluded.signed_seq, signed_hash = excluded.signed_hash, mac = excluded.mac,
+				updated_at = excluded.updated_at`, e.Seq, e.Hash, signedSeq, signedHash, mac, micros(t.now))
+	} else {
+		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO audit_anchor(id, head_seq, head_hash, updated_at) VALUES (1, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
+				updated_at = excluded.updated_at`, e.Seq, e.Hash, micros(t.now))
+	}
+	return mapErr("audit anchor", err)
+}
+
+// AuditAnchor implements domain.AuditAnchorReader.
+func (t *Tx) AuditAnchor() (domain.AuditAnchor, error) {
+	var a domain.AuditAnchor
+	var at int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT head_seq, head_hash, signed_seq, signed_hash, mac, updated_at
+		FROM audit_anchor WHERE id = 1`).Scan(&a.HeadSeq, &a.HeadHash, &a.SignedSeq, &a.SignedHash, &a.MAC, &at)
+	if err != nil {
+		return a, noRows(err, "audit anchor", 1)
+	}
+	a.At = fromMicros(at)
+	return a, nil
+}
