@@ -305,3 +305,93 @@ func TestServePaysThroughEveryChannel(t *testing.T) {
 		t.Fatalf("sandbox paid iris %d, h2h %d times, want once each", paid("iris"), paid("h2h"))
 	}
 }
+
+// TestServeIrisSurvivesRestart: a payout sent to Iris whose status serve
+// could not learn before it stopped (accepted or unknown) is tracked to its end by the next serve, which learns the Iris
+// reference_no from the store (midtrans.StoreBook): paid once, succeeded.
+func TestServeIrisSurvivesRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs serve twice")
+	}
+	ctx := context.Background()
+	sb, url, stopSB, err := startSandbox(sandbox.Config{Step: 100 * time.Millisecond}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopSB()
+	c := sb.Credentials()
+	useKeychain(t, nil)
+	s := newTestShop(t, nil)
+	shop, err := seedDemo(ctx, s.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.autoSend()
+	s.secret(secretXenditKey, c.XenditSecretKey)
+	s.secret(secretIrisCreator, c.IrisCreatorKey)
+	s.secret(secretIrisApprover, c.IrisApproverKey)
+	s.setting(settingPayoutRoute, `{"MANDIRI":"iris"}`)
+	order(t, s.DB, xendit.New(xendit.Config{BaseURL: url, SecretKey: c.XenditSecretKey}), shop, "LSM-001", "ORD-LASEM-2")
+	s.DB.Close()
+	if err := sb.PayXenditInvoice("ORD-LASEM-2", 0); err != nil {
+		t.Fatal(err)
+	}
+	// Iris answers no status question during the first run.
+	sb.Faults().Add(sandbox.Fault{Endpoint: "iris.payout.get", Kind: sandbox.FaultServerError, Probability: 1})
+
+	t.Setenv("LUNAS_USER", "")
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	peek, err := sqlite.Open(ctx, s.Path, sqlite.Options{OpenCheck: sqlite.CheckNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peek.Close()
+	count := func(st domain.TransferStatus) int {
+		var n int
+		peek.Read(ctx, func(tx domain.ReadTx) error {
+			n, _ = tx.CountTransfers(domain.TransferFilter{Channel: "iris", Statuses: []domain.TransferStatus{st}})
+			return nil
+		})
+		return n
+	}
+	wait := func(what string, cond func() bool, out *syncBuffer) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\n%s", what, out.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	out, stop := serveInProcess(t, "--db", s.Path, "serve", "--sandbox", url, "--fast", "--rate", "-1")
+	wait("the Iris payout to be sent", func() bool { return count(domain.TransferAccepted)+count(domain.TransferUnknown) == 1 }, out)
+	if code := stop(); code != 0 {
+		t.Fatalf("first serve exit %d\n%s", code, out.String())
+	}
+	if n := count(domain.TransferSucceeded); n != 0 {
+		t.Fatalf("succeeded without a status answer: %d", n)
+	}
+	// Second run: Iris answers status questions but refuses any create, so
+	// the payout must be found by the reference_no in the store, not by
+	// resending the REFID (which past Iris's 24 h window would be unsafe).
+	sb.Faults().Clear()
+	sb.Faults().Add(sandbox.Fault{Endpoint: "iris.payout.create", Kind: sandbox.FaultServerError, Probability: 1})
+	out, stop = serveInProcess(t, "--db", s.Path, "serve", "--sandbox", url, "--fast", "--rate", "-1")
+	wait("the restarted serve to see the payout succeed", func() bool { return count(domain.TransferSucceeded) == 1 }, out)
+	if code := stop(); code != 0 {
+		t.Fatalf("second serve exit %d\n%s", code, out.String())
+	}
+	if n := sb.PaidCount("iris", ""); n > 1 {
+		t.Fatalf("iris paid %d times", n)
+	}
+	paid := 0
+	for _, p := range sb.Paid() {
+		if p.Channel == "iris" {
+			paid++
+		}
+	}
+	if paid != 1 {
+		t.Fatalf("iris paid %d times, want 1", paid)
+	}
+}
