@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"lunas/domain"
@@ -15,20 +17,46 @@ import (
 // settingRiskConfig keeps the AML thresholds (JSON of risk.Config) in settings.
 const settingRiskConfig = "risk.config"
 
-// RiskConfig returns the stored AML thresholds, or the documented defaults.
+// RiskConfig returns the stored AML thresholds, or the documented defaults,
+// with ApprovalLimit always taken from the engine's per-transfer limit
+// (risk.SettingApprovalLimit): structuring is about staying under the limit
+// the engine really applies, and with no limit (absent or 0) there is
+// nothing to stay under, so the rule is off.
 func RiskConfig(tx domain.ReadTx) (risk.Config, error) {
 	cfg := risk.DefaultConfig()
 	v, err := tx.GetSetting(settingRiskConfig)
-	if errors.Is(err, domain.ErrNotFound) || (err == nil && v == "") {
-		return cfg, nil
+	switch {
+	case errors.Is(err, domain.ErrNotFound) || (err == nil && v == ""):
+	case err != nil:
+		return cfg, err
+	default:
+		if err := json.Unmarshal([]byte(v), &cfg); err != nil {
+			return risk.DefaultConfig(), fmt.Errorf("risk settings: %w", err)
+		}
 	}
+	limit, err := approvalLimit(tx)
 	if err != nil {
 		return cfg, err
 	}
-	if err := json.Unmarshal([]byte(v), &cfg); err != nil {
-		return risk.DefaultConfig(), fmt.Errorf("risk settings: %w", err)
-	}
+	cfg.ApprovalLimit = limit
 	return cfg, nil
+}
+
+// approvalLimit reads the engine's per-transfer limit as the engine does:
+// whole rupiah, 0 when absent or unreadable (no limit).
+func approvalLimit(tx domain.ReadTx) (domain.Rupiah, error) {
+	v, err := tx.GetSetting(risk.SettingApprovalLimit)
+	if errors.Is(err, domain.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0, nil
+	}
+	return domain.Rupiah(n), nil
 }
 
 // GetRiskConfig returns the AML thresholds for the settings screen.
@@ -44,7 +72,9 @@ func (s *Service) GetRiskConfig(ctx context.Context, actor domain.Actor) (risk.C
 	return cfg, err
 }
 
-// SetRiskConfig stores new AML thresholds (owner only), audited with the values.
+// SetRiskConfig stores new AML thresholds (owner only), audited with the
+// values. cfg.ApprovalLimit is ignored: it is the engine's per-transfer
+// limit, changed in its own setting.
 func (s *Service) SetRiskConfig(ctx context.Context, actor domain.Actor, cfg risk.Config) error {
 	if err := actor.Can(domain.PermChangeSettings); err != nil {
 		return err
@@ -54,6 +84,7 @@ func (s *Service) SetRiskConfig(ctx context.Context, actor domain.Actor, cfg ris
 		cfg.HolderMinScore < 0 || cfg.HolderMinScore > 1 || cfg.WatchlistMinScore < 0 || cfg.WatchlistMinScore > 1 {
 		return domain.Invalid("risk", "batas tidak boleh negatif; skor 0..1 / limits cannot be negative; scores are 0..1")
 	}
+	cfg.ApprovalLimit = 0
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return err

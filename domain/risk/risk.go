@@ -30,15 +30,24 @@ const (
 	RuleWatchlist      RuleID = "watchlist"       // payee or holder name on the watchlist
 )
 
+// SettingApprovalLimit is the settings key of the engine's per-transfer
+// automatic-send limit (whole rupiah; absent or 0 means no limit), the same
+// key app/engine.go reads into engine.Limits.PerTransfer.
+const SettingApprovalLimit = "limits.per_transfer"
+
 // Config holds every threshold. The zero value of a limit disables its rule.
 type Config struct {
-	SingleLimit        domain.Rupiah // hold a single transfer above this
-	DailyPayeeLimit    domain.Rupiah // hold when a payee's day total would exceed this (the payee's own DailyLimit wins when set)
-	VelocityMax        int           // hold when more than this many transfers go to one payee within VelocityWindow
-	VelocityWindow     time.Duration
-	ApprovalLimit      domain.Rupiah // the owner's automatic-send limit, which structuring tries to stay under
-	StructuringBandBPS int64         // "just under": within this many basis points below ApprovalLimit
-	StructuringMin     int           // hold when this many such transfers (this one included) fall within StructuringWindow
+	SingleLimit     domain.Rupiah // hold a single transfer above this
+	DailyPayeeLimit domain.Rupiah // hold when a payee's day total would exceed this (the payee's own DailyLimit wins when set)
+	VelocityMax     int           // hold when more than this many transfers go to one payee within VelocityWindow
+	VelocityWindow  time.Duration
+	// ApprovalLimit is the owner's automatic-send limit, which structuring
+	// tries to stay under. It is not a threshold of its own: the security
+	// checker fills it from the engine's setting SettingApprovalLimit on
+	// every assessment, so the two cannot drift apart.
+	ApprovalLimit      domain.Rupiah
+	StructuringBandBPS int64 // "just under": within this many basis points below ApprovalLimit
+	StructuringMin     int   // hold when this many such transfers (this one included) fall within StructuringWindow
 	StructuringWindow  time.Duration
 	HoldFirstPayout    bool    // hold the first payout to a new payee or to a changed account
 	HolderMinScore     float64 // holder name similarity (0..1) below which names do not match
