@@ -83,15 +83,16 @@ func (u *UI) showDamaged() {
 	msg.Wrapping = fyne.TextWrapWord
 	title := widget.NewLabelWithStyle(tr("db.damaged.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	title.Importance = widget.DangerImportance
-	box := container.NewVBox(widget.NewIcon(theme.ErrorIcon()), title, msg)
+	buttons := container.NewHBox()
 	if u.svc.Restorer != nil {
 		restore := widget.NewButtonWithIcon(tr("restore.button"), theme.HistoryIcon(), func() { u.chooseRestore(domain.Actor{}) })
 		restore.Importance = widget.HighImportance
-		box.Add(container.NewCenter(restore))
+		buttons.Add(restore)
 	}
-	quit := widget.NewButton(tr("action.quit"), func() { u.app.Quit() })
-	box.Add(container.NewCenter(quit))
-	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), box)))
+	buttons.Add(widget.NewButton(tr("action.quit"), func() { u.app.Quit() }))
+	// A border keeps the wrapped message between the title and the buttons.
+	box := container.NewBorder(container.NewVBox(widget.NewIcon(theme.ErrorIcon()), title), container.NewCenter(buttons), nil, nil, msg)
+	u.win.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 260), box)))
 }
 
 // chooseRestore asks for a backup file, verifies it, asks for confirmation

@@ -236,6 +236,9 @@ func (s *settingsScreen) loadUsers(box *fyne.Container) {
 				box.Add(s.userRow(box, u))
 			}
 			box.Refresh()
+			if s.acc != nil {
+				s.acc.Refresh() // the section grows with the list: lay it out again
+			}
 		})
 	}()
 }
