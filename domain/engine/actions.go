@@ -128,6 +128,16 @@ func (e *Engine) CheckNow(ctx context.Context, actor domain.Actor, refID string)
 		return t, refuse(domain.ErrUnsafe, refID, "transfer ini belum pernah dikirim; tidak ada yang bisa ditanyakan ke gateway",
 			"this transfer was never sent; there is nothing to ask the gateway")
 	}
+	if t.Status == domain.TransferSending {
+		e.mu.Lock()
+		busy := e.inflight[refID] > 0
+		e.mu.Unlock()
+		if busy {
+			// Its own first call is in flight: a status answer now ("not
+			// found yet") would wrongly make it unknown.
+			return t, refuse(domain.ErrUnsafe, refID, "transfer ini sedang dikirim; tunggu sebentar lalu cek lagi", "this transfer is being sent right now; wait a moment and check again")
+		}
+	}
 	j := &sendJob{t: t, actor: actor.Name}
 	e.call(ctx, []*sendJob{j}, true)
 	if err := e.recordOutcomes(ctx, []*sendJob{j}); err != nil {

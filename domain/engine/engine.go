@@ -57,7 +57,18 @@ type Intervals struct {
 	Balance     time.Duration // balance refresh (default 1m)
 	Mail        time.Duration // outbox sweep (default 5s)
 	CallTimeout time.Duration // one gateway call (default 30s)
-	StuckAfter  time.Duration // accepted or unknown this long after sending -> needs attention (default 24h)
+	StuckAfter  time.Duration // sending, accepted or unknown this long after sending -> needs attention (default 24h)
+	Write       time.Duration // one database write, started after the gateway calls (default 30s)
+	// SendingAfter bounds how long a transfer may sit in "sending" with no
+	// call of this process in flight before the tracker resolves it by a
+	// status query (default CallTimeout + Write).
+	SendingAfter time.Duration
+	// ReversalWatch is how long after success the tracker keeps checking a
+	// transfer for a reversal (default 7 days; negative: never), first after
+	// ReversalFirst (default 1h), then doubling up to ReversalMax (default 24h).
+	ReversalWatch time.Duration
+	ReversalFirst time.Duration
+	ReversalMax   time.Duration
 }
 
 func (iv *Intervals) defaults() {
@@ -77,6 +88,13 @@ func (iv *Intervals) defaults() {
 	def(&iv.Mail, 5*time.Second)
 	def(&iv.CallTimeout, 30*time.Second)
 	def(&iv.StuckAfter, 24*time.Hour)
+	def(&iv.Write, 30*time.Second)
+	def(&iv.SendingAfter, iv.CallTimeout+iv.Write)
+	if iv.ReversalWatch == 0 {
+		iv.ReversalWatch = 7 * 24 * time.Hour
+	}
+	def(&iv.ReversalFirst, time.Hour)
+	def(&iv.ReversalMax, 24*time.Hour)
 }
 
 // Limiter paces calls to one gateway. Wait blocks until a call may be made or
@@ -129,6 +147,8 @@ type Engine struct {
 	balances   map[string]balanceInfo
 	trackAfter map[string]trackInfo // refid -> next status query
 	stuckTold  map[string]bool      // refids already raised as stuck
+	inflight   map[string]int       // refid -> sends of this process in flight
+	watchAfter map[string]trackInfo // refid -> next reversal check after success
 	paused     bool
 	gwDown     map[string]bool
 	listAt     map[string]time.Time
@@ -188,6 +208,8 @@ func New(cfg Config) (*Engine, error) {
 		balances:   map[string]balanceInfo{},
 		trackAfter: map[string]trackInfo{},
 		stuckTold:  map[string]bool{},
+		inflight:   map[string]int{},
+		watchAfter: map[string]trackInfo{},
 		gwDown:     map[string]bool{},
 	}, nil
 }
@@ -275,10 +297,12 @@ func tick(ctx context.Context, d time.Duration, wake <-chan struct{}, fn func(co
 	}
 }
 
-// work returns a context for database work and gateway calls that outlives
-// the loop's cancellation, so that what was started is finished and recorded.
+// work returns a context for one piece of database work that outlives the
+// loop's cancellation, so that what was started is finished and recorded.
+// Take it after the gateway calls it records: a slow batch of calls must not
+// eat the time its answers need to be written.
 func (e *Engine) work(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout+30*time.Second)
+	return context.WithTimeout(context.WithoutCancel(ctx), e.iv.Write)
 }
 
 // Operation names for per-endpoint rate limits: Limiters may be keyed

@@ -52,3 +52,15 @@ type ConflictReader interface {
 	// open conflicts when refIDs is empty), oldest first.
 	OpenConflicts(refIDs ...string) ([]Conflict, error)
 }
+
+// RecentReader lists transfers in a status changed since a time (implemented
+// by the store's transaction type; used to watch recent successes for a reversal).
+type RecentReader interface {
+	ListTransfersUpdatedSince(status domain.TransferStatus, since time.Time, limit int) ([]domain.Transfer, error)
+}
+
+// ReversalReporter is implemented by a payout channel that knows whether its
+// payouts can be reversed after success. A channel without it is watched.
+type ReversalReporter interface {
+	MayReverse() bool
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"lunas/domain"
 	"lunas/domain/engine"
@@ -86,5 +87,181 @@ func sawEvent(sub <-chan engine.Event, kind engine.EventKind, ref string) bool {
 		default:
 			return false
 		}
+	}
+}
+
+type slowLimiter struct{ d time.Duration }
+
+func (l slowLimiter) Wait(ctx context.Context) error { time.Sleep(l.d); return nil }
+
+// A batch whose gateway calls take longer than one database write may take
+// must still record every answer: the write deadline starts after the calls.
+func TestSlowBatchRecordsEveryAnswer(t *testing.T) {
+	f := newFixture(t, func(c *engine.Config) {
+		c.Concurrency = 1
+		c.Intervals.Write = 300 * time.Millisecond
+		c.Limiters = map[string]engine.Limiter{"xendit/" + engine.OpPayoutCreate: slowLimiter{60 * time.Millisecond}}
+	})
+	for i := 0; i < 5; i++ {
+		f.settle(f.order(200000), 200000) // 10 transfers: about 600ms of calls
+	}
+	if n, err := f.e.SendNow(context.Background()); err != nil || n != 10 {
+		t.Fatalf("SendNow = %d, %v", n, err)
+	}
+	if s := f.transfers(domain.TransferSending); len(s) > 0 {
+		t.Errorf("%d transfers left in sending although the gateway answered", len(s))
+	}
+	if s := f.transfers(domain.TransferSucceeded); len(s) != 10 {
+		t.Errorf("%d succeeded, want 10", len(s))
+	}
+}
+
+// moveTo forces a transfer's status as a lost answer or crash would leave it.
+func (f *fixture) moveTo(ref string, from, to domain.TransferStatus) {
+	f.t.Helper()
+	err := f.db.Write(context.Background(), func(tx domain.Tx) error {
+		return tx.MoveTransfer(ref, from, to, domain.TransferPatch{IncAttempts: true, MarkSent: true})
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// A transfer left in sending (its answer never recorded) is resolved by the
+// running tracker's status query once past SendingAfter: never resent blindly,
+// never left for a restart. Younger ones are left alone.
+func TestTrackerResolvesTransferStuckInSending(t *testing.T) {
+	f := newFixture(t)
+	tr := f.sellerTransfer()
+	f.moveTo(tr.RefID, domain.TransferApproved, domain.TransferSending)
+	f.ch.set(tr.RefID, domain.OutcomeSucceeded) // the gateway did pay it
+	f.clk.Add(10 * time.Second)
+	if err := f.e.TrackNow(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferSending {
+		t.Fatalf("a young sending transfer was touched: %s", got.Status)
+	}
+	f.clk.Add(2 * time.Minute) // past CallTimeout + Write
+	if err := f.e.TrackNow(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferSucceeded {
+		t.Errorf("status %s, want succeeded (learnt by query)", got.Status)
+	}
+	if f.ch.sends[tr.RefID] != 0 {
+		t.Errorf("the tracker sent it %d times; it must only ask", f.ch.sends[tr.RefID])
+	}
+}
+
+// The stuck alert covers sending too.
+func TestStuckAlertIncludesSending(t *testing.T) {
+	f := newFixture(t, func(c *engine.Config) {
+		c.Intervals.StuckAfter = time.Hour
+		c.Intervals.SendingAfter = 48 * time.Hour
+	})
+	tr := f.sellerTransfer()
+	f.moveTo(tr.RefID, domain.TransferApproved, domain.TransferSending)
+	sub, stop := f.e.Bus().Subscribe(64)
+	defer stop()
+	f.clk.Add(2 * time.Hour)
+	if err := f.e.TrackNow(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if !sawEvent(sub, engine.EventNeedsAttention, tr.RefID) {
+		t.Error("no stuck alert for a transfer in sending for 2h")
+	}
+}
+
+// blockingChannel holds every Send until released.
+type blockingChannel struct {
+	*channel
+	entered chan string
+	release chan struct{}
+}
+
+func (b blockingChannel) Send(ctx context.Context, req domain.PayoutRequest) (domain.PayoutResult, error) {
+	b.entered <- req.RefID
+	<-b.release
+	return b.channel.Send(ctx, req)
+}
+
+// CheckNow during the transfer's own first call must not flip it to unknown.
+func TestCheckNowRefusedWhileOwnSendInFlight(t *testing.T) {
+	bc := blockingChannel{channel: newChannel("xendit"), entered: make(chan string, 4), release: make(chan struct{})}
+	f := newFixture(t, func(c *engine.Config) { c.Channels = map[string]domain.PayoutChannel{"xendit": bc} })
+	f.ch = bc.channel
+	tr := f.sellerTransfer()
+	done := make(chan error, 1)
+	go func() { _, err := f.e.SendNow(context.Background()); done <- err }()
+	<-bc.entered
+	_, err := f.e.CheckNow(context.Background(), owner, tr.RefID)
+	if !errors.Is(err, domain.ErrUnsafe) {
+		t.Errorf("CheckNow during the first call: %v, want a refusal", err)
+	}
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferSending {
+		t.Errorf("status %s during the call, want sending", got.Status)
+	}
+	close(bc.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferSucceeded {
+		t.Errorf("after the call: %s", got.Status)
+	}
+}
+
+// noReverse is a channel that says its payouts cannot be reversed.
+type noReverse struct{ *channel }
+
+func (noReverse) MayReverse() bool { return false }
+
+// After success the tracker keeps a low-frequency watch for a reversal, so
+// succeeded -> reversed reopens the obligation without anyone pressing Check;
+// not for channels that cannot reverse, and not past the watch period.
+func TestReversalFoundByWatch(t *testing.T) {
+	cases := []struct {
+		name      string
+		noReverse bool
+		wait      time.Duration // before the reversal happens
+		want      domain.TransferStatus
+	}{
+		{"reversed within hours", false, 0, domain.TransferReversed},
+		{"reversed on day 6", false, 6 * 24 * time.Hour, domain.TransferReversed},
+		{"past the 7-day watch", false, 8 * 24 * time.Hour, domain.TransferSucceeded},
+		{"channel cannot reverse", true, 0, domain.TransferSucceeded},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ch := newChannel("xendit")
+			f := newFixture(t, func(cfg *engine.Config) {
+				if c.noReverse {
+					cfg.Channels = map[string]domain.PayoutChannel{"xendit": noReverse{ch}}
+				} else {
+					cfg.Channels = map[string]domain.PayoutChannel{"xendit": ch}
+				}
+			})
+			f.ch = ch
+			tr := f.sellerTransfer()
+			f.send()
+			if got := f.transfer(tr.RefID); got.Status != domain.TransferSucceeded {
+				t.Fatalf("setup: %s", got.Status)
+			}
+			for el := time.Duration(0); el < c.wait; el += 6 * time.Hour {
+				f.clk.Add(6 * time.Hour)
+				f.track()
+			}
+			f.ch.set(tr.RefID, domain.OutcomeReversed) // money came back at the gateway
+			for i := 0; i < 30; i++ {                  // 30 h of tracking
+				f.clk.Add(time.Hour)
+				f.track()
+			}
+			if got := f.transfer(tr.RefID); got.Status != c.want {
+				t.Errorf("status %s, want %s", got.Status, c.want)
+			}
+			if c.want == domain.TransferReversed {
+				f.checkLedger()
+			}
+		})
 	}
 }

@@ -89,6 +89,8 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 	defer cancel()
 	var events []Event
 	var started []*sendJob
+	e.markInflight(jobs, 1) // from before the intent is committed until the answer is recorded
+	defer e.markInflight(jobs, -1)
 	err = e.store.Write(wctx, func(tx domain.Tx) error {
 		events, started = events[:0], started[:0]
 		now := e.now()
@@ -120,7 +122,22 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 	}
 	e.publishAll(events)
 	e.call(ctx, started, false)
-	return len(approved), e.recordOutcomes(wctx, started)
+	return len(approved), e.recordOutcomes(ctx, started)
+}
+
+// markInflight counts this process's sends in flight per REFID, so that the
+// tracker and CheckNow leave a transfer in "sending" alone while its own
+// call may still answer.
+func (e *Engine) markInflight(jobs []*sendJob, d int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, j := range jobs {
+		if n := e.inflight[j.t.RefID] + d; n > 0 {
+			e.inflight[j.t.RefID] = n
+		} else {
+			delete(e.inflight, j.t.RefID)
+		}
+	}
 }
 
 func (e *Engine) restoreBalance(jobs []*sendJob) {
@@ -182,14 +199,16 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 	})
 }
 
-// recordOutcomes writes the answers for jobs in batches.
+// recordOutcomes writes the answers for jobs in batches, each with its own
+// write deadline taken now (after the calls), surviving ctx's cancellation.
 func (e *Engine) recordOutcomes(ctx context.Context, jobs []*sendJob) error {
 	for len(jobs) > 0 {
 		n := min(len(jobs), e.cfg.Batch)
 		batch := jobs[:n]
 		jobs = jobs[n:]
 		var events []Event
-		err := e.store.Write(ctx, func(tx domain.Tx) error {
+		wctx, cancel := e.work(ctx)
+		err := e.store.Write(wctx, func(tx domain.Tx) error {
 			events = events[:0]
 			for _, j := range batch {
 				if err := e.applyOutcome(tx, j.t.RefID, j.res, j.err, j.actor, &events); err != nil {
@@ -198,6 +217,7 @@ func (e *Engine) recordOutcomes(ctx context.Context, jobs []*sendJob) error {
 			}
 			return nil
 		})
+		cancel()
 		if err != nil {
 			return err
 		}

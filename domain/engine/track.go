@@ -27,11 +27,20 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 	var open []domain.Transfer
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
-		open, err = oldestFirst(tx, []domain.TransferStatus{domain.TransferAccepted, domain.TransferUnknown}, 0)
+		open, err = oldestFirst(tx, []domain.TransferStatus{domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown}, 0)
 		return err
 	})
-	if err != nil || len(open) == 0 {
+	if err != nil {
 		return err
+	}
+	if err := e.resolveSending(ctx, open); err != nil {
+		return err
+	}
+	if err := e.watchReversals(ctx, all); err != nil {
+		return err
+	}
+	if len(open) == 0 {
+		return nil
 	}
 	now := e.now()
 	var jobs []*sendJob
@@ -42,6 +51,9 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 			e.stuckTold[t.RefID] = true
 			stuck = append(stuck, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
 				Message: "no final answer from the gateway since " + t.SentAt.Format(time.RFC3339) + "; Lunas keeps asking, check the gateway's dashboard / belum ada jawaban final dari gateway; periksa dashboard gateway"})
+		}
+		if t.Status == domain.TransferSending {
+			continue // its own call may still answer; resolveSending takes it past the bound
 		}
 		ti, ok := e.trackAfter[t.RefID]
 		if all || !ok || !now.Before(ti.next) {
@@ -57,15 +69,13 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 		return nil
 	}
 	e.call(ctx, jobs, true)
-	wctx, cancel := e.work(ctx)
-	defer cancel()
 	var resend []*sendJob
 	for _, j := range jobs {
 		if j.res.Outcome == domain.OutcomeNotFound && j.t.Status == domain.TransferUnknown {
 			resend = append(resend, j)
 		}
 	}
-	if err := e.recordOutcomes(wctx, jobs); err != nil {
+	if err := e.recordOutcomes(ctx, jobs); err != nil {
 		return err
 	}
 	if len(resend) > 0 {
@@ -93,8 +103,13 @@ func (e *Engine) resendSafe(t domain.Transfer, now time.Time) bool {
 // resend sends unknown transfers the gateway said it never saw, with the
 // same REFID, committing the new attempt first.
 func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) error {
+	if e.Paused() {
+		return nil // a paused engine sends nothing, not even the same REFID
+	}
 	wctx, cancel := e.work(ctx)
 	defer cancel()
+	e.markInflight(jobs, 1)
+	defer e.markInflight(jobs, -1)
 	var started []*sendJob
 	var events []Event
 	var notify []Event
@@ -134,7 +149,55 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 	e.publishAll(events)
 	e.publishAll(notify)
 	e.call(ctx, started, false)
-	return e.recordOutcomes(wctx, started)
+	return e.recordOutcomes(ctx, started)
+}
+
+// resolveSending turns a transfer left in "sending" longer than
+// SendingAfter, with no call of this process in flight (its answer was lost,
+// or recording it failed), into "unknown", so that the tracker resolves it
+// by a status query without waiting for a restart; never by a blind resend.
+// open is updated in place.
+func (e *Engine) resolveSending(ctx context.Context, open []domain.Transfer) error {
+	now := e.now()
+	var idx []int
+	e.mu.Lock()
+	for i, t := range open {
+		if t.Status == domain.TransferSending && e.inflight[t.RefID] == 0 && now.Sub(t.UpdatedAt) >= e.iv.SendingAfter {
+			idx = append(idx, i)
+		}
+	}
+	e.mu.Unlock()
+	if len(idx) == 0 {
+		return nil
+	}
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	var events []Event
+	err := e.store.Write(wctx, func(tx domain.Tx) error {
+		events = events[:0]
+		for _, i := range idx {
+			t, err := tx.GetTransfer(open[i].RefID)
+			if err != nil {
+				return err
+			}
+			if t.Status != domain.TransferSending {
+				open[i] = t
+				continue
+			}
+			err = e.move(tx, &t, domain.TransferUnknown, domain.TransferPatch{FailureReason: "no answer recorded while sending; asking the gateway"}, "engine",
+				"in sending since "+t.UpdatedAt.Format(time.RFC3339)+" with no call in flight", now, &events)
+			if err != nil && !errors.Is(err, domain.ErrConflict) {
+				return err
+			}
+			open[i] = t
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publishAll(events)
+	return nil
 }
 
 // Recover runs before the loops start: every transfer left in sending by a

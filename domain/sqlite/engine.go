@@ -231,3 +231,12 @@ func (t *Tx) OpenConflicts(refIDs ...string) ([]engine.Conflict, error) {
 	}
 	return out, rows.Err()
 }
+
+var _ engine.RecentReader = (*Tx)(nil)
+
+// ListTransfersUpdatedSince returns up to limit transfers in status whose
+// last change is at or after since, oldest change first.
+func (t *Tx) ListTransfersUpdatedSince(status domain.TransferStatus, since time.Time, limit int) ([]domain.Transfer, error) {
+	return t.queryTransfers("SELECT "+transferCols+" FROM transfers t WHERE t.status = ? AND t.updated_at >= ? ORDER BY t.updated_at, t.id"+
+		pageSQL(domain.Page{Limit: limit}), string(status), micros(since))
+}

@@ -27,3 +27,6 @@ CREATE TABLE transfer_conflicts (
     resolution  TEXT    NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX transfer_conflicts_open ON transfer_conflicts (transfer_id) WHERE resolved_at = 0;
+
+-- The reversal watch lists transfers that succeeded recently.
+CREATE INDEX transfers_status_updated ON transfers (status, updated_at);

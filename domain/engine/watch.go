@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"context"
+
+	"lunas/domain"
+)
+
+// watchReversals asks the gateway, at a low and decreasing frequency, about
+// transfers that succeeded within ReversalWatch, so that a reversal (Xendit
+// REVERSED, Iris completed -> failed) reopens the obligation without anyone
+// pressing "check". Checks come ReversalFirst after success, then doubling up
+// to ReversalMax. The schedule lives in memory: after a restart each watched
+// transfer is checked once more, within the batch cap.
+func (e *Engine) watchReversals(ctx context.Context, _ bool) error {
+	if e.iv.ReversalWatch < 0 {
+		return nil
+	}
+	now := e.now()
+	since := now.Add(-e.iv.ReversalWatch)
+	var done []domain.Transfer
+	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		if r, ok := tx.(RecentReader); ok {
+			done, err = r.ListTransfersUpdatedSince(domain.TransferSucceeded, since, 0)
+			return err
+		}
+		all, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSucceeded}})
+		for _, t := range all {
+			if !t.UpdatedAt.Before(since) {
+				done = append(done, t)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var jobs []*sendJob
+	e.mu.Lock()
+	seen := make(map[string]bool, len(done))
+	for _, t := range done {
+		seen[t.RefID] = true
+		if r, ok := e.cfg.Channels[t.Channel].(ReversalReporter); ok && !r.MayReverse() {
+			continue
+		}
+		ti, ok := e.watchAfter[t.RefID]
+		if !ok {
+			ti.next = t.UpdatedAt.Add(e.iv.ReversalFirst)
+			e.watchAfter[t.RefID] = ti
+		}
+		if now.Before(ti.next) || len(jobs) >= e.cfg.Batch {
+			continue
+		}
+		jobs = append(jobs, &sendJob{t: t, actor: "engine"})
+	}
+	for ref := range e.watchAfter {
+		if !seen[ref] {
+			delete(e.watchAfter, ref) // reversed, or past the watch
+		}
+	}
+	e.mu.Unlock()
+	if len(jobs) == 0 {
+		return nil
+	}
+	e.call(ctx, jobs, true)
+	var news []*sendJob
+	e.mu.Lock()
+	for _, j := range jobs {
+		ti := e.watchAfter[j.t.RefID]
+		ti.tries++
+		ti.next = now.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
+		e.watchAfter[j.t.RefID] = ti
+		switch j.res.Outcome {
+		case domain.OutcomeSucceeded, domain.OutcomeAccepted, domain.OutcomeUnknown, domain.OutcomeNotFound:
+			// nothing new (or no answer): keep watching
+		default:
+			news = append(news, j) // reversed, or a contradiction a person must see
+		}
+	}
+	e.mu.Unlock()
+	return e.recordOutcomes(ctx, news)
+}
