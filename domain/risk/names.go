@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxNameRunes bounds the work done on one name: names longer than this are
@@ -47,7 +48,13 @@ func NameTokens(name string) []string {
 	}
 	var b strings.Builder
 	for _, c := range r {
+		c = foldRune(c)
 		switch {
+		case c == 0:
+			// combining mark or invisible format character: dropped, so
+			// "Ba\u200dasyir" and "Abu\u0304" compare as plain letters
+		case c < utf8.RuneSelf && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9'):
+			b.WriteRune(c)
 		case unicode.IsLetter(c) || unicode.IsDigit(c):
 			b.WriteRune(unicode.ToLower(c))
 		case c == '.' || c == '\'' || c == '`' || c == '’':
@@ -77,6 +84,49 @@ func NameTokens(name string) []string {
 	return out
 }
 
+// latinFold maps precomposed Latin letters (Latin-1, Latin Extended-A and
+// the dotted letters of Arabic transliteration) to their base letter. The
+// standard library has no Unicode normalisation, so this covers the letters
+// names on Indonesian lists and bank records actually carry.
+var latinFold = func() map[rune]rune {
+	m := map[rune]rune{}
+	for base, letters := range map[rune]string{
+		'a': "àáâãäåāăąǎạảấầẩẫậắằẳẵặ", 'c': "çćĉċč", 'd': "ďđḍḏ", 'e': "èéêëēĕėęěẹẻẽếềểễệ",
+		'g': "ĝğġģ", 'h': "ĥħḥḫẖ", 'i': "ìíîïĩīĭįıǐịỉ", 'j': "ĵ", 'k': "ķ", 'l': "ĺļľŀł",
+		'n': "ñńņňŉ", 'o': "òóôõöøōŏőǒọỏốồổỗộớờởỡợ", 'r': "ŕŗř", 's': "śŝşšṣ", 't': "ţťŧṭ",
+		'u': "ùúûüũūŭůűųǔụủứừửữự", 'w': "ŵ", 'y': "ýÿŷỳỵỷỹ", 'z': "źżžẓ",
+	} {
+		for _, l := range letters {
+			m[l] = base
+			m[unicode.ToUpper(l)] = base
+		}
+	}
+	return m
+}()
+
+// foldRune folds compatibility forms for matching: full-width ASCII
+// (U+FF01..U+FF5E) to ASCII, the ideographic space to a space, accented
+// Latin letters to their base (lower case), and combining marks and
+// invisible format characters (zero-width joiners, BOM) to 0, meaning drop.
+func foldRune(c rune) rune {
+	switch {
+	case c >= 0xFF01 && c <= 0xFF5E:
+		return unicode.ToLower(c - 0xFEE0)
+	case c == 0x3000:
+		return ' '
+	case c >= 'A' && c <= 'Z':
+		return c + ('a' - 'A')
+	case c < utf8.RuneSelf:
+		return c
+	case unicode.Is(unicode.Mn, c) || unicode.Is(unicode.Cf, c):
+		return 0
+	}
+	if f, ok := latinFold[c]; ok {
+		return f
+	}
+	return c
+}
+
 // NormalizeName returns the normalised tokens joined by single spaces.
 func NormalizeName(name string) string { return strings.Join(NameTokens(name), " ") }
 
@@ -99,10 +149,57 @@ func NameScore(a, b string) float64 {
 	if len(ta) == len(tb) {
 		tok = max(tok, align(tb, ta))
 	}
-	if tok > whole {
-		return tok
+	// Words run together or split differently ("AbuBakar Baasyir" for "Abu
+	// Bakar Ba'asyir"): the letters in written order, without spaces.
+	merged := ratio(strings.Join(ta, ""), strings.Join(tb, ""))
+	return max(whole, tok, merged)
+}
+
+// ContainsName reports whether every word of listed (two words or more)
+// appears in checked, as a word of its own (near-identical spelling
+// allowed, each checked word used once) or as a run of consecutive checked
+// words written together or apart ("AbuBakar" for "Abu Bakar"). A listed
+// person whose name is extended with a father's name or a clan ("... bin
+// Abud") is then still found; one listed word alone never is.
+func ContainsName(listed, checked string) bool {
+	l, c := NameTokens(listed), NameTokens(checked)
+	if len(l) < 2 || len(c) == 0 {
+		return false
 	}
-	return whole
+	if runContains(l, c) {
+		return true
+	}
+	used := make([]bool, len(c))
+	for _, s := range l {
+		found := false
+		for i, w := range c {
+			if !used[i] && (s == w || (len([]rune(s)) > 3 && ratio(s, w) >= 0.85)) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// runContains reports whether the listed words written together equal a run
+// of consecutive checked words written together (word boundaries of the run
+// must fall at checked word boundaries, so "Ali" is not found in "Alimin").
+func runContains(l, c []string) bool {
+	want := strings.Join(l, "")
+	for i := range c {
+		run := ""
+		for j := i; j < len(c) && len(run) < len(want); j++ {
+			run += c[j]
+			if run == want {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // align scores the tokens of the shorter list against the longer list.

@@ -320,6 +320,13 @@ func watchlist(cfg Config, in Input) *Hit {
 	}
 	ev := map[string]string{"checked": m.Checked, "listed": m.Entry.Name, "matched": m.Matched,
 		"score": fmt.Sprintf("%.2f", m.Score), "birth_date": m.Entry.BirthDate, "ref": m.Entry.Ref}
+	if m.Contained {
+		ev["contained"] = "yes"
+		return &Hit{Rule: RuleWatchlist,
+			ReasonID: fmt.Sprintf("Nama %q memuat nama daftar terduga %q (lahir %s). Periksa sebelum mengirim.", m.Checked, m.Matched, orDash(m.Entry.BirthDate)),
+			ReasonEN: fmt.Sprintf("Name %q contains watchlist entry %q (born %s). Check before sending.", m.Checked, m.Matched, orDash(m.Entry.BirthDate)),
+			Evidence: ev}
+	}
 	return &Hit{Rule: RuleWatchlist,
 		ReasonID: fmt.Sprintf("Nama %q mirip dengan daftar terduga %q (lahir %s, kemiripan %.0f%%). Periksa sebelum mengirim.", m.Checked, m.Matched, orDash(m.Entry.BirthDate), m.Score*100),
 		ReasonEN: fmt.Sprintf("Name %q resembles watchlist entry %q (born %s, %.0f%% alike). Check before sending.", m.Checked, m.Matched, orDash(m.Entry.BirthDate), m.Score*100),

@@ -215,10 +215,14 @@ type WatchMatch struct {
 	Matched string  // the entry's name or alias that matched
 	Checked string  // the name that was checked
 	Score   float64 // 0..1
+	// Contained is true when the listed name appears whole inside the
+	// checked name (ContainsName), whatever the score.
+	Contained bool
 }
 
-// MatchWatchlist returns, for each checked name, the best-scoring entry at or
-// above minScore, best first. Names with fewer than two letters are ignored.
+// MatchWatchlist returns, for each checked name, the best entry that matches:
+// a name or alias scoring at least minScore, or one contained whole in the
+// checked name (ContainsName). Names with fewer than two letters are ignored.
 func MatchWatchlist(list []WatchEntry, names []string, minScore float64) []WatchMatch {
 	var out []WatchMatch
 	for _, n := range names {
@@ -226,14 +230,21 @@ func MatchWatchlist(list []WatchEntry, names []string, minScore float64) []Watch
 			continue
 		}
 		var best WatchMatch
+		found := false
 		for _, e := range list {
 			for _, en := range e.Names() {
-				if s := NameScore(n, en); s > best.Score {
-					best = WatchMatch{Entry: e, Matched: en, Checked: n, Score: s}
+				m := WatchMatch{Entry: e, Matched: en, Checked: n, Score: NameScore(n, en)}
+				if m.Score < minScore {
+					if m.Contained = ContainsName(en, n); !m.Contained {
+						continue
+					}
+				}
+				if !found || m.Score > best.Score {
+					best, found = m, true
 				}
 			}
 		}
-		if best.Score >= minScore {
+		if found {
 			out = append(out, best)
 		}
 	}

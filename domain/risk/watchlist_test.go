@@ -73,6 +73,60 @@ func TestMatchWatchlist(t *testing.T) {
 	}
 }
 
+// TestMatchWatchlistVariants: a listed name contained whole in a longer
+// name, accents, full-width letters, invisible joiners and words written
+// together are all found; names that only share part of a listed name, or
+// resemble it loosely, are not.
+func TestMatchWatchlistVariants(t *testing.T) {
+	list := []WatchEntry{{Name: "Abu Bakar Ba'asyir"}, {Name: "Aman Abdurrahman", Aliases: []string{"Oman Rochman"}},
+		{Name: "Muhammad Jibriel Abdul Rahman"}}
+	for _, tc := range []struct {
+		name string
+		want string // matched entry name or alias, "" for none
+	}{
+		{"Abu Bakar Baasyir bin Abud", "Abu Bakar Ba'asyir"},       // listed name plus a father's name
+		{"Abu Bakar Ba'asyir Abud", "Abu Bakar Ba'asyir"},          // contained, apostrophe kept
+		{"Aman Abdurrahman Al-Jawi", "Aman Abdurrahman"},           // contained, extra clan name
+		{"Abū Bakar Ba'asyir", "Abu Bakar Ba'asyir"},               // precomposed macron
+		{"Abū Bakar Ba'asyir", "Abu Bakar Ba'asyir"},              // combining macron
+		{"ＡＢＵ ＢＡＫＡＲ ＢＡ'ＡＳＹＩＲ", "Abu Bakar Ba'asyir"},               // full-width
+		{"ＡＢＵ　ＢＡＫＡＲ　ＢＡＡＳＹＩＲ", "Abu Bakar Ba'asyir"},                // ideographic spaces
+		{"AbuBakar Baasyir", "Abu Bakar Ba'asyir"},                 // words run together
+		{"Abubakar Baasyir bin Abud", "Abu Bakar Ba'asyir"},        // run together and extended
+		{"Abu Bakar Ba‍asyir", "Abu Bakar Ba'asyir"},               // zero-width joiner inside a word
+		{"Oman Rohman", "Oman Rochman"},                            // alias, spelling
+		{"M. Jibriel Abd Rahman", "Muhammad Jibriel Abdul Rahman"}, // abbreviations
+		// Near misses.
+		{"Abu Bakar", ""},            // a common name: only part of the listed one
+		{"Abu Bakar Basuki", ""},     // third word differs
+		{"Bakar Abu Sulaiman", ""},   // two listed words, not the name
+		{"Aman Abdullah", ""},        // similar start, other person
+		{"Amin Abdurrahim Jaya", ""}, // each word only resembles
+		{"Rahman Abdul", ""},         // part of a listed name
+		{"Abubakar Sidiq", ""},       // merged first words only
+	} {
+		ms := MatchWatchlist(list, []string{tc.name}, DefaultConfig().WatchlistMinScore)
+		got := ""
+		if len(ms) > 0 {
+			got = ms[0].Matched
+		}
+		if got != tc.want {
+			t.Errorf("%q matched %q, want %q (%+v)", tc.name, got, tc.want, ms)
+		}
+	}
+}
+
+// TestWatchlistHitSaysContained: a hit found by containment says so in both
+// reasons and the evidence, rather than quoting a low similarity.
+func TestWatchlistHitSaysContained(t *testing.T) {
+	in := Input{Watchlist: []WatchEntry{{Name: "Aman Abdurrahman", BirthDate: "1972-01-05"}}}
+	in.Payee.Name = "Aman Abdurrahman Al-Jawi"
+	h := watchlist(DefaultConfig(), in)
+	if h == nil || h.Evidence["contained"] != "yes" || !strings.Contains(h.ReasonEN, "contains") || !strings.Contains(h.ReasonID, "memuat") {
+		t.Fatalf("hit = %+v", h)
+	}
+}
+
 // FuzzParseWatchlistCSV: any input either parses or returns an error, never
 // panics, and every entry has a name that normalises to something.
 func FuzzParseWatchlistCSV(f *testing.F) {
@@ -101,7 +155,10 @@ func FuzzNameScore(f *testing.F) {
 	f.Add("M. Rizky", "Muhammad Riski")
 	f.Add("", "Ibu")
 	f.Add("日本 語", "Ёлка")
+	f.Add("ＡＢＵ ＢＡＫＡＲ", "AbuBakar Ba\u200dasyir bin Abud")
+	f.Add("Abu\u0304 Bakar", "Abū Bakar")
 	f.Fuzz(func(t *testing.T, a, b string) {
+		ContainsName(a, b) // must not panic on any input
 		s := NameScore(a, b)
 		if s < 0 || s > 1 {
 			t.Fatalf("score %v out of range", s)
