@@ -187,6 +187,10 @@ func (e *Engine) Retry(ctx context.Context, actor domain.Actor, refID string) (d
 			return t, refuse(domain.ErrUnsafe, refID, "gateway tidak mengenal REFID ini dan masa perlindungan duplikatnya sudah lewat; periksa dashboard gateway dulu",
 				"the gateway has no record of this REFID and its duplicate protection has expired; check the gateway's dashboard first")
 		}
+		if e.Paused() {
+			return t, refuse(domain.ErrUnsafe, refID, "pengiriman otomatis sedang dijeda; lanjutkan dulu untuk mengirim ulang REFID ini",
+				"sending is paused; resume it to resend this REFID")
+		}
 		if err := e.resend(ctx, []*sendJob{j}, actor.Name); err != nil {
 			return t, err
 		}

@@ -265,3 +265,35 @@ func TestReversalFoundByWatch(t *testing.T) {
 		})
 	}
 }
+
+// Pause stops every send, including the tracker's and Retry's same-REFID resends.
+func TestPauseStopsSameRefIDResends(t *testing.T) {
+	f := newFixture(t)
+	tr := f.sellerTransfer()
+	f.ch.plan(tr.RefID, stepLost) // never arrives: unknown, the gateway has no record
+	f.send()
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferUnknown {
+		t.Fatalf("setup: %s", got.Status)
+	}
+	if err := f.e.Pause(context.Background(), owner); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(time.Minute)
+	f.track()
+	if n := f.ch.sends[tr.RefID]; n != 1 {
+		t.Errorf("paused engine resent: %d sends", n)
+	}
+	if _, err := f.e.Retry(context.Background(), owner, tr.RefID); !errors.Is(err, domain.ErrUnsafe) {
+		t.Errorf("Retry while paused: %v, want a refusal", err)
+	}
+	if n := f.ch.sends[tr.RefID]; n != 1 {
+		t.Errorf("Retry while paused resent: %d sends", n)
+	}
+	if err := f.e.Resume(context.Background(), owner); err != nil {
+		t.Fatal(err)
+	}
+	f.track()
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferSucceeded || f.ch.paidCount(tr.RefID) != 1 {
+		t.Errorf("after resume: %s, paid %d", got.Status, f.ch.paidCount(tr.RefID))
+	}
+}
