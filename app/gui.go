@@ -102,20 +102,21 @@ type guiServices struct {
 
 	startMu sync.Mutex // one startShopEngine at a time
 
-	mu         sync.Mutex
-	rt         *runtime
-	eng        *engine.Engine
-	xendit     *xendit.Client
-	channels   map[string]domain.PayoutChannel  // payout channels besides Xendit (demo or shop)
-	payments   map[string]domain.PaymentGateway // payment gateways besides Xendit (the shop's Midtrans)
-	shopEngine *engine.Engine                   // the shop's own engine, when running
-	subs       map[int]func(ui.Event)
-	nextSub    int
-	demoSecret string // TOTP secret of the demo owner
-	demoStop   context.CancelFunc
-	check      *integrityCheck // the shop file's full integrity check
-	restart    *time.Timer     // pending rebuild after gateway settings changed
-	closed     bool
+	mu           sync.Mutex
+	rt           *runtime
+	eng          *engine.Engine
+	xendit       *xendit.Client
+	channels     map[string]domain.PayoutChannel  // payout channels besides Xendit (demo or shop)
+	payments     map[string]domain.PaymentGateway // payment gateways besides Xendit (the shop's Midtrans)
+	shopChannels *channelSet                      // what the shop's engine was built with
+	shopEngine   *engine.Engine                   // the shop's own engine, when running
+	subs         map[int]func(ui.Event)
+	nextSub      int
+	demoSecret   string // TOTP secret of the demo owner
+	demoStop     context.CancelFunc
+	check        *integrityCheck // the shop file's full integrity check
+	restart      *time.Timer     // pending rebuild after gateway settings changed
+	closed       bool
 }
 
 // guiOpenCheck is the check newGUIServices runs while opening: none, because
@@ -579,7 +580,7 @@ func (g *guiServices) startShopEngine(ctx context.Context) error {
 	}
 	g.mu.Lock()
 	g.eng, g.shopEngine = eng, eng
-	g.channels, g.payments = cs.Payouts, cs.Payments
+	g.channels, g.payments, g.shopChannels = cs.Payouts, cs.Payments, cs
 	if cs.XenditKey != "" {
 		g.xendit = xendit.New(xendit.Config{BaseURL: cs.XenditURL, SecretKey: cs.XenditKey, Logger: g.log})
 	}
@@ -977,16 +978,24 @@ func (g *guiServices) Reconcile(ctx context.Context, actor domain.Actor, from, t
 	if err := actor.Can(domain.PermView); err != nil {
 		return ui.ReconcileResult{}, err
 	}
-	x, err := g.payoutClient()
-	if err != nil {
-		return ui.ReconcileResult{}, err
-	}
-	gw := reconcile.Gateways{Payments: []reconcile.PaymentChecker{x}, Payouts: []reconcile.PayoutChecker{x}}
 	g.mu.Lock()
-	for _, ch := range g.channels {
-		gw.Payouts = append(gw.Payouts, ch)
-	}
+	cs := g.shopChannels
 	g.mu.Unlock()
+	var gw reconcile.Gateways
+	if cs != nil && !g.inDemo() {
+		gw = cs.reconcileGateways(20 * time.Second) // every channel the shop's engine uses
+	} else {
+		x, err := g.payoutClient()
+		if err != nil {
+			return ui.ReconcileResult{}, err
+		}
+		gw = reconcile.Gateways{Payments: []reconcile.PaymentChecker{x}, Payouts: []reconcile.PayoutChecker{x}}
+		g.mu.Lock()
+		for _, ch := range g.channels {
+			gw.Payouts = append(gw.Payouts, ch)
+		}
+		g.mu.Unlock()
+	}
 	rep, err := reconcile.Run(ctx, g.store, gw, from, to, reconcile.Options{})
 	if err != nil {
 		return ui.ReconcileResult{}, err

@@ -622,4 +622,8 @@ func TestGUIShopEngineUsesEveryChannel(t *testing.T) {
 	if err != nil || bal["Iris"] <= 0 || bal["H2H h2h"] <= 0 {
 		t.Fatalf("balances = %v, %v", bal, err)
 	}
+	// Reconciliation asks the same channels (no Xendit needed).
+	if _, err := g.Reconcile(ctx, owner, time.Now().Add(-time.Hour), time.Now()); err != nil {
+		t.Fatalf("reconcile without Xendit: %v", err)
+	}
 }
