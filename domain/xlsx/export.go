@@ -62,6 +62,16 @@ type Result struct {
 	Rows map[Sheet]int64 // data rows per sheet
 }
 
+// SheetRows returns the data rows per sheet keyed by the sheet's stable
+// name, for the audit record of the export (security.ExportRecord.Rows).
+func (r Result) SheetRows() map[string]int64 {
+	out := make(map[string]int64, len(r.Rows))
+	for s, n := range r.Rows {
+		out[string(s)] = n
+	}
+	return out
+}
+
 // ErrNoJakarta reports a system without time zone data.
 var ErrNoJakarta = errors.New("time zone Asia/Jakarta is not available on this system")
 
