@@ -24,8 +24,19 @@
 //     "Retry" follows the same rule: query first, resend only as above.
 //   - A new REFID (SendAgain) needs a definite non-payment of its parent
 //     (failed, rejected, cancelled, reversed), no other attempt for the
-//     obligation that is pending, unknown or succeeded, no earlier child, and
-//     always goes through approval.
+//     obligation that is pending, unknown or succeeded, no earlier child, no
+//     open conflict (gateway news contradicting a final status, e.g. success
+//     for a failed attempt: money may have moved), and always goes through
+//     approval.
+//   - A transfer's destination (bank, account, holder) is fixed and sealed
+//     when it is created; approval approves that destination, and the first
+//     send and every same-REFID resend use it. A payee edited later does not
+//     redirect it (decision: keep the approved destination rather than send
+//     it back to approval); only a new attempt (send again) takes the
+//     payee's current account, and it needs approval.
+//   - Transfers left in sending with no call in flight are resolved by the
+//     tracker's status query after SendingAfter; succeeded transfers are
+//     watched for a reversal for ReversalWatch.
 package engine
 
 import (

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,5 +296,83 @@ func TestPauseStopsSameRefIDResends(t *testing.T) {
 	f.track()
 	if got := f.transfer(tr.RefID); got.Status != domain.TransferSucceeded || f.ch.paidCount(tr.RefID) != 1 {
 		t.Errorf("after resume: %s, paid %d", got.Status, f.ch.paidCount(tr.RefID))
+	}
+}
+
+// recorder remembers every payout request a channel received.
+type recorder struct {
+	*channel
+	mu   sync.Mutex
+	reqs []domain.PayoutRequest
+}
+
+func (r *recorder) Send(ctx context.Context, req domain.PayoutRequest) (domain.PayoutResult, error) {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, req)
+	r.mu.Unlock()
+	return r.channel.Send(ctx, req)
+}
+
+// The destination is fixed when the transfer is created: a payee changed
+// afterwards (before approval, before sending, between resends) does not
+// redirect the money; the first send and the same-REFID resend both go to
+// the approved account. A new attempt (send again) takes the payee's current
+// account and goes through approval again.
+func TestDestinationFixedAtCreation(t *testing.T) {
+	rec := &recorder{channel: newChannel("xendit")}
+	f := newFixture(t, held, func(c *engine.Config) { c.Channels = map[string]domain.PayoutChannel{"xendit": rec} })
+	f.ch = rec.channel
+	tr := f.sellerTransfer()
+	approvedAcct := f.payees[0].AccountNumber
+	changePayee := func(acct string) {
+		t.Helper()
+		err := f.db.Write(context.Background(), func(tx domain.Tx) error {
+			p, err := tx.GetPayee(f.payees[0].ID)
+			if err != nil {
+				return err
+			}
+			p.AccountNumber, p.AccountHolder = acct, "Someone Else"
+			return tx.UpdatePayee(&p)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	changePayee("9999999999") // after creation, before approval
+	if d, err := f.e.Destination(context.Background(), tr.RefID); err != nil || d.AccountNumber != approvedAcct {
+		t.Fatalf("destination shown for approval = %+v, %v", d, err)
+	}
+	if err := f.e.Approve(context.Background(), owner, "", tr.RefID); err != nil {
+		t.Fatal(err)
+	}
+	changePayee("8888888888") // after approval, before sending
+	f.ch.plan(tr.RefID, stepLost, stepFail)
+	f.send() // lost: unknown
+	changePayee("7777777777")
+	f.clk.Add(time.Minute)
+	f.track() // not found: same-REFID resend, fails for good
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferFailed {
+		t.Fatalf("setup: %s", got.Status)
+	}
+	rec.mu.Lock()
+	reqs := append([]domain.PayoutRequest(nil), rec.reqs...)
+	rec.mu.Unlock()
+	if len(reqs) != 2 {
+		t.Fatalf("%d sends, want 2", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.AccountNumber != approvedAcct || r.AccountHolder != f.payees[0].AccountHolder {
+			t.Errorf("send %d went to %s (%s), want the approved %s", i+1, r.AccountNumber, r.AccountHolder, approvedAcct)
+		}
+		if r.Attempt != i+1 {
+			t.Errorf("send %d carries Attempt %d", i+1, r.Attempt)
+		}
+	}
+	child, err := f.e.SendAgain(context.Background(), owner, tr.RefID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := f.e.Destination(context.Background(), child.RefID); d.AccountNumber != "7777777777" || child.Status != domain.TransferAwaitingApproval {
+		t.Errorf("child %s: destination %s, want the payee's current account and approval", child.Status, d.AccountNumber)
 	}
 }

@@ -44,7 +44,7 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var approved []domain.Transfer
-	payees := map[int64]domain.Payee{}
+	dests := map[string]Destination{}
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		approved, err = oldestFirst(tx, []domain.TransferStatus{domain.TransferApproved}, e.cfg.Batch)
@@ -52,14 +52,11 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, t := range approved {
-			if _, ok := payees[t.PayeeID]; ok {
-				continue
-			}
-			p, err := tx.GetPayee(t.PayeeID)
+			d, err := destinationFor(tx, t)
 			if err != nil {
 				return err
 			}
-			payees[t.PayeeID] = p
+			dests[t.RefID] = d
 		}
 		return nil
 	})
@@ -80,8 +77,7 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 			b.amount -= t.Amount
 			e.balances[t.Channel] = b
 		}
-		p := payees[t.PayeeID]
-		jobs = append(jobs, &sendJob{t: t, actor: "engine", req: payoutRequest(t, p)})
+		jobs = append(jobs, &sendJob{t: t, actor: "engine", req: payoutRequest(t, dests[t.RefID])})
 	}
 	e.mu.Unlock()
 
@@ -151,11 +147,46 @@ func (e *Engine) restoreBalance(jobs []*sendJob) {
 	}
 }
 
-func payoutRequest(t domain.Transfer, p domain.Payee) domain.PayoutRequest {
+func payoutRequest(t domain.Transfer, d Destination) domain.PayoutRequest {
 	return domain.PayoutRequest{
-		RefID: t.RefID, Amount: t.Amount, Channel: p.Channel, AccountNumber: p.AccountNumber,
-		AccountHolder: p.AccountHolder, Description: "Lunas " + t.RefID, Email: p.Email, Attempt: t.Attempts,
+		RefID: t.RefID, Amount: t.Amount, Channel: d.Bank, AccountNumber: d.AccountNumber,
+		AccountHolder: d.AccountHolder, Description: "Lunas " + t.RefID, Email: d.Email, Attempt: t.Attempts,
 	}
+}
+
+func destinationOf(p domain.Payee) Destination {
+	return Destination{Bank: p.Channel, AccountNumber: p.AccountNumber, AccountHolder: p.AccountHolder, Email: p.Email}
+}
+
+// destinationFor is the destination fixed when t was created. A transfer
+// created before destinations were recorded has none and uses its payee's
+// current data (the old behaviour).
+func destinationFor(tx domain.ReadTx, t domain.Transfer) (Destination, error) {
+	if r, ok := tx.(DestinationReader); ok {
+		d, err := r.GetDestination(t.ID)
+		if err == nil || !errors.Is(err, domain.ErrNotFound) {
+			return d, err
+		}
+	}
+	p, err := tx.GetPayee(t.PayeeID)
+	if err != nil {
+		return Destination{}, err
+	}
+	return destinationOf(p), nil
+}
+
+// Destination returns where a transfer's money goes, as fixed when it was
+// created (what the approver approves). Callers mask the account number.
+func (e *Engine) Destination(ctx context.Context, refID string) (d Destination, err error) {
+	err = e.store.Read(ctx, func(tx domain.ReadTx) error {
+		t, err := e.getTransfer(tx, refID)
+		if err != nil {
+			return err
+		}
+		d, err = destinationFor(tx, t)
+		return err
+	})
+	return d, err
 }
 
 // call performs the gateway calls for jobs (Send, or Status when query is
@@ -396,8 +427,12 @@ func (e *Engine) succeed(tx domain.Tx, t *domain.Transfer, patch domain.Transfer
 	if err != nil {
 		return err
 	}
+	d, err := destinationFor(tx, *t)
+	if err != nil {
+		return err
+	}
 	return e.enqueueMail(tx, Mail{Kind: MailPayeePaid, To: payee.Email, Name: payee.Name, Key: "payee.paid:" + t.RefID,
-		Data: map[string]string{"refid": t.RefID, "amount": t.Amount.String(), "payee": payee.Name, "account": domain.MaskAccount(payee.AccountNumber), "channel": payee.Channel}})
+		Data: map[string]string{"refid": t.RefID, "amount": t.Amount.String(), "payee": payee.Name, "account": domain.MaskAccount(d.AccountNumber), "channel": d.Bank}})
 }
 
 // reverse moves a succeeded transfer to reversed, books the money coming back

@@ -459,6 +459,15 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 		}
 		return t, nil, err
 	}
+	// The destination is fixed now: approval approves it, and the sender
+	// and every resend of this REFID use it, whatever the payee becomes.
+	dt, ok := tx.(DestinationTx)
+	if !ok {
+		return t, nil, errors.New("engine: the store cannot fix transfer destinations")
+	}
+	if err := dt.SaveDestination(t.ID, destinationOf(payee), now); err != nil {
+		return t, nil, err
+	}
 	detail := fmt.Sprintf("created %s %s to payee %d via %s", t.Status, t.Amount, t.PayeeID, t.Channel)
 	if parent != "" {
 		detail += " (send again after " + parent + ")"

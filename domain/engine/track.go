@@ -135,11 +135,11 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 				}
 				return err
 			}
-			p, err := tx.GetPayee(t.PayeeID)
+			d, err := destinationFor(tx, t)
 			if err != nil {
 				return err
 			}
-			started = append(started, &sendJob{t: t, req: payoutRequest(t, p), actor: actor})
+			started = append(started, &sendJob{t: t, req: payoutRequest(t, d), actor: actor})
 		}
 		return nil
 	})
