@@ -301,8 +301,9 @@ func (s *Service) ResetTwoFactor(ctx context.Context, actor domain.Actor, userID
 }
 
 // ChangePassword changes the actor's own password after checking the old
-// one. An owner's vault slot is re-wrapped with the new password; no data is
-// re-encrypted.
+// one. A wrong old password counts as a failed sign-in and a locked-out user
+// is refused (LockedOutError) before the password is looked at. An owner's
+// vault slot is re-wrapped with the new password; no data is re-encrypted.
 func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPassword, newPassword string) error {
 	if err := ValidatePassword(newPassword); err != nil {
 		return err
@@ -310,6 +311,12 @@ func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPas
 	u, err := s.credentials(ctx, actor.Name)
 	if err != nil {
 		return err
+	}
+	// The same lockout as sign-in: otherwise a borrowed unlocked session
+	// could guess the current password here without limit.
+	if now := s.now(); now.Before(u.LockedUntil) {
+		_ = s.audit(ctx, u.Actor(), "user.password.refused", "user:"+u.Name, "locked out until "+u.LockedUntil.Format(time.RFC3339))
+		return &LockedOutError{Until: u.LockedUntil}
 	}
 	if ok, err := CheckPassword(oldPassword, u.PasswordHash); err != nil {
 		return err
