@@ -64,3 +64,9 @@ type RecentReader interface {
 type ReversalReporter interface {
 	MayReverse() bool
 }
+
+// FinalCheckReader lists closed payments whose final check at the gateway is
+// due (implemented by the store's transaction type).
+type FinalCheckReader interface {
+	ListPaymentsFinalCheck(status domain.PaymentStatus, now time.Time, limit int) ([]domain.Payment, error)
+}

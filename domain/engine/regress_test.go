@@ -376,3 +376,89 @@ func TestDestinationFixedAtCreation(t *testing.T) {
 		t.Errorf("child %s: destination %s, want the payee's current account and approval", child.Status, d.AccountNumber)
 	}
 }
+
+func (f *fixture) payment(ext string) domain.Payment {
+	f.t.Helper()
+	var p domain.Payment
+	if err := f.db.Read(context.Background(), func(tx domain.ReadTx) error {
+		var err error
+		p, err = tx.GetPaymentByExternalID(ext)
+		return err
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+// A payment Lunas closed as expired by itself gets a final check at the
+// gateway; a late PAID flags it for a person (payment and order flagged,
+// events, audit), never silently dropped and never paid out automatically.
+func TestLatePaidAfterLocalExpiryIsFlagged(t *testing.T) {
+	cases := []struct {
+		name      string
+		payAfter  time.Duration // after the local expiry
+		wantState domain.PaymentStatus
+	}{
+		{"paid just after local expiry", 0, domain.PaymentFlagged},
+		{"paid two days later (link still open at the gateway)", 48 * time.Hour, domain.PaymentFlagged},
+		{"never paid", -1, domain.PaymentExpired},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			ext := f.order(200000)
+			f.clk.Add(25 * time.Hour) // past ExpiresAt + grace, gateway still says pending
+			if err := f.e.PollNow(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if p := f.payment(ext); p.Status != domain.PaymentExpired {
+				t.Fatalf("setup: %s", p.Status)
+			}
+			sub, stop := f.e.Bus().Subscribe(64)
+			defer stop()
+			poll := func(d time.Duration) {
+				for el := time.Duration(0); el < d; el += time.Hour {
+					f.clk.Add(time.Hour)
+					if err := f.e.PollNow(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if c.payAfter >= 0 {
+				poll(c.payAfter)
+				f.gw.pay(ext, 200000) // the buyer's late payment settles at the gateway
+			}
+			poll(8 * time.Hour)
+			p := f.payment(ext)
+			if p.Status != c.wantState {
+				t.Fatalf("payment %s, want %s", p.Status, c.wantState)
+			}
+			if len(f.transfers()) != 0 {
+				t.Error("a late payment was paid out automatically")
+			}
+			if c.wantState != domain.PaymentFlagged {
+				return
+			}
+			if p.PaidAmount != 200000 || p.FlagReason == "" {
+				t.Errorf("flagged payment: paid %s, reason %q", p.PaidAmount, p.FlagReason)
+			}
+			var o domain.Order
+			f.db.Read(context.Background(), func(tx domain.ReadTx) error { o, _ = tx.GetOrder(p.OrderID); return nil })
+			if o.Status != domain.OrderFlagged {
+				t.Errorf("order %s, want flagged", o.Status)
+			}
+			flagged := false
+			for done := false; !done; {
+				select {
+				case ev := <-sub:
+					flagged = flagged || (ev.Kind == engine.EventPaymentFlagged && ev.Payment == ext)
+				default:
+					done = true
+				}
+			}
+			if !flagged {
+				t.Error("no payment-flagged event")
+			}
+		})
+	}
+}

@@ -154,6 +154,9 @@ func (e *Engine) PollNow(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := e.finalChecks(ctx); err != nil {
+		return err
+	}
 	if len(listedOK) > 0 {
 		wctx, cancel := e.work(ctx)
 		defer cancel()
@@ -247,10 +250,13 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 	if err != nil {
 		return nil, err
 	}
+	now := e.now()
 	if p.Status != domain.PaymentPending {
+		if r.State == domain.PaymentStatePaid && (p.Status == domain.PaymentExpired || p.Status == domain.PaymentFailed) {
+			return e.latePaid(tx, p, r, now) // money arrived after Lunas closed it: a person decides
+		}
 		return nil, nil // late or duplicated news: settlement happens once
 	}
-	now := e.now()
 	switch r.State {
 	case domain.PaymentStatePaid:
 		return e.settle(ctx, tx, p, r, now)
@@ -259,10 +265,11 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 		if r.State == domain.PaymentStateExpired {
 			to, ord = domain.PaymentExpired, domain.OrderExpired
 		}
-		return e.closePayment(tx, p, to, ord, "gateway: "+r.RawStatus, now)
+		return e.closePayment(tx, p, to, ord, "gateway: "+r.RawStatus, now, time.Time{})
 	default:
 		if r.State == domain.PaymentStatePending && e.pastExpiry(p, now) {
-			return e.closePayment(tx, p, domain.PaymentExpired, domain.OrderExpired, "still unpaid after the link expired", now)
+			// Closed here, not at the gateway: one more look later (finalChecks).
+			return e.closePayment(tx, p, domain.PaymentExpired, domain.OrderExpired, "still unpaid after the link expired", now, now.Add(e.iv.ExpiryGrace))
 		}
 		next := now.Add(pollBackoff(p.PollCount, e.iv.PollFirst, e.iv.PollMax))
 		if _, lists := e.cfg.Payments[p.Gateway].(domain.PaymentLister); lists {
@@ -279,8 +286,13 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 	}
 }
 
-func (e *Engine) closePayment(tx domain.Tx, p domain.Payment, to domain.PaymentStatus, ord domain.OrderStatus, why string, now time.Time) ([]Event, error) {
+// closePayment closes a pending payment. finalCheck is when to ask the
+// gateway once more (a payment closed locally, not by the gateway), or zero.
+func (e *Engine) closePayment(tx domain.Tx, p domain.Payment, to domain.PaymentStatus, ord domain.OrderStatus, why string, now, finalCheck time.Time) ([]Event, error) {
 	if err := tx.SetPaymentStatus(p.ID, domain.PaymentPending, to, 0, "", now); err != nil {
+		return nil, err
+	}
+	if err := tx.SchedulePoll(p.ID, now, finalCheck); err != nil {
 		return nil, err
 	}
 	if err := tx.SetOrderStatus(p.OrderID, domain.OrderOpen, ord); err != nil && !errors.Is(err, domain.ErrConflict) {

@@ -242,3 +242,25 @@ func (t *Tx) ListTransfersUpdatedSince(status domain.TransferStatus, since time.
 	return t.queryTransfers("SELECT "+transferCols+" FROM transfers t WHERE t.status = ? AND t.updated_at >= ? ORDER BY t.updated_at, t.id"+
 		pageSQL(domain.Page{Limit: limit}), string(status), micros(since))
 }
+
+var _ engine.FinalCheckReader = (*Tx)(nil)
+
+// ListPaymentsFinalCheck returns up to limit payments in status whose final
+// check at the gateway is due (0 < next_poll_at <= now), most overdue first.
+func (t *Tx) ListPaymentsFinalCheck(status domain.PaymentStatus, now time.Time, limit int) ([]domain.Payment, error) {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+paymentCols+" FROM payments WHERE status = ? AND next_poll_at > 0 AND next_poll_at <= ? ORDER BY next_poll_at, id"+
+		pageSQL(domain.Page{Limit: limit}), string(status), micros(now))
+	if err != nil {
+		return nil, mapErr("payments", err)
+	}
+	defer rows.Close()
+	var out []domain.Payment
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
