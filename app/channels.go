@@ -22,35 +22,40 @@ import (
 // screen and first-run wizard store them (app/gui.go, ui/settings.go), plus
 // the Iris and H2H keys the desktop has no field for yet.
 const (
-	secretXenditKey       = "gateway.xendit.key1"   // Xendit secret key
-	secretMidtransServer  = "gateway.midtrans.key1" // Midtrans server key (Snap and Core API)
-	secretIrisApprover    = "gateway.midtrans.key2" // Iris approver key
-	secretIrisCreator     = "gateway.iris.key_creator"
-	secretIrisOTP         = "gateway.iris.key_otp" // the Iris approver's authenticator (TOTP) secret
-	secretIrisMerchant    = "gateway.iris.key_merchant"
-	secretH2HPassword     = "gateway.h2h.key1" // the wizard's "secret key" for an H2H supplier
-	secretH2HPIN          = "gateway.h2h.key2" // the wizard's "PIN" for an H2H supplier
-	settingH2HConfig      = "gateway.h2h.config"
-	settingH2HURL         = "gateway.h2h.url"
-	settingH2HMember      = "gateway.h2h.member_id"
-	settingXenditURL      = "gateway.xendit.url"
-	settingMidtransCore   = "gateway.midtrans.core_url"
-	settingMidtransSnap   = "gateway.midtrans.snap_url"
-	settingIrisURL        = "gateway.iris.url"
-	settingPayoutRoute    = "payout.route"   // JSON {"MANDIRI":"iris","GOPAY":"h2h:pulsa"}
-	settingPayoutDefault  = "payout.default" // channel for unrouted bank codes
-	defaultMidtransCore   = "https://api.midtrans.com"
-	defaultMidtransSnap   = "https://app.midtrans.com"
-	defaultIrisURL        = "https://app.midtrans.com/iris"
-	h2hSecretPINSuffix    = ".key_pin"
-	h2hSecretPassSuffix   = ".key_password"
-	h2hSecretPrefix       = "gateway.h2h."
-	errNoChannelsAdvice   = "tambahkan kunci gateway di Pengaturan aplikasi desktop / add gateway keys in the desktop app's Settings"
-	errH2HSecretInSetting = "PIN and password of an H2H supplier are secrets: keep them out of " + settingH2HConfig
+	secretXenditKey      = "gateway.xendit.key1"   // Xendit secret key
+	secretMidtransServer = "gateway.midtrans.key1" // Midtrans server key (Snap and Core API)
+	secretIrisApprover   = "gateway.midtrans.key2" // Iris approver key
+	secretIrisCreator    = "gateway.iris.key_creator"
+	secretIrisOTP        = "gateway.iris.key_otp" // the Iris approver's authenticator (TOTP) secret
+	secretIrisMerchant   = "gateway.iris.key_merchant"
+	secretH2HPassword    = "gateway.h2h.key1" // the wizard's "secret key" for an H2H supplier
+	secretH2HPIN         = "gateway.h2h.key2" // the wizard's "PIN" for an H2H supplier
+	settingH2HConfig     = "gateway.h2h.config"
+	settingH2HURL        = "gateway.h2h.url"
+	settingH2HMember     = "gateway.h2h.member_id"
+	settingXenditURL     = "gateway.xendit.url"
+	settingMidtransCore  = "gateway.midtrans.core_url"
+	settingMidtransSnap  = "gateway.midtrans.snap_url"
+	settingIrisURL       = "gateway.iris.url"
+	settingPayoutRoute   = "payout.route"   // JSON {"MANDIRI":"iris","GOPAY":"h2h:pulsa"}
+	settingPayoutDefault = "payout.default" // channel for unrouted bank codes
+	defaultMidtransCore  = "https://api.midtrans.com"
+	defaultMidtransSnap  = "https://app.midtrans.com"
+	defaultIrisURL       = "https://app.midtrans.com/iris"
+	h2hSecretPINSuffix   = ".key_pin"
+	h2hSecretPassSuffix  = ".key_password"
+	h2hSecretPrefix      = "gateway.h2h."
 )
 
-// errNoGateways reports a shop with no gateway keys in its vault.
-var errNoGateways = errors.New("belum ada gateway yang diatur / no gateway is set up: " + errNoChannelsAdvice)
+// Errors of the gateway settings, worded for the person at the terminal.
+var (
+	// errNoGateways reports a shop with no gateway keys in its vault.
+	errNoGateways = errors.New("belum ada gateway yang diatur: tambahkan kunci gateway di Pengaturan aplikasi desktop / " +
+		"no gateway is set up: add gateway keys in the desktop app's Settings")
+	// errH2HSecretInSetting refuses a PIN or password in the plain settings.
+	errH2HSecretInSetting = errors.New("PIN dan kata sandi pemasok H2H adalah rahasia, jangan di " + settingH2HConfig + " / " +
+		"an H2H supplier's PIN and password are secrets: keep them out of " + settingH2HConfig)
+)
 
 // gatewayURLs points the gateways somewhere other than production.
 type gatewayURLs struct {
@@ -83,7 +88,7 @@ func (c *channelSet) names() []string {
 	return out
 }
 
-// settingsReader reads plain settings ("" when absent).
+// settingOf reads a plain setting, "" when absent.
 func settingOf(ctx context.Context, st domain.Store, key string) string {
 	var v string
 	st.Read(ctx, func(tx domain.ReadTx) error {
@@ -251,7 +256,7 @@ func h2hConfigs(get func(string) string) ([]h2h.Config, []string, error) {
 	}
 	for _, c := range list {
 		if c.PIN != "" || c.Password != "" {
-			return nil, nil, errors.New(errH2HSecretInSetting)
+			return nil, nil, errH2HSecretInSetting
 		}
 	}
 	return list, nil, nil

@@ -89,7 +89,7 @@ func (s *shop) unlock(ctx context.Context, signIn bool) error {
 		}
 		if err := s.Sec.UnlockVault(ctx, name, pw); err != nil {
 			if errors.Is(err, security.ErrWrongPassword) {
-				return fmt.Errorf("LUNAS_PASSWORD tidak membuka brankas: harus kata sandi pemilik %q / LUNAS_PASSWORD does not open the vault: it must be the password of owner %q: %w", name, name, err)
+				return fmt.Errorf("LUNAS_PASSWORD tidak membuka brankas: harus kata sandi seorang pemilik (LUNAS_USER=%s) / LUNAS_PASSWORD does not open the vault: it must be the password of an owner (LUNAS_USER=%s): %w", name, name, err)
 			}
 			return err
 		}
