@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lunas/domain"
+	"lunas/domain/xlsx"
 )
 
 // TransferRejecter is the engine's reject action (engine.Engine satisfies it),
@@ -102,7 +103,8 @@ func (s *Service) ResolveFlag(ctx context.Context, actor domain.Actor, flagID in
 }
 
 // ExportFlags writes flags as CSV (UTF-8, header row) for the compliance file.
-// Cells starting with = + - @ are prefixed with ' so spreadsheets do not run them.
+// Formula-like cells (= + - @, also after leading spaces or control
+// characters) are prefixed with ' so spreadsheets do not run them.
 func (s *Service) ExportFlags(ctx context.Context, actor domain.Actor, status domain.FlagStatus, w io.Writer) error {
 	if err := actor.Can(domain.PermExport); err != nil {
 		return err
@@ -130,11 +132,12 @@ func (s *Service) ExportFlags(ctx context.Context, actor domain.Actor, status do
 	return s.audit(ctx, actor, "export.flags", "flags", "status="+string(status)+" rows="+strconv.Itoa(len(flags)))
 }
 
+// safeCells neutralises formula-like cells exactly as the spreadsheet
+// exports do (xlsx.Neutralize: also behind leading spaces, control and
+// invisible characters, and full-width forms).
 func safeCells(c ...string) []string {
 	for i, v := range c {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			c[i] = "'" + v
-		}
+		c[i] = xlsx.Neutralize(v)
 	}
 	return c
 }

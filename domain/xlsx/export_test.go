@@ -310,6 +310,20 @@ func TestNeutralize(t *testing.T) {
 		{"'quoted", "'quoted"},
 		{"", ""},
 		{"é", "é"},
+		// Leading whitespace, line breaks, control and invisible characters
+		// are trimmed by some importers: the formula behind them still counts.
+		{" =1+1", "' =1+1"},
+		{"  @SUM(A1)", "'  @SUM(A1)"},
+		{"\n=cmd", "'\n=cmd"},
+		{"\x00+1", "'\x00+1"},
+		{"\u00a0-2", "'\u00a0-2"},
+		{"\u3000＝1", "'\u3000＝1"},
+		{"\u200b=1", "'\u200b=1"},
+		{"\ufeff@x", "'\ufeff@x"},
+		// Near misses: leading space before ordinary text stays as typed.
+		{" Bu Sari", " Bu Sari"},
+		{"   ", "   "},
+		{" a=b", " a=b"},
 	}
 	for _, c := range cases {
 		if got := Neutralize(c.in); got != c.want {

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -24,23 +24,27 @@ const (
 )
 
 // Neutralize makes text safe to open in a spreadsheet: text that a
-// spreadsheet could read as a formula (starting with =, +, -, @, a tab or a
-// carriage return, or their full-width forms) gets a leading apostrophe, so
-// it is shown as typed and never evaluated.
+// spreadsheet could read as a formula gets a leading apostrophe, so it is
+// shown as typed and never evaluated. That is text starting with =, +, -, @
+// (or their full-width forms), also after leading spaces, tabs, line breaks,
+// other control or invisible characters (which spreadsheets and CSV
+// importers may trim), and text starting with a tab or carriage return.
 func Neutralize(s string) string {
 	if s == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if s[0] == '\t' || s[0] == '\r' {
 		return "'" + s
 	}
-	if s[0] >= 0x80 {
-		for _, p := range []string{"＝", "＋", "－", "＠"} {
-			if strings.HasPrefix(s, p) {
-				return "'" + s
-			}
+	for _, c := range s {
+		switch {
+		case c == '=' || c == '+' || c == '-' || c == '@' ||
+			c == '＝' || c == '＋' || c == '－' || c == '＠':
+			return "'" + s
+		case unicode.IsSpace(c) || unicode.IsControl(c) || unicode.Is(unicode.Cf, c):
+			continue // skipped by whoever trims the cell: look further
 		}
+		return s
 	}
 	return s
 }
