@@ -173,13 +173,16 @@ type Payee struct {
 	UpdatedAt     time.Time
 }
 
-// MaskAccount shows only the last four characters: "••••1234".
+// MaskAccount shows only the last four characters: "••••1234". At least
+// four characters always stay hidden, so a number of four characters or
+// fewer shows none ("••••") and a short one shows fewer than four.
 func MaskAccount(acct string) string {
 	r := []rune(acct)
-	if len(r) <= 4 {
-		return "••••" + string(r)
+	show := min(4, len(r)-4)
+	if show <= 0 {
+		return "••••"
 	}
-	return "••••" + string(r[len(r)-4:])
+	return "••••" + string(r[len(r)-show:])
 }
 
 // ObligationStatus is the state of money owed to a payee.
