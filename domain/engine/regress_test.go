@@ -462,3 +462,36 @@ func TestLatePaidAfterLocalExpiryIsFlagged(t *testing.T) {
 		})
 	}
 }
+
+// failingRisk fails for one amount, as a broken rule or record would.
+type failingRisk struct{ bad domain.Rupiah }
+
+func (r failingRisk) Assess(ctx context.Context, tx domain.Tx, t domain.Transfer) (engine.Assessment, error) {
+	if t.Amount == r.bad {
+		return engine.Assessment{}, errors.New("rule data damaged")
+	}
+	return engine.Assessment{}, nil
+}
+
+// One payment that cannot be settled must not roll back its whole batch
+// forever: the others settle, the bad one is flagged, and polling moves on.
+func TestOneBadPaymentDoesNotBlockItsBatch(t *testing.T) {
+	// The seller's share of 300,000 is 70% = 210,000.
+	f := newFixture(t, func(c *engine.Config) { c.Risk = failingRisk{bad: 210000} })
+	good1, bad, good2 := f.order(200000), f.order(300000), f.order(250000)
+	f.gw.pay(good1, 200000)
+	f.gw.pay(bad, 300000)
+	f.gw.pay(good2, 250000)
+	if err := f.e.PollNow(context.Background()); err != nil {
+		t.Fatalf("PollNow: %v", err)
+	}
+	for ext, want := range map[string]domain.PaymentStatus{good1: domain.PaymentSettled, good2: domain.PaymentSettled, bad: domain.PaymentFlagged} {
+		if p := f.payment(ext); p.Status != want {
+			t.Errorf("%s: %s, want %s", ext, p.Status, want)
+		}
+	}
+	if n := len(f.transfers()); n != 4 {
+		t.Errorf("%d transfers, want 4 (two per good payment)", n)
+	}
+	f.checkLedger()
+}

@@ -212,7 +212,52 @@ func (e *Engine) recordPayments(ctx context.Context, results []domain.PaymentRes
 			return nil
 		})
 		if err != nil {
+			if wctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			// One bad payment must not hold back the rest forever: apply
+			// each alone, and flag the one that still fails for a person.
+			e.log.Warn("settlement batch failed; isolating", "err", err)
+			if err := e.recordOneByOne(wctx, batch); err != nil {
+				return err
+			}
+			continue
+		}
+		e.publishAll(events)
+	}
+	return nil
+}
+
+// recordOneByOne applies each answer in its own transaction; a payment whose
+// answer cannot be applied is flagged (it pays nothing) in another.
+func (e *Engine) recordOneByOne(ctx context.Context, batch []domain.PaymentResult) error {
+	for _, r := range batch {
+		var events []Event
+		err := e.store.Write(ctx, func(tx domain.Tx) error {
+			var err error
+			events, err = e.applyPayment(ctx, tx, r)
 			return err
+		})
+		if err == nil {
+			e.publishAll(events)
+			continue
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		applyErr := err
+		e.log.Warn("payment cannot be applied; flagging it", "payment", r.ExternalID, "err", applyErr)
+		ferr := e.store.Write(ctx, func(tx domain.Tx) error {
+			events = events[:0]
+			p, err := tx.GetPaymentByExternalID(r.ExternalID)
+			if err != nil || p.Status != domain.PaymentPending {
+				return err
+			}
+			events, err = e.flagPayment(tx, p, r.Amount, "could not be settled, check it: "+applyErr.Error()+" / gagal diproses, periksa", e.now())
+			return err
+		})
+		if ferr != nil {
+			return fmt.Errorf("payment %s: %w (and flagging it failed: %v)", r.ExternalID, applyErr, ferr)
 		}
 		e.publishAll(events)
 	}
