@@ -83,7 +83,7 @@ func TestCommandsEnforceTheSignedInRole(t *testing.T) {
 		t.Fatalf("%d payees, want the owner's 1 (the viewer's import must write nothing)", n)
 	}
 	for _, who := range []string{"akuntan", "sari"} {
-		if !auditHas(t, sh.DB, who, "export") {
+		if !auditHas(t, sh.DB, who, "export.report") {
 			t.Errorf("no audited export by %s", who)
 		}
 	}

@@ -122,7 +122,9 @@ func runExport(e *env, args []string) error {
 	for _, n := range res.Rows {
 		total += n
 	}
-	if err := auditExport(ctx, sh, "export", res.Path, fmt.Sprintf("%d rows; period %s..%s; unmasked=%v; command line", total, *from, *to, *unmask)); err != nil {
+	format, _ := xlsx.FormatOf(res.Path)
+	if err := sh.Sec.RecordExport(ctx, actor, security.ExportRecord{Kind: "report", Path: res.Path, Format: string(format),
+		Filter: filter, Rows: res.SheetRows(), Unmasked: *unmask, Via: "command line"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s (%d rows)\n", res.Path, total)
@@ -275,7 +277,8 @@ func runReconcile(e *env, args []string) error {
 		if err := xlsx.ExportReconciliation(ctx, rep, *out, xlsx.Options{Actor: sh.Actor, Lang: l, Location: loc}); err != nil {
 			return err
 		}
-		if err := auditExport(ctx, sh, "export.reconciliation", *out, fmt.Sprintf("period %s..%s; command line", *from, *to)); err != nil {
+		if err := sh.Sec.RecordExport(ctx, sh.Actor, security.ExportRecord{Kind: "reconciliation", Path: *out, Format: "xlsx",
+			Filter: domain.ReportFilter{From: f, To: t}, Via: "command line"}); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "wrote %s\n", *out)
@@ -290,12 +293,4 @@ func importPermission(kind xlsx.Kind) domain.Permission {
 		return domain.PermManageOrders
 	}
 	return domain.PermManagePayees
-}
-
-// auditExport records that the signed-in person wrote a file of the shop's
-// data, in the hash-chained audit log.
-func auditExport(ctx context.Context, sh *shop, action, path, detail string) error {
-	return sh.DB.Write(ctx, func(tx domain.Tx) error {
-		return security.Audit(tx, sh.Actor, action, "file:"+filepath.Base(path), detail)
-	})
 }
