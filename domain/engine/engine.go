@@ -76,7 +76,7 @@ type Intervals struct {
 	SendingAfter time.Duration
 	// ReversalWatch is how long after success the tracker keeps checking a
 	// transfer for a reversal (default 7 days; negative: never), first after
-	// ReversalFirst (default 1h), then doubling up to ReversalMax (default 24h).
+	// ReversalFirst (default 1h), then doubling up to ReversalMax (default 48h).
 	ReversalWatch time.Duration
 	ReversalFirst time.Duration
 	ReversalMax   time.Duration
@@ -105,7 +105,7 @@ func (iv *Intervals) defaults() {
 		iv.ReversalWatch = 7 * 24 * time.Hour
 	}
 	def(&iv.ReversalFirst, time.Hour)
-	def(&iv.ReversalMax, 24*time.Hour)
+	def(&iv.ReversalMax, 48*time.Hour)
 }
 
 // Limiter paces calls to one gateway. Wait blocks until a call may be made or

@@ -495,3 +495,54 @@ func TestOneBadPaymentDoesNotBlockItsBatch(t *testing.T) {
 	}
 	f.checkLedger()
 }
+
+// countingChannel counts status queries.
+type countingChannel struct {
+	*channel
+	queries *int
+	mu      *sync.Mutex
+}
+
+func (c countingChannel) Status(ctx context.Context, ref string) (domain.PayoutResult, error) {
+	c.mu.Lock()
+	*c.queries++
+	c.mu.Unlock()
+	return c.channel.Status(ctx, ref)
+}
+
+// A restarted engine resumes the reversal watch at each transfer's next
+// point instead of asking about every recent success at once.
+func TestReversalWatchNoBurstAfterRestart(t *testing.T) {
+	var n int
+	var mu sync.Mutex
+	ch := newChannel("xendit")
+	f := newFixture(t, func(c *engine.Config) {
+		c.Channels = map[string]domain.PayoutChannel{"xendit": countingChannel{ch, &n, &mu}}
+	})
+	f.ch = ch
+	for i := 0; i < 4; i++ {
+		f.settle(f.order(200000), 200000)
+	}
+	f.send()
+	if s := f.transfers(domain.TransferSucceeded); len(s) != 8 {
+		t.Fatalf("setup: %d succeeded", len(s))
+	}
+	f.clk.Add(5 * time.Hour) // "restart": a new engine on the same store
+	e2, err := engine.New(engine.Config{Store: f.db, Channels: map[string]domain.PayoutChannel{"xendit": countingChannel{ch, &n, &mu}}, Now: f.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.TrackNow(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d status queries right after the restart, want 0 (next points are at 7h)", n)
+	}
+	f.clk.Add(2 * time.Hour)
+	if err := e2.TrackNow(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 {
+		t.Errorf("%d status queries at the 7h point, want 8", n)
+	}
+}

@@ -22,8 +22,18 @@ func (e *Engine) trackLoop(ctx context.Context) {
 // An unknown transfer the gateway has never heard of is resent with the SAME
 // REFID, but only while the channel still deduplicates that REFID
 // (ResendWindow); past the window it waits for a person, because a resend
-// could pay twice.
+// could pay twice. A transfer in sending with no call of this process in
+// flight for SendingAfter is made unknown and asked about the same way. Then
+// recent successes whose reversal check is due are asked about (watch.go).
 func (e *Engine) TrackNow(ctx context.Context, all bool) error {
+	if err := e.trackOpen(ctx, all); err != nil {
+		return err
+	}
+	return e.watchReversals(ctx)
+}
+
+// trackOpen is TrackNow for transfers in sending, accepted or unknown.
+func (e *Engine) trackOpen(ctx context.Context, all bool) error {
 	var open []domain.Transfer
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
@@ -34,9 +44,6 @@ func (e *Engine) TrackNow(ctx context.Context, all bool) error {
 		return err
 	}
 	if err := e.resolveSending(ctx, open); err != nil {
-		return err
-	}
-	if err := e.watchReversals(ctx, all); err != nil {
 		return err
 	}
 	if len(open) == 0 {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"lunas/domain"
 )
@@ -10,9 +11,12 @@ import (
 // transfers that succeeded within ReversalWatch, so that a reversal (Xendit
 // REVERSED, Iris completed -> failed) reopens the obligation without anyone
 // pressing "check". Checks come ReversalFirst after success, then doubling up
-// to ReversalMax. The schedule lives in memory: after a restart each watched
-// transfer is checked once more, within the batch cap.
-func (e *Engine) watchReversals(ctx context.Context, _ bool) error {
+// to ReversalMax (about 8 checks in 7 days at the defaults). The schedule
+// lives in memory; after a restart each transfer resumes at its next point in
+// the schedule (a check missed while Lunas was off is not made up), so a
+// restart causes no burst. At most a quarter batch is asked per round, after
+// the open transfers, so the watch never crowds out real tracking.
+func (e *Engine) watchReversals(ctx context.Context) error {
 	if e.iv.ReversalWatch < 0 {
 		return nil
 	}
@@ -47,9 +51,17 @@ func (e *Engine) watchReversals(ctx context.Context, _ bool) error {
 		ti, ok := e.watchAfter[t.RefID]
 		if !ok {
 			ti.next = t.UpdatedAt.Add(e.iv.ReversalFirst)
+			if !ti.next.After(now) && now.Sub(t.UpdatedAt) > e.iv.TrackMax {
+				// First seen well after success (a restart): resume at the
+				// next point of the schedule instead of asking at once.
+				for !ti.next.After(now) {
+					ti.tries++
+					ti.next = ti.next.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
+				}
+			}
 			e.watchAfter[t.RefID] = ti
 		}
-		if now.Before(ti.next) || len(jobs) >= e.cfg.Batch {
+		if now.Before(ti.next) || len(jobs) >= max(1, e.cfg.Batch/4) {
 			continue
 		}
 		jobs = append(jobs, &sendJob{t: t, actor: "engine"})
@@ -70,6 +82,9 @@ func (e *Engine) watchReversals(ctx context.Context, _ bool) error {
 		ti := e.watchAfter[j.t.RefID]
 		ti.tries++
 		ti.next = now.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
+		if last := j.t.UpdatedAt.Add(e.iv.ReversalWatch - time.Minute); ti.next.After(last) && last.After(now) {
+			ti.next = last // one last look just before the watch ends
+		}
 		e.watchAfter[j.t.RefID] = ti
 		switch j.res.Outcome {
 		case domain.OutcomeSucceeded, domain.OutcomeAccepted, domain.OutcomeUnknown, domain.OutcomeNotFound:
