@@ -933,14 +933,22 @@ func (g *guiServices) VerifyAudit(ctx context.Context, actor domain.Actor) (int,
 	if err := actor.Can(domain.PermVerifyAudit); err != nil {
 		return 0, err
 	}
-	n, brk, err := security.VerifyAuditLog(ctx, g.store)
+	// The shop's own log is checked against its signed anchor whenever the
+	// vault is open; the demo's throw-away log only by its hash chain.
+	var signer domain.AuditAnchorSigner
+	if g.sec != nil && !g.inDemo() {
+		if v := g.sec.Vault(); v != nil {
+			signer = v
+		}
+	}
+	c, err := security.CheckAuditLog(ctx, g.store, signer)
 	if err != nil {
-		return n, err
+		return c.Entries, err
 	}
-	if brk != nil {
-		return n, fmt.Errorf("audit chain broken: %v: %w", brk, domain.ErrDamaged)
+	if c.Break != nil {
+		return c.Entries, fmt.Errorf("audit chain broken: %v: %w", c.Break, domain.ErrDamaged)
 	}
-	return n, nil
+	return c.Entries, nil
 }
 
 // flagReader is the store's flag query (domain/sqlite has it).
@@ -1168,15 +1176,30 @@ func (g *guiServices) Export(ctx context.Context, actor domain.Actor, kind strin
 		sheet = ""
 	}
 	loc, _ := xlsx.ShopLocation()
-	return g.store.Read(ctx, func(tx domain.ReadTx) error {
+	var result xlsx.Result
+	err = g.store.Read(ctx, func(tx domain.ReadTx) error {
 		rows, ok := tx.(xlsx.Rows)
 		if !ok {
 			return errors.New("this store cannot stream reports")
 		}
-		_, err := xlsx.Export(ctx, rows, path, xlsx.Options{Actor: actor, Filter: rf, Location: loc, CSVSheet: sheet,
+		res, err := xlsx.Export(ctx, rows, path, xlsx.Options{Actor: actor, Filter: rf, Location: loc, CSVSheet: sheet,
 			Progress: func(p xlsx.Progress) { progress(int(p.Done), int(p.Total)) }})
-		return err
+		if err != nil {
+			return err
+		}
+		result = res
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Every export is audited: who, what filter, masked or not, how many rows.
+	format := "xlsx"
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
+		format = "csv"
+	}
+	return security.RecordExport(ctx, g.store, actor, security.ExportRecord{
+		Kind: "report", Path: path, Format: format, Filter: rf, Rows: result.SheetRows(), Via: "desktop"})
 }
 
 // storeSwitch is a domain.Store that forwards to the current database, so
