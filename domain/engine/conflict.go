@@ -98,3 +98,83 @@ func (e *Engine) ResolveConflict(ctx context.Context, actor domain.Actor, refID,
 		return audit(tx, e.now(), actor.Name, "transfer.conflict_resolved", "transfer:"+refID, note)
 	})
 }
+
+// ConfirmPaidAfterAll is the explicit, audited correction for an open
+// conflict where the person checked the gateway and the money DID leave for
+// a transfer Lunas recorded failed or cancelled: the transfer becomes
+// succeeded, the payout is booked, the obligation is paid and the conflict
+// closed. Late news never does this by itself (it only moves forward); a
+// person does, because money that moved must be booked. From then on the
+// reversal watch covers it like any success.
+func (e *Engine) ConfirmPaidAfterAll(ctx context.Context, actor domain.Actor, refID, note string) error {
+	if err := actor.Can(domain.PermApprove); err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return refuse(domain.ErrInvalid, refID, "tuliskan apa yang Anda lihat di gateway", "write what you saw at the gateway")
+	}
+	var events []Event
+	err := e.store.Write(ctx, func(tx domain.Tx) error {
+		events = events[:0]
+		t, err := e.getTransfer(tx, refID)
+		if err != nil {
+			return err
+		}
+		cs, err := openConflicts(tx, refID)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return refuse(domain.ErrInvalidTransition, refID, "tidak ada konflik terbuka untuk transfer ini", "this transfer has no open conflict")
+		}
+		if t.Status != domain.TransferFailed && t.Status != domain.TransferCancelled {
+			return refuse(domain.ErrInvalidTransition, refID, "hanya transfer gagal atau batal yang bisa dikoreksi menjadi berhasil ("+string(t.Status)+")",
+				"only a failed or cancelled transfer can be corrected to succeeded ("+string(t.Status)+")")
+		}
+		ct, ok1 := tx.(ConflictTx)
+		cx, ok2 := tx.(CorrectionTx)
+		if !ok1 || !ok2 {
+			return refuse(domain.ErrUnsafe, refID, "penyimpanan tidak mendukung koreksi", "the store cannot record corrections")
+		}
+		now := e.now()
+		if err := ct.ResolveConflict(refID, actor.Name, "paid after all: "+note, now); err != nil {
+			return err
+		}
+		from := t.Status
+		if err := cx.CorrectTransferStatus(refID, from, domain.TransferSucceeded, "corrected by "+actor.Name+": paid after all"); err != nil {
+			return err
+		}
+		if err := audit(tx, now, actor.Name, "transfer.corrected", "transfer:"+refID, string(from)+" -> succeeded: gateway paid after all: "+note); err != nil {
+			return err
+		}
+		t.Status = domain.TransferSucceeded
+		post := domain.PayoutPosting(&t, false)
+		post.CreatedAt = now
+		if err := tx.Post(&post); err != nil {
+			return err
+		}
+		ob, err := tx.GetObligation(t.ObligationID)
+		if err != nil {
+			return err
+		}
+		switch ob.Status {
+		case domain.ObligationOpen, domain.ObligationReopened:
+			if err := tx.SetObligationStatus(ob.ID, ob.Status, domain.ObligationPaid); err != nil {
+				return err
+			}
+		case domain.ObligationPaid:
+			// Another attempt paid it too: the payee got the money twice.
+			events = append(events, Event{Kind: EventNeedsAttention, RefID: refID, Channel: t.Channel, Status: t.Status, Amount: t.Amount, At: now,
+				Message: "this obligation was already paid by another attempt: the payee was paid twice; ask for the money back / kewajiban ini sudah dibayar percobaan lain: penerima dibayar dua kali"})
+		}
+		events = append(events, Event{Kind: EventTransferStatus, RefID: refID, Channel: t.Channel, Status: t.Status, Amount: t.Amount, At: now,
+			Message: "corrected: paid after all / dikoreksi: ternyata terbayar"})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publishAll(events)
+	return nil
+}

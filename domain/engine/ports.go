@@ -70,3 +70,9 @@ type ReversalReporter interface {
 type FinalCheckReader interface {
 	ListPaymentsFinalCheck(status domain.PaymentStatus, now time.Time, limit int) ([]domain.Payment, error)
 }
+
+// CorrectionTx moves a transfer outside the automatic state machine, for a
+// person's audited correction only (implemented by the store's transaction type).
+type CorrectionTx interface {
+	CorrectTransferStatus(refID string, from, to domain.TransferStatus, reason string) error
+}

@@ -546,3 +546,47 @@ func TestReversalWatchNoBurstAfterRestart(t *testing.T) {
 		t.Errorf("%d status queries at the 7h point, want 8", n)
 	}
 }
+
+// When the person confirms at the gateway that a "failed" transfer paid after
+// all, the correction is explicit and audited: succeeded, booked, obligation
+// paid, conflict closed; no child REFID is possible afterwards.
+func TestConfirmPaidAfterAllBooksTheMoney(t *testing.T) {
+	f := newFixture(t)
+	tr := f.sellerTransfer()
+	f.ch.plan(tr.RefID, stepFail)
+	f.send()
+	if err := f.e.ConfirmPaidAfterAll(context.Background(), owner, tr.RefID, "portal says paid"); !errors.Is(err, domain.ErrInvalidTransition) {
+		t.Errorf("correction without a conflict: %v", err)
+	}
+	f.ch.set(tr.RefID, domain.OutcomeSucceeded)
+	if _, err := f.e.CheckNow(context.Background(), owner, tr.RefID); err != nil {
+		t.Fatal(err)
+	}
+	if v := f.checkLedger()[domain.PayableAccount(tr.PayeeID)]; v == 0 {
+		t.Fatal("setup: the seller's payable is already 0 before the correction")
+	}
+	if err := f.e.ConfirmPaidAfterAll(context.Background(), staff, tr.RefID, "x"); !errors.Is(err, domain.ErrPermission) {
+		t.Errorf("staff corrected: %v", err)
+	}
+	if err := f.e.ConfirmPaidAfterAll(context.Background(), owner, tr.RefID, "Iris portal: completed 10:02"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.transfer(tr.RefID); got.Status != domain.TransferSucceeded {
+		t.Errorf("after correction: %s", got.Status)
+	}
+	if cs, _ := f.e.Conflicts(context.Background()); len(cs) != 0 {
+		t.Errorf("conflict still open: %+v", cs)
+	}
+	var ob domain.Obligation
+	f.db.Read(context.Background(), func(tx domain.ReadTx) error { ob, _ = tx.GetObligation(tr.ObligationID); return nil })
+	if ob.Status != domain.ObligationPaid {
+		t.Errorf("obligation %s, want paid", ob.Status)
+	}
+	if _, err := f.e.SendAgain(context.Background(), owner, tr.RefID, ""); !errors.Is(err, domain.ErrUnsafe) {
+		t.Errorf("send again after the correction: %v", err)
+	}
+	bal := f.checkLedger()
+	if v := bal[domain.PayableAccount(tr.PayeeID)]; v != 0 {
+		t.Errorf("seller's payable is %s after the booked payout, want 0", v)
+	}
+}

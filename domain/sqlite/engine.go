@@ -264,3 +264,23 @@ func (t *Tx) ListPaymentsFinalCheck(status domain.PaymentStatus, now time.Time, 
 	}
 	return out, rows.Err()
 }
+
+var _ engine.CorrectionTx = (*Tx)(nil)
+
+// CorrectTransferStatus moves a transfer from -> to outside the automatic
+// state machine (compare-and-set). The engine uses it only for a person's
+// audited correction, e.g. failed -> succeeded when the gateway paid after all.
+func (t *Tx) CorrectTransferStatus(refID string, from, to domain.TransferStatus, reason string) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE transfers SET status = ?, failure_reason = ?, updated_at = ? WHERE refid = ? AND status = ?`,
+		string(to), reason, micros(t.now), refID, string(from))
+	if err != nil {
+		return mapErr("transfer "+refID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t.casFailed("transfers", "refid", refID, "transfer", from)
+	}
+	return nil
+}
