@@ -270,9 +270,9 @@ func runReconcile(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.Stdout, "%-18s %-8s %-8s %-24s %s\n", it.Kind, it.Area, it.Gateway, it.Subject, it.Note)
 	}
-	fmt.Fprintf(e.Stdout, "matched %d, missing locally %d, missing at gateway %d, amount differs %d, status differs %d, not checked %d\n",
-		rep.Counts[reconcile.Matched], rep.Counts[reconcile.MissingLocally], rep.Counts[reconcile.MissingAtGateway],
-		rep.Counts[reconcile.AmountMismatch], rep.Counts[reconcile.StatusMismatch], rep.Counts[reconcile.Unchecked])
+	// Every kind is counted, including amounts the gateway did not state and
+	// records of gateways that are not configured: nothing vanishes from the totals.
+	fmt.Fprintln(e.Stdout, rep.Summary())
 	if *out != "" {
 		if err := xlsx.ExportReconciliation(ctx, rep, *out, xlsx.Options{Actor: sh.Actor, Lang: l, Location: loc}); err != nil {
 			return err

@@ -122,8 +122,13 @@ func TestReportCommands(t *testing.T) {
 			t.Errorf("reconcile output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "unchecked") {
-		t.Errorf("a configured channel was not asked:\n%s", out)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "unchecked ") && !strings.Contains(line, "unchecked 0") || strings.HasPrefix(line, "not_configured") {
+			t.Errorf("a configured channel was not asked: %q\n%s", line, out)
+		}
+	}
+	if !strings.Contains(out, "unchecked 0, not_configured 0") {
+		t.Errorf("reconcile summary lacks zero unchecked/not configured counts:\n%s", out)
 	}
 	if _, err := os.Stat(rx); err != nil {
 		t.Error(err)

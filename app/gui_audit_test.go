@@ -57,3 +57,30 @@ func TestGUIExportIsAuditedAndChainSigned(t *testing.T) {
 		t.Fatalf("VerifyAudit = %d, %v; want entries and no error", n, err)
 	}
 }
+
+// TestAuditVerifyChecksSignatureWithPassword: `lunas audit verify` checks the
+// anchor's signature when LUNAS_PASSWORD opens the vault, says so, and still
+// works (chain and anchor only, with a note) without it.
+func TestAuditVerifyChecksSignatureWithPassword(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.db")
+	g, _ := newOwnerShop(t, path)
+	g.Close()
+
+	t.Setenv("LUNAS_USER", "")
+	t.Setenv("LUNAS_PASSWORD", "")
+	code, out, errs := runLunas(t, "--db", path, "audit", "verify")
+	if code != 0 || !strings.Contains(out, "chain intact") || strings.Contains(out, "signature verified") || !strings.Contains(out, "note:") {
+		t.Fatalf("without password: code %d\n%s\n%s", code, out, errs)
+	}
+
+	t.Setenv("LUNAS_PASSWORD", "batik-tulis-2026")
+	code, out, errs = runLunas(t, "--db", path, "audit", "verify")
+	if code != 0 || !strings.Contains(out, "anchor signature verified") {
+		t.Fatalf("with password: code %d\n%s\n%s", code, out, errs)
+	}
+
+	t.Setenv("LUNAS_PASSWORD", "wrong-password-123")
+	if code, out, _ = runLunas(t, "--db", path, "audit", "verify"); code == 0 {
+		t.Fatalf("a wrong LUNAS_PASSWORD must not pass silently:\n%s", out)
+	}
+}
