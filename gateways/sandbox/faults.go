@@ -154,6 +154,9 @@ func faultOf(r *http.Request) (Fault, bool) {
 func (s *Server) route(mux *http.ServeMux, pattern, name string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.hit(name)
+		if s.enforceRateLimit(w, name) {
+			return
+		}
 		f, ok := s.faults.take(name)
 		if !ok {
 			h(w, r)

@@ -98,6 +98,10 @@ type Config struct {
 	// "last_invoice_id" (xendit-java, xendit-go v1 params); "ignore" honours
 	// neither, as a server that does not page would.
 	XenditInvoiceCursor string
+
+	// RateLimit, when RateLimit.PerWindow > 0, enforces a per-endpoint
+	// request limit (429 with Retry-After); see ratelimit.go. Off by default.
+	RateLimit RateLimit
 }
 
 // Server is the sandbox gateway. It implements http.Handler and is safe for
@@ -129,6 +133,8 @@ type Server struct {
 	// Gateways B state lives in fields declared in their own files' types,
 	// reached through ext (keyed by gateway name).
 	ext map[string]any
+
+	rl *rateLimiter // Config.RateLimit state; see ratelimit.go
 }
 
 // New returns a sandbox server with cfg applied over the defaults.
@@ -175,6 +181,7 @@ func New(cfg Config) *Server {
 		nextDue:   farFuture,
 		compactAt: 1024,
 		ext:       map[string]any{},
+		rl:        newRateLimiter(cfg.RateLimit),
 	}
 	s.mountControl(s.mux)
 	s.mountReconcile(s.mux) // Iris statements, gateways/sandbox/reconcile.go
