@@ -51,6 +51,10 @@ type engineOptions struct {
 	Payments map[string]domain.PaymentGateway
 	// DefaultChannel pays unrouted codes; "" means Xendit when it has a key.
 	DefaultChannel string
+
+	// Minute is the limiter's minute; 0 = time.Minute. Only time-scaled
+	// benchmarks shorten it (app/engine_scaled_bench_test.go).
+	Minute time.Duration
 }
 
 // costLimiter charges n tokens per call: one engine call that makes n
@@ -70,6 +74,12 @@ func (c costLimiter) Wait(ctx context.Context) error { return c.l.WaitN(ctx, c.n
 // 50 for the engine so that invoice creation (which looks the external_id
 // up first) still fits; negative means no limit.
 func xenditLimiters(perMinute int) map[string]engine.Limiter {
+	return xenditLimitersPer(perMinute, time.Minute)
+}
+
+// xenditLimitersPer is xenditLimiters with a minute of the given length, so
+// that a time-scaled run paces the engine at the same scaled rate.
+func xenditLimitersPer(perMinute int, minute time.Duration) map[string]engine.Limiter {
 	if perMinute < 0 {
 		return nil
 	}
@@ -77,7 +87,7 @@ func xenditLimiters(perMinute int) map[string]engine.Limiter {
 	if perMinute == 0 {
 		perMinute, engineShare = 60, 50
 	}
-	mk := func(n int) *rate.Limiter { return rate.NewLimiter(rate.Limit(float64(n)/60), 2) }
+	mk := func(n int) *rate.Limiter { return rate.NewLimiter(rate.Limit(float64(n)/minute.Seconds()), 2) }
 	invoices := mk(engineShare)
 	payouts := mk(perMinute) // POST /v2/payouts
 	status := mk(perMinute)  // GET /v2/payouts?reference_id=
@@ -131,7 +141,10 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 			// slow gateway from the backoff and hold a sender slot.
 			Retry: gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second}})
 		payments["xendit"], channels["xendit"] = x, x
-		lim = xenditLimiters(o.RatePerMinute)
+		if o.Minute <= 0 {
+			o.Minute = time.Minute
+		}
+		lim = xenditLimitersPer(o.RatePerMinute, o.Minute)
 		if lim != nil && o.Intervals.List == 0 {
 			// One list round is two GET /v2/invoices requests; every 2.5 s
 			// keeps that endpoint at 48 a minute, under the test-mode 60.
