@@ -131,6 +131,7 @@ type dashboard struct {
 	chart  *barChart
 	stamp  *widget.Label
 	wg     chanWaiter
+	data   DashboardData // what is on screen
 }
 
 func newDashboard(u *UI) *dashboard {
@@ -163,6 +164,13 @@ func (d *dashboard) reload() {
 		if err == nil && d.u.svc.Balances != nil {
 			data.Balances, data.BalanceErr = d.u.svc.Balances.Balances(ctx)
 		}
+		if err == nil && d.u.svc.Review != nil {
+			// A conflict on a failed transfer is already counted by status;
+			// one on a cancelled or rejected transfer is not.
+			if cs, cerr := d.u.svc.Review.Conflicts(ctx); cerr == nil {
+				data.NeedsAttention += countExtraAttention(cs)
+			}
+		}
 		if err == nil && d.u.svc.Flags != nil {
 			fl, ferr := d.u.svc.Flags.OpenFlags(ctx, domain.Page{Limit: 100})
 			if ferr == nil {
@@ -180,6 +188,7 @@ func (d *dashboard) reload() {
 }
 
 func (d *dashboard) show(data DashboardData) {
+	d.data = data
 	d.cards.Objects = []fyne.CanvasObject{
 		statCard(tr("dash.today"), money(data.SettledToday), widget.HighImportance, nil),
 		statCard(tr("dash.waiting"), itoa(data.PaymentsWaiting), widget.MediumImportance, func() { d.u.Navigate(ScreenOrders) }),

@@ -222,6 +222,32 @@ func (a engineActor) Cancel(ctx context.Context, actor domain.Actor, refID strin
 	return err
 }
 
+// engineReview adapts the engine's conflicts and destinations to
+// TransferReview, as app does.
+type engineReview struct{ e *engine.Engine }
+
+func (r engineReview) Conflicts(ctx context.Context) ([]Conflict, error) {
+	cs, err := r.e.Conflicts(ctx)
+	out := make([]Conflict, len(cs))
+	for i, c := range cs {
+		out[i] = Conflict{RefID: c.RefID, Stored: c.Stored, News: c.News, Detail: c.Detail, At: c.At}
+	}
+	return out, err
+}
+
+func (r engineReview) Destination(ctx context.Context, refID string) (Destination, error) {
+	d, err := r.e.Destination(ctx, refID)
+	return Destination{Bank: d.Bank, AccountNumber: d.AccountNumber, AccountHolder: d.AccountHolder}, err
+}
+
+func (r engineReview) ResolveConflict(ctx context.Context, actor domain.Actor, refID, note string) error {
+	return r.e.ResolveConflict(ctx, actor, refID, note)
+}
+
+func (r engineReview) ConfirmPaidAfterAll(ctx context.Context, actor domain.Actor, refID, note string) error {
+	return r.e.ConfirmPaidAfterAll(ctx, actor, refID, note)
+}
+
 // testEnv is a store with the shop, the sandbox on loopback, and the real
 // engine talking to it over HTTP.
 type testEnv struct {
@@ -229,6 +255,7 @@ type testEnv struct {
 	seed   seeded
 	eng    *engine.Engine
 	sb     *sandbox.Server
+	x      *xendit.Client // the engine's channel, for tests that talk to the sandbox directly
 	secret string
 }
 
@@ -245,6 +272,7 @@ func newTestEnv(t *testing.T, start bool) *testEnv {
 	}
 	env.secret = key.Secret()
 	x := xendit.New(xendit.Config{BaseURL: srv.URL, SecretKey: env.sb.Credentials().XenditSecretKey, Timeout: 5 * time.Second})
+	env.x = x
 	env.eng, err = engine.New(engine.Config{
 		Store:    st,
 		Payments: map[string]domain.PaymentGateway{"xendit": x},
@@ -269,7 +297,7 @@ func newTestEnv(t *testing.T, start bool) *testEnv {
 // services is the desktop's view of the test environment.
 func (env *testEnv) services() Services {
 	return Services{Store: env.store, Now: func() time.Time { return fixedNow }, Location: time.UTC,
-		Transfers: engineActor{env.eng}, Channels: []string{"xendit"}}
+		Transfers: engineActor{env.eng}, Review: engineReview{env.eng}, Channels: []string{"xendit"}}
 }
 
 // newTestUI builds the desktop in fyne's test driver for a signed-in actor.
@@ -328,6 +356,7 @@ func waitIdle(u *UI) {
 		for _, s := range u.screens {
 			switch v := s.(type) {
 			case *transfersScreen:
+				v.wg.wait()
 				for _, tb := range v.tables {
 					tb.table.Refresh()
 					tb.pager.Wait()

@@ -196,6 +196,7 @@ type Services struct {
 	Location *time.Location // the shop's time zone; nil means time.Local
 
 	Transfers  TransferActor
+	Review     TransferReview
 	Engine     EngineControl
 	Events     EventSource
 	Auth       Authenticator

@@ -94,6 +94,9 @@ type transfersScreen struct {
 
 	detail     *fyne.Container
 	selected   *transferRow
+	info       reviewInfo      // conflict and destination of the selected transfer
+	conflicts  *fyne.Container // open conflicts above the Needs attention table
+	wg         chanWaiter      // background loads of the detail panel
 	searchTime *time.Timer
 	seek       int // 0 unknown, 1 the store pages by key, -1 it does not
 }
@@ -117,6 +120,10 @@ func newTransfersScreen(u *UI) *transfersScreen {
 		if tab == tabApproval {
 			content = container.NewBorder(s.approvalBar(), nil, nil, nil, content)
 		}
+		if tab == tabAttention {
+			s.conflicts = container.NewVBox()
+			content = container.NewBorder(s.conflicts, nil, nil, nil, content)
+		}
 		s.tabs.Append(container.NewTabItem(tr("transfers.tab."+tab), content))
 	}
 	// Only the tab on screen loads; the others wake when shown.
@@ -135,6 +142,7 @@ func newTransfersScreen(u *UI) *transfersScreen {
 	split := container.NewHSplit(s.tabs, container.NewPadded(detailScroll))
 	split.SetOffset(0.70)
 	s.root = container.NewBorder(container.NewPadded(s.search), nil, nil, nil, split)
+	s.loadConflicts()
 	return s
 }
 
@@ -145,6 +153,7 @@ func (s *transfersScreen) reload() {
 	for _, t := range s.tables {
 		t.Reload()
 	}
+	s.loadConflicts()
 	if s.selected != nil {
 		s.refreshSelected(s.selected.RefID)
 	}
@@ -398,7 +407,9 @@ func (s *transfersScreen) rejectSelected() {
 
 // refreshSelected reloads the transfer shown in the detail panel.
 func (s *transfersScreen) refreshSelected(refID string) {
+	s.wg.add()
 	go func() {
+		defer s.wg.done()
 		var row transferRow
 		err := s.u.svc.Store.Read(context.Background(), func(tx domain.ReadTx) error {
 			t, err := tx.GetTransfer(refID)
@@ -429,7 +440,7 @@ type transferAction struct {
 // checking status is always safe for something the gateway may hold; a
 // resend with the same REFID only while the outcome is open; a new REFID only
 // after a definite failure; cancel only before the gateway processed it.
-func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
+func (s *transfersScreen) actionsFor(t domain.Transfer, conflict *Conflict) []transferAction {
 	svc := s.u.svc.Transfers
 	actor := s.u.actor
 	perm := func(p domain.Permission) string {
@@ -476,6 +487,10 @@ func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
 		again.blocked = tr("action.sendagain.blocked")
 	}
 	again.blocked = first(perm(domain.PermSendAgain), again.blocked)
+	if conflict != nil {
+		// The engine refuses too; the reason here is the one that matters.
+		again.blocked = tr("action.sendagain.conflict")
+	}
 
 	out := []transferAction{check, retry, again}
 	for _, ch := range s.u.svc.Channels {
@@ -488,6 +503,9 @@ func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
 				return svc.SendAgain(ctx, actor, t.RefID, ch)
 			}}
 		re.blocked = first(perm(domain.PermSendAgain), again.blocked)
+		if conflict != nil {
+			re.blocked = again.blocked
+		}
 		out = append(out, re)
 	}
 	cancel := transferAction{label: tr("action.cancelpayout"), help: tr("action.cancelpayout.help"),
@@ -501,16 +519,46 @@ func (s *transfersScreen) actionsFor(t domain.Transfer) []transferAction {
 	return append(out, cancel)
 }
 
-// showDetail fills the right-hand panel for one transfer (nil: a hint).
+// showDetail fills the right-hand panel for one transfer (nil: a hint) and
+// loads its conflict and fixed destination in the background.
 func (s *transfersScreen) showDetail(r *transferRow) {
 	s.selected = r
-	s.detail.Objects = nil
 	if r == nil {
+		s.info = reviewInfo{}
+		s.detail.Objects = nil
 		s.detail.Add(emptyHint(tr("transfers.detail.hint")))
 		s.detail.Refresh()
 		return
 	}
+	if s.info.refID != r.RefID {
+		s.info = reviewInfo{refID: r.RefID}
+	}
+	s.renderDetail(*r)
+	rv := s.u.svc.Review
+	if rv == nil {
+		return
+	}
+	refID := r.RefID
+	s.wg.add()
+	go func() {
+		defer s.wg.done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		info := loadReview(ctx, rv, refID)
+		runOnUI(func() {
+			if s.selected != nil && s.selected.RefID == refID {
+				s.info = info
+				s.renderDetail(*s.selected)
+			}
+		})
+	}()
+}
+
+// renderDetail draws the panel for r with what is known of its review.
+func (s *transfersScreen) renderDetail(r transferRow) {
+	s.detail.Objects = nil
 	t := r.Transfer
+	info := s.info
 	loc := s.u.svc.Location
 	ref := widget.NewLabelWithStyle(t.RefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true, Bold: true})
 	ref.Selectable = true
@@ -524,10 +572,15 @@ func (s *transfersScreen) showDetail(r *transferRow) {
 	}
 	items := []*widget.FormItem{
 		widget.NewFormItem(tr("col.payee"), val(r.Payee)),
+	}
+	if s.u.svc.Review != nil {
+		items = append(items, destinationItem(info))
+	}
+	items = append(items,
 		widget.NewFormItem(tr("col.status"), val(statusText(t.Status))),
 		widget.NewFormItem(tr("col.channel"), val(t.Channel)),
 		widget.NewFormItem(tr("col.created"), val(dateTime(t.CreatedAt, loc))),
-	}
+	)
 	if t.ParentRefID != "" {
 		items = append(items, widget.NewFormItem(tr("col.parent"), widget.NewLabelWithStyle(t.ParentRefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})))
 	}
@@ -550,7 +603,9 @@ func (s *transfersScreen) showDetail(r *transferRow) {
 		l.Importance = widget.WarningImportance
 		s.detail.Add(l)
 	}
-	if explain := tr("explain." + string(t.Status)); explain != "explain."+string(t.Status) {
+	if info.conflict != nil {
+		s.detail.Objects = append(s.detail.Objects, s.conflictSection(*info.conflict)...)
+	} else if explain := tr("explain." + string(t.Status)); explain != "explain."+string(t.Status) {
 		l := widget.NewLabel(explain)
 		l.Wrapping = fyne.TextWrapWord
 		s.detail.Add(l)
@@ -561,7 +616,7 @@ func (s *transfersScreen) showDetail(r *transferRow) {
 	}
 	s.detail.Add(widget.NewSeparator())
 	s.detail.Add(widget.NewLabelWithStyle(tr("transfers.actions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	for _, a := range s.actionsFor(t) {
+	for _, a := range s.actionsFor(t, info.conflict) {
 		a := a
 		btn := widget.NewButton(a.label, nil)
 		btn.OnTapped = func() { s.runAction(btn, a, t) }

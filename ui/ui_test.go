@@ -252,7 +252,7 @@ func TestButtonsFollowRole(t *testing.T) {
 					return err
 				})
 				out := map[string]bool{}
-				for _, a := range s.actionsFor(tr) {
+				for _, a := range s.actionsFor(tr, nil) {
 					out[a.label] = a.blocked == ""
 				}
 				return out
