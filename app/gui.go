@@ -166,6 +166,7 @@ func (g *guiServices) Services() ui.Services {
 		Store:      g.store,
 		Location:   loc,
 		Transfers:  g,
+		Review:     g,
 		Engine:     g,
 		Events:     g,
 		Demo:       g,
@@ -412,6 +413,49 @@ func (g *guiServices) SendAgain(ctx context.Context, actor domain.Actor, refID, 
 	}
 	t, err := e.SendAgain(ctx, actor, refID, channel)
 	return t.RefID, err
+}
+
+// Conflicts implements ui.TransferReview.
+func (g *guiServices) Conflicts(ctx context.Context) ([]ui.Conflict, error) {
+	e, err := g.engine()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := e.Conflicts(ctx)
+	out := make([]ui.Conflict, len(cs))
+	for i, c := range cs {
+		out[i] = ui.Conflict{RefID: c.RefID, Stored: c.Stored, News: c.News, Detail: c.Detail, At: c.At}
+	}
+	return out, err
+}
+
+// Destination implements ui.TransferReview: the destination fixed when the
+// transfer was created (the desktop masks the account number).
+func (g *guiServices) Destination(ctx context.Context, refID string) (ui.Destination, error) {
+	e, err := g.engine()
+	if err != nil {
+		return ui.Destination{}, err
+	}
+	d, err := e.Destination(ctx, refID)
+	return ui.Destination{Bank: d.Bank, AccountNumber: d.AccountNumber, AccountHolder: d.AccountHolder}, err
+}
+
+// ResolveConflict implements ui.TransferReview (owner only, audited by the engine).
+func (g *guiServices) ResolveConflict(ctx context.Context, actor domain.Actor, refID, note string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	return e.ResolveConflict(ctx, actor, refID, note)
+}
+
+// ConfirmPaidAfterAll implements ui.TransferReview (owner only, audited by the engine).
+func (g *guiServices) ConfirmPaidAfterAll(ctx context.Context, actor domain.Actor, refID, note string) error {
+	e, err := g.engine()
+	if err != nil {
+		return err
+	}
+	return e.ConfirmPaidAfterAll(ctx, actor, refID, note)
 }
 
 // Cancel implements ui.TransferActor.

@@ -18,6 +18,7 @@ import (
 	"lunas/domain"
 	"lunas/domain/sqlite"
 	"lunas/gateways/sandbox"
+	"lunas/gateways/xendit"
 	"lunas/ui"
 )
 
@@ -625,5 +626,114 @@ func TestGUIShopEngineUsesEveryChannel(t *testing.T) {
 	// Reconciliation asks the same channels (no Xendit needed).
 	if _, err := g.Reconcile(ctx, owner, time.Now().Add(-time.Hour), time.Now()); err != nil {
 		t.Fatalf("reconcile without Xendit: %v", err)
+	}
+}
+
+// TestGUIReviewConflictAndDestination is the desktop's conflict review on
+// the shop's own engine: the sandbox pays a REFID the shop recorded failed,
+// a status check records the conflict, the window's services list it with
+// the destination fixed at creation, staff may not settle it, the owner does.
+func TestGUIReviewConflictAndDestination(t *testing.T) {
+	sb, url, stop, err := startSandbox(sandbox.Config{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	t.Setenv("LUNAS_XENDIT_URL", url)
+	g, owner := newOwnerShop(t, filepath.Join(t.TempDir(), "own.db"))
+	defer g.Close()
+	ctx := context.Background()
+	svc := g.Services()
+	if _, err := svc.Review.Conflicts(ctx); !errors.Is(err, ui.ErrNotAvailable) {
+		t.Fatalf("conflicts without an engine: %v", err)
+	}
+	if err := g.CheckDatabase(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key := sb.Credentials().XenditSecretKey
+	if err := g.SaveSetting(ctx, owner, "gateway.xendit.key1", key); err != nil {
+		t.Fatal(err)
+	}
+	const ref = "RF-CONFLICT-1"
+	err = g.store.Write(ctx, func(tx domain.Tx) error {
+		p := domain.Payee{Name: "Pak Joko", Channel: "BNI", AccountNumber: "0001000012", AccountHolder: "Joko Santoso", Verification: domain.VerifyOK}
+		if err := tx.CreatePayee(&p); err != nil {
+			return err
+		}
+		o := domain.Order{ExternalID: "BTK-9", Source: "test", BuyerName: "Rina", Items: []domain.OrderItem{{Name: "Kain", Qty: 1, UnitPrice: 189000}},
+			Status: domain.OrderPaid, CreatedAt: time.Now()}
+		if err := tx.CreateOrder(&o); err != nil {
+			return err
+		}
+		pay := domain.Payment{OrderID: o.ID, Gateway: "xendit", ExternalID: "BTK-9", Amount: 189000, PaidAmount: 189000, Status: domain.PaymentSettled, CreatedAt: time.Now()}
+		if err := tx.CreatePayment(&pay); err != nil {
+			return err
+		}
+		ob := domain.Obligation{PaymentID: pay.ID, OrderID: o.ID, PayeeID: p.ID, Role: domain.RoleSeller, Amount: 189000, Status: domain.ObligationOpen, CreatedAt: time.Now()}
+		if err := tx.CreateObligation(&ob); err != nil {
+			return err
+		}
+		return tx.CreateTransfer(&domain.Transfer{RefID: ref, ObligationID: ob.ID, PayeeID: p.ID, Channel: "xendit", Amount: 189000,
+			Status: domain.TransferFailed, FailureCode: "INVALID_DESTINATION", FailureReason: "account closed", CreatedAt: time.Now(), CreatedBy: "engine"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The gateway paid that REFID after all.
+	x := xendit.New(xendit.Config{BaseURL: url, SecretKey: key, Timeout: 5 * time.Second})
+	if _, err := x.Send(ctx, domain.PayoutRequest{RefID: ref, Amount: 189000, Channel: "BNI", AccountNumber: "0001000012", AccountHolder: "Joko Santoso", Attempt: 1}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if r, err := x.Status(ctx, ref); err == nil && r.Outcome == domain.OutcomeSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sandbox did not pay")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := svc.Transfers.CheckStatus(ctx, owner, ref); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := svc.Review.Conflicts(ctx)
+	if err != nil || len(cs) != 1 || cs[0].RefID != ref || cs[0].Stored != domain.TransferFailed || cs[0].News != domain.OutcomeSucceeded {
+		t.Fatalf("conflicts = %+v, %v", cs, err)
+	}
+	d, err := svc.Review.Destination(ctx, ref)
+	if err != nil || d.Bank != "BNI" || d.AccountNumber != "0001000012" || d.AccountHolder != "Joko Santoso" {
+		t.Fatalf("destination = %+v, %v", d, err)
+	}
+	if _, err := svc.Transfers.SendAgain(ctx, owner, ref, ""); !errors.Is(err, domain.ErrUnsafe) {
+		t.Fatalf("send again during a conflict: %v", err)
+	}
+	staff := domain.Actor{Name: "admin", Role: domain.RoleStaff}
+	if err := svc.Review.ConfirmPaidAfterAll(ctx, staff, ref, "seen"); !errors.Is(err, domain.ErrPermission) {
+		t.Fatalf("staff corrected a transfer: %v", err)
+	}
+	if err := svc.Review.ResolveConflict(ctx, owner, ref, "  "); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("resolve without a note: %v", err)
+	}
+	if err := svc.Review.ConfirmPaidAfterAll(ctx, owner, ref, "BNI statement shows it"); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := svc.Review.Conflicts(ctx); err != nil || len(cs) != 0 {
+		t.Fatalf("conflicts after the correction = %+v, %v", cs, err)
+	}
+	var st domain.TransferStatus
+	_ = g.store.Read(ctx, func(tx domain.ReadTx) error {
+		tr, err := tx.GetTransfer(ref)
+		st = tr.Status
+		return err
+	})
+	if st != domain.TransferSucceeded {
+		t.Errorf("status after the correction = %s", st)
+	}
+	if !auditHas(t, g.store, owner.Name, "transfer.corrected") {
+		t.Error("the correction is not audited")
+	}
+	if n := sb.PaidCount("xendit", ref); n != 1 {
+		t.Errorf("sandbox paid %d times", n)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -105,10 +106,12 @@ func conflictText(c Conflict) string {
 }
 
 // destinationItem is the detail form's line for where the money goes: bank,
-// masked account and holder.
+// masked account and holder; nil when no engine runs to tell.
 func destinationItem(info reviewInfo) *widget.FormItem {
 	var text string
 	switch {
+	case errors.Is(info.destErr, ErrNotAvailable):
+		return nil
 	case info.dest != nil:
 		d := info.dest
 		text = strings.TrimSpace(d.Bank + " " + domain.MaskAccount(d.AccountNumber) + " · " + d.AccountHolder)

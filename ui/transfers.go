@@ -574,7 +574,9 @@ func (s *transfersScreen) renderDetail(r transferRow) {
 		widget.NewFormItem(tr("col.payee"), val(r.Payee)),
 	}
 	if s.u.svc.Review != nil {
-		items = append(items, destinationItem(info))
+		if it := destinationItem(info); it != nil {
+			items = append(items, it)
+		}
 	}
 	items = append(items,
 		widget.NewFormItem(tr("col.status"), val(statusText(t.Status))),
