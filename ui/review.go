@@ -105,9 +105,10 @@ func conflictText(c Conflict) string {
 	return trf("conflict.banner", map[string]any{"News": newsText(c.News), "Stored": strings.ToLower(statusText(c.Stored))})
 }
 
-// destinationItem is the detail form's line for where the money goes: bank,
-// masked account and holder; nil when no engine runs to tell.
-func destinationItem(info reviewInfo) *widget.FormItem {
+// destinationLabel says where the money goes (bank, masked account, holder)
+// across the panel's width, under the amount: the two facts an approver
+// approves. nil when no engine runs to tell.
+func destinationLabel(info reviewInfo) *widget.Label {
 	var text string
 	switch {
 	case errors.Is(info.destErr, ErrNotAvailable):
@@ -120,9 +121,9 @@ func destinationItem(info reviewInfo) *widget.FormItem {
 	default:
 		text = tr("destination.loading")
 	}
-	l := widget.NewLabel(text)
+	l := widget.NewLabel(tr("col.destination") + ": " + text)
 	l.Wrapping = fyne.TextWrapWord
-	return widget.NewFormItem(tr("col.destination"), l)
+	return l
 }
 
 // conflictSection is the detail panel's warning and, for the owner, the two

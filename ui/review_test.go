@@ -227,9 +227,9 @@ func TestDetailShowsFixedMaskedDestination(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := newTestUI(t, env.services(), domain.RoleOwner)
-	openTransfer(t, u, tabAttention, ref)
+	s := openTransfer(t, u, tabAttention, ref)
 	m := markup(u)
-	if want := "BNI " + domain.MaskAccount("0001009876") + " · Joko Santoso"; !strings.Contains(m, want) {
+	if want := "BNI " + domain.MaskAccount("0001009876") + " · Joko Santoso"; !hasText(s.detail, want) {
 		t.Errorf("detail lacks the fixed destination %q", want)
 	}
 	for _, no := range []string{"0001009876", "0001000012"} {

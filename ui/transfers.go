@@ -572,17 +572,10 @@ func (s *transfersScreen) renderDetail(r transferRow) {
 	}
 	items := []*widget.FormItem{
 		widget.NewFormItem(tr("col.payee"), val(r.Payee)),
-	}
-	if s.u.svc.Review != nil {
-		if it := destinationItem(info); it != nil {
-			items = append(items, it)
-		}
-	}
-	items = append(items,
 		widget.NewFormItem(tr("col.status"), val(statusText(t.Status))),
 		widget.NewFormItem(tr("col.channel"), val(t.Channel)),
 		widget.NewFormItem(tr("col.created"), val(dateTime(t.CreatedAt, loc))),
-	)
+	}
 	if t.ParentRefID != "" {
 		items = append(items, widget.NewFormItem(tr("col.parent"), widget.NewLabelWithStyle(t.ParentRefID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})))
 	}
@@ -598,6 +591,11 @@ func (s *transfersScreen) renderDetail(r transferRow) {
 	s.detail.Add(widget.NewLabel(tr("col.refid")))
 	s.detail.Add(container.NewBorder(nil, nil, nil, copyButton(func() fyne.Window { return s.u.win }, func() string { return t.RefID }), ref))
 	s.detail.Add(amount)
+	if s.u.svc.Review != nil {
+		if l := destinationLabel(info); l != nil {
+			s.detail.Add(l)
+		}
+	}
 	s.detail.Add(widget.NewForm(items...))
 	if why := transferReason(t); why != "" {
 		l := widget.NewLabel(why)
