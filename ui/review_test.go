@@ -269,3 +269,21 @@ func hasText(o fyne.CanvasObject, text string) bool {
 	}
 	return false
 }
+
+// The warning reads as the owner needs it, in both languages.
+func TestConflictTextBothLanguages(t *testing.T) {
+	c := Conflict{RefID: "RF-1", Stored: domain.TransferFailed, News: domain.OutcomeSucceeded}
+	for _, tc := range []struct{ lang, want string }{
+		{LangIndonesian, "Gateway melaporkan transfer ini BERHASIL padahal tercatat gagal — jangan kirim ulang; periksa mutasi rekening penerima"},
+		{LangEnglish, "The gateway reported this transfer SUCCEEDED although Lunas recorded it failed — do not send it again"},
+	} {
+		SetLanguage(tc.lang)
+		if got := conflictText(c); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.lang, got, tc.want)
+		}
+	}
+	SetLanguage(LangEnglish)
+	if n := countExtraAttention([]Conflict{c, {Stored: domain.TransferCancelled}, {Stored: domain.TransferRejected}}); n != 2 {
+		t.Errorf("extra attention = %d, want 2 (failed is counted by status)", n)
+	}
+}
