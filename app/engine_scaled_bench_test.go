@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"syscall"
@@ -22,6 +23,8 @@ import (
 var (
 	benchScale     = flag.Float64("engine.scale", 100, "time-scale factor of BenchmarkRequestsPerOrderScaled (100: a minute lasts 600ms)")
 	benchPerMinute = flag.Int("engine.perminute", 50, "orders a simulated minute in BenchmarkRequestsPerOrderScaled")
+	benchNoWatch   = flag.Bool("engine.nowatch", false, "turn the reversal watch off in BenchmarkRequestsPerOrderScaled (diagnosis only)")
+	benchEngRate   = flag.Int("engine.limit", 0, "engine limiter per endpoint a simulated minute in BenchmarkRequestsPerOrderScaled (0 = the default test-mode limiters; diagnosis only)")
 )
 
 // scaledIntervals is the engine's default pacing (engine.Intervals defaults,
@@ -84,8 +87,12 @@ func BenchmarkRequestsPerOrderScaled(b *testing.B) {
 			tx.SetSetting(settingLimitPerTransfer, "0")
 			return tx.SetSetting(settingLimitPayeeDaily, "0")
 		})
+		iv := scaledIntervals(k)
+		if *benchNoWatch {
+			iv.ReversalWatch = -1
+		}
 		eng, err := buildEngine(ctx, db, engineOptions{XenditURL: srv.URL, XenditKey: sb.Credentials().XenditSecretKey,
-			RatePerMinute: 0, Minute: minute, Intervals: scaledIntervals(k)})
+			RatePerMinute: *benchEngRate, Minute: minute, Intervals: iv})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -97,6 +104,23 @@ func BenchmarkRequestsPerOrderScaled(b *testing.B) {
 		start, cpu0 := time.Now(), cpuTime()
 		if err := eng.Start(ctx); err != nil {
 			b.Fatal(err)
+		}
+		if *benchTrace {
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(10 * time.Second):
+					}
+					fmt.Fprintf(os.Stderr, "%6.0f sim-min: succeeded=%d payout.create=%d payout.list=%d invoice.list=%d 429=%d",
+						time.Since(start).Minutes()*k, bs.count(domain.TransferSucceeded), sb.Hits("xendit.payout.create"),
+						sb.Hits("xendit.payout.list"), sb.Hits("xendit.invoice.list"), sb.RateLimitedTotal())
+					fmt.Fprintln(os.Stderr)
+				}
+			}()
 		}
 		every := minute / time.Duration(*benchPerMinute)
 		tk := time.NewTicker(every)
