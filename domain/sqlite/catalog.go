@@ -25,13 +25,13 @@ func scanProduct(s scanner) (domain.Product, error) {
 
 // GetProduct implements domain.ReadTx.
 func (t *Tx) GetProduct(id int64) (domain.Product, error) {
-	p, err := scanProduct(t.tx.QueryRowContext(t.ctx, "SELECT "+productCols+" FROM products WHERE id = ?", id))
+	p, err := scanProduct(t.queryRow("SELECT "+productCols+" FROM products WHERE id = ?", id))
 	return p, noRows(err, "product", id)
 }
 
 // ListProducts implements domain.ReadTx, ordered by name.
 func (t *Tx) ListProducts(pg domain.Page) ([]domain.Product, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+productCols+" FROM products ORDER BY name, id"+pageSQL(pg))
+	rows, err := t.query("SELECT " + productCols + " FROM products ORDER BY name, id" + pageSQL(pg))
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (t *Tx) CreateProduct(p *domain.Product) error {
 		p.Created = t.now
 	}
 	p.Modified = t.now
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO products(sku, name, price, payee_id, active, created_at, updated_at)
+	res, err := t.exec(`INSERT INTO products(sku, name, price, payee_id, active, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, nullStr(p.SKU), p.Name, p.Price, nullID(p.PayeeID), p.Active,
 		micros(p.Created), micros(p.Modified))
 	if err != nil {
@@ -88,7 +88,7 @@ func (t *Tx) UpdateProduct(p *domain.Product) error {
 		return err
 	}
 	p.Modified = t.now
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE products SET sku = ?, name = ?, price = ?, payee_id = ?, active = ?,
+	res, err := t.exec(`UPDATE products SET sku = ?, name = ?, price = ?, payee_id = ?, active = ?,
 		updated_at = ? WHERE id = ?`, nullStr(p.SKU), p.Name, p.Price, nullID(p.PayeeID), p.Active, micros(p.Modified), p.ID)
 	if err != nil {
 		return mapErr("product", err)
@@ -140,7 +140,7 @@ func (t *Tx) scanPayee(s scanner) (domain.Payee, error) {
 
 // GetPayee implements domain.ReadTx, decrypting the account number.
 func (t *Tx) GetPayee(id int64) (domain.Payee, error) {
-	p, err := t.scanPayee(t.tx.QueryRowContext(t.ctx, "SELECT "+payeeCols+" FROM payees WHERE id = ?", id))
+	p, err := t.scanPayee(t.queryRow("SELECT "+payeeCols+" FROM payees WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("payee", id)
 	}
@@ -149,7 +149,7 @@ func (t *Tx) GetPayee(id int64) (domain.Payee, error) {
 
 // ListPayees implements domain.ReadTx, ordered by name.
 func (t *Tx) ListPayees(pg domain.Page) ([]domain.Payee, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+payeeCols+" FROM payees ORDER BY name, id"+pageSQL(pg))
+	rows, err := t.query("SELECT " + payeeCols + " FROM payees ORDER BY name, id" + pageSQL(pg))
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (t *Tx) sealAccount(p *domain.Payee) error {
 			return fmt.Errorf("encrypt account number: %w", err)
 		}
 	}
-	_, err := t.tx.ExecContext(t.ctx, "UPDATE payees SET account_number = ? WHERE id = ?", blob, p.ID)
+	_, err := t.exec("UPDATE payees SET account_number = ? WHERE id = ?", blob, p.ID)
 	return err
 }
 
@@ -211,7 +211,7 @@ func (t *Tx) CreatePayee(p *domain.Payee) error {
 		p.CreatedAt = t.now
 	}
 	p.UpdatedAt = t.now
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO payees(name, channel, account_holder, verification, email,
+	res, err := t.exec(`INSERT INTO payees(name, channel, account_holder, verification, email,
 		payout_rule_id, daily_limit, erased, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Name, p.Channel, p.AccountHolder, string(p.Verification), p.Email, nullID(p.PayoutRuleID),
 		p.DailyLimit, p.Erased, micros(p.CreatedAt), micros(p.UpdatedAt))
@@ -233,7 +233,7 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 		return err
 	}
 	p.UpdatedAt = t.now
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE payees SET name = ?, channel = ?, account_holder = ?, verification = ?,
+	res, err := t.exec(`UPDATE payees SET name = ?, channel = ?, account_holder = ?, verification = ?,
 		email = ?, payout_rule_id = ?, daily_limit = ?, erased = ?, updated_at = ? WHERE id = ?`,
 		p.Name, p.Channel, p.AccountHolder, string(p.Verification), p.Email, nullID(p.PayoutRuleID),
 		p.DailyLimit, p.Erased, micros(p.UpdatedAt), p.ID)
@@ -251,7 +251,7 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 // GetPayoutRule implements domain.ReadTx.
 func (t *Tx) GetPayoutRule(id int64) (domain.PayoutRule, error) {
 	r := domain.PayoutRule{ID: id}
-	err := t.tx.QueryRowContext(t.ctx, "SELECT name FROM payout_rules WHERE id = ?", id).Scan(&r.Name)
+	err := t.queryRow("SELECT name FROM payout_rules WHERE id = ?", id).Scan(&r.Name)
 	if err != nil {
 		return r, noRows(err, "payout rule", id)
 	}
@@ -261,7 +261,7 @@ func (t *Tx) GetPayoutRule(id int64) (domain.PayoutRule, error) {
 
 // ListPayoutRules implements domain.ReadTx, ordered by id.
 func (t *Tx) ListPayoutRules() ([]domain.PayoutRule, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT id, name FROM payout_rules ORDER BY id")
+	rows, err := t.query("SELECT id, name FROM payout_rules ORDER BY id")
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +286,7 @@ func (t *Tx) ListPayoutRules() ([]domain.PayoutRule, error) {
 }
 
 func (t *Tx) loadShares(rules map[int64]*domain.PayoutRule, cond string, args ...any) error {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT rule_id, role, COALESCE(payee_id,0), bps, fixed FROM payout_shares"+
+	rows, err := t.query("SELECT rule_id, role, COALESCE(payee_id,0), bps, fixed FROM payout_shares"+
 		cond+" ORDER BY rule_id, position", args...)
 	if err != nil {
 		return err
@@ -318,7 +318,7 @@ func (t *Tx) CreatePayoutRule(r *domain.PayoutRule) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO payout_rules(name) VALUES (?)", r.Name)
+	res, err := t.exec("INSERT INTO payout_rules(name) VALUES (?)", r.Name)
 	if err != nil {
 		return mapErr("payout rule", err)
 	}
@@ -326,7 +326,7 @@ func (t *Tx) CreatePayoutRule(r *domain.PayoutRule) error {
 		return err
 	}
 	for i, s := range r.Shares {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO payout_shares(rule_id, position, role, payee_id, bps, fixed)
+		if _, err := t.exec(`INSERT INTO payout_shares(rule_id, position, role, payee_id, bps, fixed)
 			VALUES (?, ?, ?, ?, ?, ?)`, r.ID, i, string(s.Role), nullID(s.PayeeID), s.BPS, s.Fixed); err != nil {
 			return mapErr("payout rule share", err)
 		}
@@ -339,7 +339,7 @@ func (t *Tx) CreatePayoutRule(r *domain.PayoutRule) error {
 // GetSetting implements domain.ReadTx.
 func (t *Tx) GetSetting(key string) (string, error) {
 	var v string
-	err := t.tx.QueryRowContext(t.ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	err := t.queryRow("SELECT value FROM settings WHERE key = ?", key).Scan(&v)
 	return v, noRows(err, "setting", key)
 }
 
@@ -351,7 +351,7 @@ func (t *Tx) SetSetting(key, value string) error {
 	if key == "" {
 		return domain.Invalid("key", "setting key is required")
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+	_, err := t.exec(`INSERT INTO settings(key, value) VALUES (?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return mapErr("setting", err)
 }

@@ -28,7 +28,7 @@ func (t *Tx) EnqueueMail(m *engine.Mail) error {
 	if err != nil {
 		return fmt.Errorf("mail data: %w", err)
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO mail_outbox (kind, mail_key, to_addr, to_name, lang, data, next_at, created_at)
+	res, err := t.exec(`INSERT INTO mail_outbox (kind, mail_key, to_addr, to_name, lang, data, next_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mail_key) DO NOTHING`,
 		string(m.Kind), m.Key, m.To, m.Name, m.Lang, string(data), micros(m.NextAt), micros(m.CreatedAt))
 	if err != nil {
@@ -45,7 +45,7 @@ func (t *Tx) MarkMailSent(id int64, at time.Time) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, micros(at), id)
+	_, err := t.exec(`UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, micros(at), id)
 	return mapErr("mail", err)
 }
 
@@ -57,7 +57,7 @@ func (t *Tx) MarkMailFailed(id int64, lastErr string, next time.Time) error {
 	if len(lastErr) > 500 {
 		lastErr = lastErr[:500]
 	}
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?`, lastErr, micros(next), id)
+	_, err := t.exec(`UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?`, lastErr, micros(next), id)
 	return mapErr("mail", err)
 }
 
@@ -66,7 +66,7 @@ func (t *Tx) DueMail(now time.Time, limit int) ([]engine.Mail, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, kind, mail_key, to_addr, to_name, lang, data, attempts, last_error, next_at, created_at
+	rows, err := t.query(`SELECT id, kind, mail_key, to_addr, to_name, lang, data, attempts, last_error, next_at, created_at
 		FROM mail_outbox WHERE sent_at = 0 AND next_at <= ? ORDER BY id LIMIT ?`, micros(now), limit)
 	if err != nil {
 		return nil, mapErr("mail", err)
@@ -92,7 +92,7 @@ func (t *Tx) DueMail(now time.Time, limit int) ([]engine.Mail, error) {
 
 // MailStats counts queued (unsent) and sent mail, for the dashboard and tests.
 func (t *Tx) MailStats() (queued, sent int, err error) {
-	err = t.tx.QueryRowContext(t.ctx, `SELECT COALESCE(SUM(sent_at = 0), 0), COALESCE(SUM(sent_at <> 0), 0) FROM mail_outbox`).Scan(&queued, &sent)
+	err = t.queryRow(`SELECT COALESCE(SUM(sent_at = 0), 0), COALESCE(SUM(sent_at <> 0), 0) FROM mail_outbox`).Scan(&queued, &sent)
 	return queued, sent, err
 }
 
@@ -140,7 +140,7 @@ func (t *Tx) SaveDestination(transferID int64, d engine.Destination, at time.Tim
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO transfer_destinations (transfer_id, bank, account_number, account_holder, email, created_at)
+	_, err = t.exec(`INSERT INTO transfer_destinations (transfer_id, bank, account_number, account_holder, email, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, transferID, d.Bank, acct, holder, email, micros(at))
 	return mapErr("transfer destination", err)
 }
@@ -150,7 +150,7 @@ func (t *Tx) SaveDestination(transferID int64, d engine.Destination, at time.Tim
 func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
 	var d engine.Destination
 	var acct, holder, email []byte
-	err := t.tx.QueryRowContext(t.ctx, `SELECT bank, account_number, account_holder, email FROM transfer_destinations WHERE transfer_id = ?`, transferID).
+	err := t.queryRow(`SELECT bank, account_number, account_holder, email FROM transfer_destinations WHERE transfer_id = ?`, transferID).
 		Scan(&d.Bank, &acct, &holder, &email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, notFound("transfer destination", transferID)
@@ -180,7 +180,7 @@ func (t *Tx) RecordConflict(c engine.Conflict) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO transfer_conflicts (transfer_id, stored, news, detail, at)
+	_, err := t.exec(`INSERT INTO transfer_conflicts (transfer_id, stored, news, detail, at)
 		SELECT id, ?, ?, ?, ? FROM transfers WHERE refid = ?
 		ON CONFLICT (transfer_id) WHERE resolved_at = 0 DO NOTHING`,
 		string(c.Stored), string(c.News), c.Detail, micros(c.At), c.RefID)
@@ -193,7 +193,7 @@ func (t *Tx) ResolveConflict(refID, by, resolution string, at time.Time) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE transfer_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ?
+	res, err := t.exec(`UPDATE transfer_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ?
 		WHERE resolved_at = 0 AND transfer_id = (SELECT id FROM transfers WHERE refid = ?)`, micros(at), by, resolution, refID)
 	if err != nil {
 		return mapErr("transfer conflict", err)
@@ -215,7 +215,7 @@ func (t *Tx) OpenConflicts(refIDs ...string) ([]engine.Conflict, error) {
 			args = append(args, r)
 		}
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY c.id", args...)
+	rows, err := t.query(q+" ORDER BY c.id", args...)
 	if err != nil {
 		return nil, mapErr("transfer conflict", err)
 	}
@@ -248,7 +248,7 @@ var _ engine.FinalCheckReader = (*Tx)(nil)
 // ListPaymentsFinalCheck returns up to limit payments in status whose final
 // check at the gateway is due (0 < next_poll_at <= now), most overdue first.
 func (t *Tx) ListPaymentsFinalCheck(status domain.PaymentStatus, now time.Time, limit int) ([]domain.Payment, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+paymentCols+" FROM payments WHERE status = ? AND next_poll_at > 0 AND next_poll_at <= ? ORDER BY next_poll_at, id"+
+	rows, err := t.query("SELECT "+paymentCols+" FROM payments WHERE status = ? AND next_poll_at > 0 AND next_poll_at <= ? ORDER BY next_poll_at, id"+
 		pageSQL(domain.Page{Limit: limit}), string(status), micros(now))
 	if err != nil {
 		return nil, mapErr("payments", err)
@@ -274,7 +274,7 @@ func (t *Tx) CorrectTransferStatus(refID string, from, to domain.TransferStatus,
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE transfers SET status = ?, failure_reason = ?, updated_at = ? WHERE refid = ? AND status = ?`,
+	res, err := t.exec(`UPDATE transfers SET status = ?, failure_reason = ?, updated_at = ? WHERE refid = ? AND status = ?`,
 		string(to), reason, micros(t.now), refID, string(from))
 	if err != nil {
 		return mapErr("transfer "+refID, err)

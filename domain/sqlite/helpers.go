@@ -141,7 +141,7 @@ func pageSQL(p domain.Page) string {
 // UPDATE ... WHERE key=? AND status=? touched no row.
 func (t *Tx) casFailed(table, keyCol string, key any, what string, from any) error {
 	var cur string
-	err := t.tx.QueryRowContext(t.ctx, "SELECT status FROM "+table+" WHERE "+keyCol+" = ?", key).Scan(&cur)
+	err := t.queryRow("SELECT status FROM "+table+" WHERE "+keyCol+" = ?", key).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound(what, key)
 	}

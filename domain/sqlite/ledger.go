@@ -24,7 +24,7 @@ func (t *Tx) Post(p *domain.Posting) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = t.now
 	}
-	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO postings(ref, memo, created_at) VALUES (?, ?, ?)",
+	res, err := t.exec("INSERT INTO postings(ref, memo, created_at) VALUES (?, ?, ?)",
 		p.Ref, p.Memo, micros(p.CreatedAt))
 	if err != nil {
 		return mapErr("posting", err)
@@ -33,7 +33,7 @@ func (t *Tx) Post(p *domain.Posting) error {
 		return err
 	}
 	for i, l := range p.Lines {
-		if _, err := t.tx.ExecContext(t.ctx, "INSERT INTO posting_lines(posting_id, position, account, amount) VALUES (?, ?, ?, ?)",
+		if _, err := t.exec("INSERT INTO posting_lines(posting_id, position, account, amount) VALUES (?, ?, ?, ?)",
 			p.ID, i, string(l.Account), l.Amount); err != nil {
 			return mapErr("posting line", err)
 		}
@@ -45,7 +45,7 @@ func (t *Tx) Post(p *domain.Posting) error {
 // sum to zero.
 func (t *Tx) checkBalanced(id int64) error {
 	var sum, n int64
-	if err := t.tx.QueryRowContext(t.ctx, "SELECT COALESCE(SUM(amount),0), COUNT(*) FROM posting_lines WHERE posting_id = ?",
+	if err := t.queryRow("SELECT COALESCE(SUM(amount),0), COUNT(*) FROM posting_lines WHERE posting_id = ?",
 		id).Scan(&sum, &n); err != nil {
 		return fmt.Errorf("posting %d: %w", id, err)
 	}
@@ -57,7 +57,7 @@ func (t *Tx) checkBalanced(id int64) error {
 
 // Balances implements domain.ReadTx.
 func (t *Tx) Balances() (map[domain.Account]domain.Rupiah, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT account, SUM(amount) FROM posting_lines GROUP BY account")
+	rows, err := t.query("SELECT account, SUM(amount) FROM posting_lines GROUP BY account")
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (t *Tx) ListPostings(ref string) ([]domain.Posting, error) {
 		q += " WHERE ref = ?"
 		args = append(args, ref)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY id", args...)
+	rows, err := t.query(q+" ORDER BY id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (t *Tx) ListPostings(ref string) ([]domain.Posting, error) {
 	if ref != "" {
 		lq += " JOIN postings p ON p.id = l.posting_id WHERE p.ref = ?"
 	}
-	lrows, err := t.tx.QueryContext(t.ctx, lq+" ORDER BY l.posting_id, l.position", args...)
+	lrows, err := t.query(lq+" ORDER BY l.posting_id, l.position", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (t *Tx) AppendAudit(e *domain.AuditEntry) error {
 	}
 	var last int64
 	var prev string
-	err := t.tx.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	err := t.queryRow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit tail: %w", err)
 	}
@@ -149,7 +149,7 @@ func (t *Tx) AppendAudit(e *domain.AuditEntry) error {
 	e.At = t.now
 	e.PrevHash = prev
 	e.Hash = e.ComputeHash(prev)
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
+	_, err = t.exec(`INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, micros(e.At), e.Actor, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
 	if err != nil {
 		return mapErr("audit entry", err)
@@ -163,7 +163,7 @@ func (t *Tx) ListAudit(afterSeq int64, limit int) ([]domain.AuditEntry, error) {
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q, afterSeq)
+	rows, err := t.query(q, afterSeq)
 	if err != nil {
 		return nil, err
 	}

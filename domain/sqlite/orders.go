@@ -34,7 +34,7 @@ func (t *Tx) GetOrderByExternalID(externalID string) (domain.Order, error) {
 }
 
 func (t *Tx) getOrder(col string, key any) (domain.Order, error) {
-	o, err := scanOrder(t.tx.QueryRowContext(t.ctx, "SELECT "+orderCols+" FROM orders WHERE "+col+" = ?", key))
+	o, err := scanOrder(t.queryRow("SELECT "+orderCols+" FROM orders WHERE "+col+" = ?", key))
 	if err != nil {
 		return o, noRows(err, "order", key)
 	}
@@ -57,7 +57,7 @@ func (t *Tx) loadItems(orders []domain.Order) error {
 		args[i] = o.ID
 	}
 	ph := strings.TrimSuffix(strings.Repeat("?,", len(orders)), ",")
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT order_id, COALESCE(product_id,0), name, qty, unit_price
+	rows, err := t.query(`SELECT order_id, COALESCE(product_id,0), name, qty, unit_price
 		FROM order_items WHERE order_id IN (`+ph+`) ORDER BY order_id, position`, args...)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func orderWhere(f domain.OrderFilter) *where {
 // ListOrders implements domain.ReadTx, newest first, with items.
 func (t *Tx) ListOrders(f domain.OrderFilter) ([]domain.Order, error) {
 	w := orderWhere(f)
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+orderCols+" FROM orders"+w.sql()+" ORDER BY id DESC"+pageSQL(f.Page), w.args...)
+	rows, err := t.query("SELECT "+orderCols+" FROM orders"+w.sql()+" ORDER BY id DESC"+pageSQL(f.Page), w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (t *Tx) ListOrders(f domain.OrderFilter) ([]domain.Order, error) {
 func (t *Tx) CountOrders(f domain.OrderFilter) (int, error) {
 	w := orderWhere(f)
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM orders"+w.sql(), w.args...).Scan(&n)
+	err := t.queryRow("SELECT COUNT(*) FROM orders"+w.sql(), w.args...).Scan(&n)
 	return n, err
 }
 
@@ -147,7 +147,7 @@ func (t *Tx) CreateOrder(o *domain.Order) error {
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = t.now
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO orders(external_id, source, buyer_name, buyer_email, shipping,
+	res, err := t.exec(`INSERT INTO orders(external_id, source, buyer_name, buyer_email, shipping,
 		fees, discount, total, payout_rule_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ExternalID, o.Source, o.BuyerName, o.BuyerEmail, o.Shipping, o.Fees, o.Discount, total,
 		nullID(o.PayoutRuleID), string(o.Status), micros(o.CreatedAt))
@@ -158,7 +158,7 @@ func (t *Tx) CreateOrder(o *domain.Order) error {
 		return err
 	}
 	for i, it := range o.Items {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO order_items(order_id, position, product_id, name, qty, unit_price)
+		if _, err := t.exec(`INSERT INTO order_items(order_id, position, product_id, name, qty, unit_price)
 			VALUES (?, ?, ?, ?, ?, ?)`, o.ID, i, nullID(it.ProductID), it.Name, it.Qty, it.UnitPrice); err != nil {
 			return mapErr("order item", err)
 		}
@@ -171,7 +171,7 @@ func (t *Tx) SetOrderStatus(id int64, from, to domain.OrderStatus) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, "UPDATE orders SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
+	res, err := t.exec("UPDATE orders SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
 	if err != nil {
 		return mapErr("order status", err)
 	}
@@ -200,13 +200,13 @@ func scanPayment(s scanner) (domain.Payment, error) {
 
 // GetPayment implements domain.ReadTx.
 func (t *Tx) GetPayment(id int64) (domain.Payment, error) {
-	p, err := scanPayment(t.tx.QueryRowContext(t.ctx, "SELECT "+paymentCols+" FROM payments WHERE id = ?", id))
+	p, err := scanPayment(t.queryRow("SELECT "+paymentCols+" FROM payments WHERE id = ?", id))
 	return p, noRows(err, "payment", id)
 }
 
 // GetPaymentByExternalID implements domain.ReadTx.
 func (t *Tx) GetPaymentByExternalID(externalID string) (domain.Payment, error) {
-	p, err := scanPayment(t.tx.QueryRowContext(t.ctx, "SELECT "+paymentCols+" FROM payments WHERE external_id = ?", externalID))
+	p, err := scanPayment(t.queryRow("SELECT "+paymentCols+" FROM payments WHERE external_id = ?", externalID))
 	return p, noRows(err, "payment", externalID)
 }
 
@@ -229,7 +229,7 @@ func (t *Tx) ListPayments(f domain.PaymentFilter) ([]domain.Payment, error) {
 		w.add("status = ? AND next_poll_at <= ?", string(domain.PaymentPending), micros(f.DuePoll))
 		order = " ORDER BY next_poll_at, id"
 	}
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+paymentCols+" FROM payments"+w.sql()+order+pageSQL(f.Page), w.args...)
+	rows, err := t.query("SELECT "+paymentCols+" FROM payments"+w.sql()+order+pageSQL(f.Page), w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (t *Tx) CreatePayment(p *domain.Payment) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = t.now
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO payments(order_id, gateway, external_id, gateway_ref, amount,
+	res, err := t.exec(`INSERT INTO payments(order_id, gateway, external_id, gateway_ref, amount,
 		paid_amount, status, url, flag_reason, created_at, expires_at, settled_at, next_poll_at, poll_count, last_checked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.OrderID, p.Gateway, p.ExternalID, p.GatewayRef, p.Amount, p.PaidAmount, string(p.Status), p.URL,
@@ -283,7 +283,7 @@ func (t *Tx) SetPaymentStatus(id int64, from, to domain.PaymentStatus, paid doma
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE payments SET status = ?, paid_amount = ?, flag_reason = ?,
+	res, err := t.exec(`UPDATE payments SET status = ?, paid_amount = ?, flag_reason = ?,
 		settled_at = CASE WHEN ? = 0 THEN settled_at ELSE ? END
 		WHERE id = ? AND status = ?`, string(to), paid, flagReason, micros(at), micros(at), id, string(from))
 	if err != nil {
@@ -300,7 +300,7 @@ func (t *Tx) SchedulePoll(id int64, checked, next time.Time) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE payments SET poll_count = poll_count + 1, last_checked = ?,
+	res, err := t.exec(`UPDATE payments SET poll_count = poll_count + 1, last_checked = ?,
 		next_poll_at = ? WHERE id = ?`, micros(checked), micros(next), id)
 	if err != nil {
 		return fmt.Errorf("schedule poll %d: %w", id, err)
@@ -326,13 +326,13 @@ func scanObligation(s scanner) (domain.Obligation, error) {
 
 // GetObligation implements domain.ReadTx.
 func (t *Tx) GetObligation(id int64) (domain.Obligation, error) {
-	o, err := scanObligation(t.tx.QueryRowContext(t.ctx, "SELECT "+obligationCols+" FROM obligations WHERE id = ?", id))
+	o, err := scanObligation(t.queryRow("SELECT "+obligationCols+" FROM obligations WHERE id = ?", id))
 	return o, noRows(err, "obligation", id)
 }
 
 // ListObligationsByPayment implements domain.ReadTx, in creation order.
 func (t *Tx) ListObligationsByPayment(paymentID int64) ([]domain.Obligation, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+obligationCols+" FROM obligations WHERE payment_id = ? ORDER BY id", paymentID)
+	rows, err := t.query("SELECT "+obligationCols+" FROM obligations WHERE payment_id = ? ORDER BY id", paymentID)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +362,7 @@ func (t *Tx) CreateObligation(o *domain.Obligation) error {
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = t.now
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO obligations(payment_id, order_id, payee_id, role, amount, status, created_at)
+	res, err := t.exec(`INSERT INTO obligations(payment_id, order_id, payee_id, role, amount, status, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, o.PaymentID, o.OrderID, o.PayeeID, string(o.Role), o.Amount, string(o.Status),
 		micros(o.CreatedAt))
 	if err != nil {
@@ -377,7 +377,7 @@ func (t *Tx) SetObligationStatus(id int64, from, to domain.ObligationStatus) err
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, "UPDATE obligations SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
+	res, err := t.exec("UPDATE obligations SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
 	if err != nil {
 		return mapErr("obligation status", err)
 	}

@@ -291,7 +291,7 @@ func (t *Tx) CountRows(f domain.ReportFilter) (int64, error) {
 		{"SELECT COUNT(*) FROM audit_log a" + aw.sql(), aw},
 	} {
 		var n int64
-		if err := t.tx.QueryRowContext(t.ctx, p.q, p.w.args...).Scan(&n); err != nil {
+		if err := t.queryRow(p.q, p.w.args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("count report rows: %w", err)
 		}
 		total += n
@@ -301,7 +301,7 @@ func (t *Tx) CountRows(f domain.ReportFilter) (int64, error) {
 
 // stream runs q and calls each for every row, closing the cursor at the end.
 func (t *Tx) stream(q string, args []any, each func(*sql.Rows) error) error {
-	rs, err := t.tx.QueryContext(t.ctx, q, args...)
+	rs, err := t.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("report query: %w", err)
 	}

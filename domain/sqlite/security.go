@@ -59,7 +59,7 @@ func (t *Tx) open(what string, blob []byte, ref domain.FieldRef) (string, error)
 // vault was created.
 func (t *Tx) VaultHeader() ([]byte, error) {
 	var b []byte
-	err := t.tx.QueryRowContext(t.ctx, "SELECT header FROM vault WHERE id = 1").Scan(&b)
+	err := t.queryRow("SELECT header FROM vault WHERE id = 1").Scan(&b)
 	return b, noRows(err, "vault header", 1)
 }
 
@@ -68,7 +68,7 @@ func (t *Tx) PutVaultHeader(h []byte) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO vault(id, header, updated_at) VALUES (1, ?, ?)
+	_, err := t.exec(`INSERT INTO vault(id, header, updated_at) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET header = excluded.header, updated_at = excluded.updated_at`, h, micros(t.now))
 	return mapErr("vault header", err)
 }
@@ -96,7 +96,7 @@ func (t *Tx) scanUser(s scanner) (domain.User, error) {
 
 // GetUser returns the user with id, decrypting the TOTP secret.
 func (t *Tx) GetUser(id int64) (domain.User, error) {
-	u, err := t.scanUser(t.tx.QueryRowContext(t.ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+	u, err := t.scanUser(t.queryRow("SELECT "+userCols+" FROM users WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, notFound("user", id)
 	}
@@ -105,7 +105,7 @@ func (t *Tx) GetUser(id int64) (domain.User, error) {
 
 // GetUserByName returns the user with name (any case).
 func (t *Tx) GetUserByName(name string) (domain.User, error) {
-	u, err := t.scanUser(t.tx.QueryRowContext(t.ctx, "SELECT "+userCols+" FROM users WHERE name = ?", name))
+	u, err := t.scanUser(t.queryRow("SELECT "+userCols+" FROM users WHERE name = ?", name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, notFound("user", name)
 	}
@@ -119,7 +119,7 @@ func (t *Tx) GetUserCredentials(name string) (domain.User, error) {
 	var u domain.User
 	var role string
 	var locked, created, updated int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT id, name, role, password_hash, totp_confirmed, totp_last_step,
+	err := t.queryRow(`SELECT id, name, role, password_hash, totp_confirmed, totp_last_step,
 		failures, locked_until, disabled, created_at, updated_at FROM users WHERE name = ?`, name).Scan(
 		&u.ID, &u.Name, &role, &u.PasswordHash, &u.TOTPConfirmed, &u.TOTPLastStep, &u.Failures, &locked,
 		&u.Disabled, &created, &updated)
@@ -134,7 +134,7 @@ func (t *Tx) GetUserCredentials(name string) (domain.User, error) {
 // ListUsers returns every user by name, without decrypting TOTP secrets
 // (a list must work while the vault is locked).
 func (t *Tx) ListUsers() ([]domain.User, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, name, role, totp_confirmed, failures, locked_until, disabled,
+	rows, err := t.query(`SELECT id, name, role, totp_confirmed, failures, locked_until, disabled,
 		created_at, updated_at FROM users ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func (t *Tx) ListUsers() ([]domain.User, error) {
 // CountUsers returns how many users exist (0 before the first-run owner).
 func (t *Tx) CountUsers() (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM users").Scan(&n)
+	err := t.queryRow("SELECT COUNT(*) FROM users").Scan(&n)
 	return n, err
 }
 
@@ -171,7 +171,7 @@ func (t *Tx) CreateUser(u *domain.User) error {
 		u.CreatedAt = t.now
 	}
 	u.UpdatedAt = t.now
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO users(name, role, password_hash, totp_confirmed, totp_last_step,
+	res, err := t.exec(`INSERT INTO users(name, role, password_hash, totp_confirmed, totp_last_step,
 		failures, locked_until, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.Name, string(u.Role), u.PasswordHash, u.TOTPConfirmed, u.TOTPLastStep, u.Failures, micros(u.LockedUntil),
 		u.Disabled, micros(u.CreatedAt), micros(u.UpdatedAt))
@@ -189,7 +189,7 @@ func (t *Tx) sealTOTP(u *domain.User) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, "UPDATE users SET totp_secret = ? WHERE id = ?", blob, u.ID)
+	_, err = t.exec("UPDATE users SET totp_secret = ? WHERE id = ?", blob, u.ID)
 	return err
 }
 
@@ -199,7 +199,7 @@ func (t *Tx) UpdateUser(u *domain.User) error {
 		return err
 	}
 	u.UpdatedAt = t.now
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE users SET name = ?, role = ?, password_hash = ?, totp_confirmed = ?,
+	res, err := t.exec(`UPDATE users SET name = ?, role = ?, password_hash = ?, totp_confirmed = ?,
 		totp_last_step = ?, failures = ?, locked_until = ?, disabled = ?, updated_at = ? WHERE id = ?`,
 		u.Name, string(u.Role), u.PasswordHash, u.TOTPConfirmed, u.TOTPLastStep, u.Failures, micros(u.LockedUntil),
 		u.Disabled, micros(u.UpdatedAt), u.ID)
@@ -218,7 +218,7 @@ func (t *Tx) SetUserAuthState(id int64, failures int, lockedUntil time.Time, las
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE users SET failures = ?, locked_until = ?,
+	res, err := t.exec(`UPDATE users SET failures = ?, locked_until = ?,
 		totp_last_step = MAX(totp_last_step, ?), updated_at = ? WHERE id = ?`,
 		failures, micros(lockedUntil), lastStep, micros(t.now), id)
 	if err != nil {
@@ -237,7 +237,7 @@ func (t *Tx) ClaimTOTPStep(id, step int64) (bool, error) {
 	if err := t.mustWrite(); err != nil {
 		return false, err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE users SET totp_last_step = ?, updated_at = ?
+	res, err := t.exec(`UPDATE users SET totp_last_step = ?, updated_at = ?
 		WHERE id = ? AND totp_last_step < ?`, step, micros(t.now), id, step)
 	if err != nil {
 		return false, err
@@ -252,11 +252,11 @@ func (t *Tx) ReplaceRecoveryCodes(userID int64, hashes []string) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM recovery_codes WHERE user_id = ?", userID); err != nil {
+	if _, err := t.exec("DELETE FROM recovery_codes WHERE user_id = ?", userID); err != nil {
 		return err
 	}
 	for _, h := range hashes {
-		if _, err := t.tx.ExecContext(t.ctx, "INSERT INTO recovery_codes(user_id, hash) VALUES (?, ?)", userID, h); err != nil {
+		if _, err := t.exec("INSERT INTO recovery_codes(user_id, hash) VALUES (?, ?)", userID, h); err != nil {
 			return mapErr("recovery code", err)
 		}
 	}
@@ -269,7 +269,7 @@ func (t *Tx) UseRecoveryCode(userID int64, hash string) (bool, error) {
 	if err := t.mustWrite(); err != nil {
 		return false, err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at = 0`,
+	res, err := t.exec(`UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at = 0`,
 		micros(t.now), userID, hash)
 	if err != nil {
 		return false, err
@@ -281,7 +281,7 @@ func (t *Tx) UseRecoveryCode(userID int64, hash string) (bool, error) {
 // RecoveryCodesLeft counts a user's unused recovery codes.
 func (t *Tx) RecoveryCodesLeft(userID int64) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at = 0", userID).Scan(&n)
+	err := t.queryRow("SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at = 0", userID).Scan(&n)
 	return n, err
 }
 
@@ -296,7 +296,7 @@ func (t *Tx) SetSecret(name, value, by string) error {
 		return errNoCipher("secret")
 	}
 	var id int64
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO secrets(name, value, updated_at, updated_by) VALUES (?, NULL, ?, ?)
+	err := t.queryRow(`INSERT INTO secrets(name, value, updated_at, updated_by) VALUES (?, NULL, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, updated_by = excluded.updated_by
 		RETURNING id`, name, micros(t.now), by).Scan(&id)
 	if err != nil {
@@ -306,7 +306,7 @@ func (t *Tx) SetSecret(name, value, by string) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, "UPDATE secrets SET value = ? WHERE id = ?", blob, id)
+	_, err = t.exec("UPDATE secrets SET value = ? WHERE id = ?", blob, id)
 	return err
 }
 
@@ -314,7 +314,7 @@ func (t *Tx) SetSecret(name, value, by string) error {
 func (t *Tx) Secret(name string) (string, error) {
 	var id int64
 	var blob []byte
-	err := t.tx.QueryRowContext(t.ctx, "SELECT id, value FROM secrets WHERE name = ?", name).Scan(&id, &blob)
+	err := t.queryRow("SELECT id, value FROM secrets WHERE name = ?", name).Scan(&id, &blob)
 	if err := noRows(err, "secret", name); err != nil {
 		return "", err
 	}
@@ -323,7 +323,7 @@ func (t *Tx) Secret(name string) (string, error) {
 
 // SecretNames lists stored secret names (never values).
 func (t *Tx) SecretNames() ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT name FROM secrets ORDER BY name")
+	rows, err := t.query("SELECT name FROM secrets ORDER BY name")
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +344,7 @@ func (t *Tx) DeleteSecret(name string) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx, "DELETE FROM secrets WHERE name = ?", name)
+	_, err := t.exec("DELETE FROM secrets WHERE name = ?", name)
 	return err
 }
 
@@ -370,7 +370,7 @@ func (t *Tx) CreateFlag(f *domain.Flag) error {
 		return err
 	}
 	f.Status, f.CreatedAt = domain.FlagOpen, t.now
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO flags(refid, payee_id, rule, block, reason_id, reason_en, evidence,
+	res, err := t.exec(`INSERT INTO flags(refid, payee_id, rule, block, reason_id, reason_en, evidence,
 		status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.RefID, nullID(f.PayeeID), f.Rule, f.Block,
 		f.ReasonID, f.ReasonEN, f.Evidence, string(f.Status), micros(f.CreatedAt))
 	if err != nil {
@@ -382,7 +382,7 @@ func (t *Tx) CreateFlag(f *domain.Flag) error {
 
 // GetFlag returns one flag.
 func (t *Tx) GetFlag(id int64) (domain.Flag, error) {
-	f, err := scanFlag(t.tx.QueryRowContext(t.ctx, "SELECT "+flagCols+" FROM flags WHERE id = ?", id))
+	f, err := scanFlag(t.queryRow("SELECT "+flagCols+" FROM flags WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, notFound("flag", id)
 	}
@@ -399,7 +399,7 @@ func (t *Tx) ListFlags(status domain.FlagStatus, refID string, pg domain.Page) (
 	if refID != "" {
 		w.add("refid = ?", refID)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+flagCols+" FROM flags"+w.sql()+" ORDER BY id DESC"+pageSQL(pg), w.args...)
+	rows, err := t.query("SELECT "+flagCols+" FROM flags"+w.sql()+" ORDER BY id DESC"+pageSQL(pg), w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +420,7 @@ func (t *Tx) ResolveFlag(id int64, to domain.FlagStatus, note, by string) error 
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE flags SET status = ?, note = ?, resolved_by = ?, resolved_at = ?
+	res, err := t.exec(`UPDATE flags SET status = ?, note = ?, resolved_by = ?, resolved_at = ?
 		WHERE id = ? AND status = 'open'`, string(to), note, by, micros(t.now), id)
 	if err != nil {
 		return mapErr("flag", err)
@@ -438,7 +438,7 @@ func (t *Tx) ReplaceWatchlist(list []risk.WatchEntry) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM watchlist"); err != nil {
+	if _, err := t.exec("DELETE FROM watchlist"); err != nil {
 		return err
 	}
 	st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO watchlist(ref, name, aliases, birth_date, birth_place, kind, nationality)
@@ -458,7 +458,7 @@ func (t *Tx) ReplaceWatchlist(list []risk.WatchEntry) error {
 
 // Watchlist returns every watchlist entry.
 func (t *Tx) Watchlist() ([]risk.WatchEntry, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT ref, name, aliases, birth_date, birth_place, kind, nationality FROM watchlist ORDER BY id")
+	rows, err := t.query("SELECT ref, name, aliases, birth_date, birth_place, kind, nationality FROM watchlist ORDER BY id")
 	if err != nil {
 		return nil, err
 	}
@@ -485,7 +485,7 @@ const liveTransfer = "status NOT IN ('rejected','failed','cancelled','reversed')
 
 // PayeeRecentTransfers lists live transfers to a payee created since, except refID.
 func (t *Tx) PayeeRecentTransfers(payeeID int64, since time.Time, exceptRefID string) ([]risk.Recent, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT refid, amount, created_at FROM transfers
+	rows, err := t.query(`SELECT refid, amount, created_at FROM transfers
 		WHERE payee_id = ? AND created_at >= ? AND refid <> ? AND `+liveTransfer+` ORDER BY created_at`,
 		payeeID, micros(since), exceptRefID)
 	if err != nil {
@@ -508,7 +508,7 @@ func (t *Tx) PayeeRecentTransfers(payeeID int64, since time.Time, exceptRefID st
 // PayeeSucceededPayouts counts succeeded transfers to a payee.
 func (t *Tx) PayeeSucceededPayouts(payeeID int64) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM transfers WHERE payee_id = ? AND status = 'succeeded'", payeeID).Scan(&n)
+	err := t.queryRow("SELECT COUNT(*) FROM transfers WHERE payee_id = ? AND status = 'succeeded'", payeeID).Scan(&n)
 	return n, err
 }
 
@@ -516,7 +516,7 @@ func (t *Tx) PayeeSucceededPayouts(payeeID int64) (int, error) {
 // the account with fingerprint fp.
 func (t *Tx) AccountPaidBefore(payeeID int64, fp string) (bool, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM risk_account_uses u JOIN transfers x ON x.refid = u.refid
+	err := t.queryRow(`SELECT COUNT(*) FROM risk_account_uses u JOIN transfers x ON x.refid = u.refid
 		WHERE u.payee_id = ? AND u.fp = ? AND x.status = 'succeeded'`, payeeID, fp).Scan(&n)
 	return n > 0, err
 }
@@ -526,7 +526,7 @@ func (t *Tx) RecordAccountUse(refID string, payeeID int64, fp string) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO risk_account_uses(refid, payee_id, fp, at) VALUES (?, ?, ?, ?)
+	_, err := t.exec(`INSERT INTO risk_account_uses(refid, payee_id, fp, at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (refid) DO UPDATE SET fp = excluded.fp, at = excluded.at`, refID, payeeID, fp, micros(t.now))
 	return err
 }
@@ -534,7 +534,7 @@ func (t *Tx) RecordAccountUse(refID string, payeeID int64, fp string) error {
 // OrderPayoutTotal sums live transfers paying obligations of order, except refID.
 func (t *Tx) OrderPayoutTotal(orderID int64, exceptRefID string) (domain.Rupiah, error) {
 	var sum domain.Rupiah
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE(SUM(x.amount), 0) FROM transfers x
+	err := t.queryRow(`SELECT COALESCE(SUM(x.amount), 0) FROM transfers x
 		JOIN obligations o ON o.id = x.obligation_id
 		WHERE o.order_id = ? AND x.refid <> ? AND x.`+liveTransfer, orderID, exceptRefID).Scan(&sum)
 	return sum, err
@@ -544,7 +544,7 @@ func (t *Tx) OrderPayoutTotal(orderID int64, exceptRefID string) (domain.Rupiah,
 // transfers not final. Personal data may be erased only when it is zero.
 func (t *Tx) PayeeOpenWork(payeeID int64) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT
+	err := t.queryRow(`SELECT
 		(SELECT COUNT(*) FROM obligations WHERE payee_id = ? AND status IN ('open','reopened')) +
 		(SELECT COUNT(*) FROM transfers WHERE payee_id = ? AND status NOT IN
 			('succeeded','failed','reversed','rejected','cancelled'))`, payeeID, payeeID).Scan(&n)
@@ -563,7 +563,7 @@ func (t *Tx) PseudonymiseFlags(payeeID int64, names []string, repl string) error
 		if n == "" {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE flags SET reason_id = replace(reason_id, ?1, ?2),
+		if _, err := t.exec(`UPDATE flags SET reason_id = replace(reason_id, ?1, ?2),
 			reason_en = replace(reason_en, ?1, ?2), evidence = replace(evidence, ?1, ?2) WHERE payee_id = ?3`,
 			n, repl, payeeID); err != nil {
 			return err
@@ -576,7 +576,7 @@ func (t *Tx) PseudonymiseFlags(payeeID int64, names []string, repl string) error
 // zeros on this connection, so erased personal data does not linger in
 // free space of the file.
 func (t *Tx) SecureDelete() error {
-	_, err := t.tx.ExecContext(t.ctx, "PRAGMA secure_delete = ON")
+	_, err := t.exec("PRAGMA secure_delete = ON")
 	return err
 }
 
@@ -607,13 +607,13 @@ func (t *Tx) anchorAudit(e *domain.AuditEntry) error {
 	}
 	var err error
 	if signed {
-		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO audit_anchor(id, head_seq, head_hash, signed_seq, signed_hash, mac, updated_at)
+		_, err = t.exec(`INSERT INTO audit_anchor(id, head_seq, head_hash, signed_seq, signed_hash, mac, updated_at)
 			VALUES (1, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
 				signed_seq = excluded.signed_seq, signed_hash = excluded.signed_hash, mac = excluded.mac,
 				updated_at = excluded.updated_at`, e.Seq, e.Hash, signedSeq, signedHash, mac, micros(t.now))
 	} else {
-		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO audit_anchor(id, head_seq, head_hash, updated_at) VALUES (1, ?, ?, ?)
+		_, err = t.exec(`INSERT INTO audit_anchor(id, head_seq, head_hash, updated_at) VALUES (1, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
 				updated_at = excluded.updated_at`, e.Seq, e.Hash, micros(t.now))
 	}
@@ -624,7 +624,7 @@ func (t *Tx) anchorAudit(e *domain.AuditEntry) error {
 func (t *Tx) AuditAnchor() (domain.AuditAnchor, error) {
 	var a domain.AuditAnchor
 	var at int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT head_seq, head_hash, signed_seq, signed_hash, mac, updated_at
+	err := t.queryRow(`SELECT head_seq, head_hash, signed_seq, signed_hash, mac, updated_at
 		FROM audit_anchor WHERE id = 1`).Scan(&a.HeadSeq, &a.HeadHash, &a.SignedSeq, &a.SignedHash, &a.MAC, &at)
 	if err != nil {
 		return a, noRows(err, "audit anchor", 1)

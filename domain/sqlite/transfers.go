@@ -27,7 +27,7 @@ func scanTransfer(s scanner) (domain.Transfer, error) {
 
 // GetTransfer implements domain.ReadTx.
 func (t *Tx) GetTransfer(refID string) (domain.Transfer, error) {
-	x, err := scanTransfer(t.tx.QueryRowContext(t.ctx, "SELECT "+transferCols+" FROM transfers t WHERE t.refid = ?", refID))
+	x, err := scanTransfer(t.queryRow("SELECT "+transferCols+" FROM transfers t WHERE t.refid = ?", refID))
 	return x, noRows(err, "transfer", refID)
 }
 
@@ -65,7 +65,7 @@ func (t *Tx) ListTransfers(f domain.TransferFilter) ([]domain.Transfer, error) {
 func (t *Tx) CountTransfers(f domain.TransferFilter) (int, error) {
 	from, w := transferWhere(f)
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*)"+from+w.sql(), w.args...).Scan(&n)
+	err := t.queryRow("SELECT COUNT(*)"+from+w.sql(), w.args...).Scan(&n)
 	return n, err
 }
 
@@ -75,7 +75,7 @@ func (t *Tx) ListTransfersByObligation(obligationID int64) ([]domain.Transfer, e
 }
 
 func (t *Tx) queryTransfers(q string, args ...any) ([]domain.Transfer, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (t *Tx) queryTransfers(q string, args ...any) ([]domain.Transfer, error) {
 // PayeeTotalSince implements domain.ReadTx.
 func (t *Tx) PayeeTotalSince(payeeID int64, since time.Time) (domain.Rupiah, error) {
 	var sum domain.Rupiah
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COALESCE(SUM(amount), 0) FROM transfers
+	err := t.queryRow(`SELECT COALESCE(SUM(amount), 0) FROM transfers
 		WHERE payee_id = ? AND created_at >= ? AND status NOT IN (?, ?)`,
 		payeeID, micros(since), string(domain.TransferRejected), string(domain.TransferFailed)).Scan(&sum)
 	return sum, err
@@ -125,7 +125,7 @@ func (t *Tx) CreateTransfer(x *domain.Transfer) error {
 		x.CreatedAt = t.now
 	}
 	x.UpdatedAt = t.now
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO transfers(refid, parent_refid, obligation_id, payee_id, channel,
+	res, err := t.exec(`INSERT INTO transfers(refid, parent_refid, obligation_id, payee_id, channel,
 		amount, status, gateway_ref, failure_code, failure_reason, hold_reason, attempts, created_by, approved_by,
 		created_at, updated_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		x.RefID, nullStr(x.ParentRefID), nullID(x.ObligationID), x.PayeeID, x.Channel, x.Amount, string(x.Status),
@@ -134,7 +134,7 @@ func (t *Tx) CreateTransfer(x *domain.Transfer) error {
 	if err != nil {
 		if constraintKind(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
 			var n int
-			if qerr := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM transfers WHERE refid = ?", x.RefID).Scan(&n); qerr == nil && n > 0 {
+			if qerr := t.queryRow("SELECT COUNT(*) FROM transfers WHERE refid = ?", x.RefID).Scan(&n); qerr == nil && n > 0 {
 				return fmt.Errorf("transfer REFID %s: %w", x.RefID, domain.ErrDuplicateRefID)
 			}
 		}
@@ -158,7 +158,7 @@ func (t *Tx) MoveTransfer(refID string, from, to domain.TransferStatus, p domain
 		inc = 1
 	}
 	now := micros(t.now)
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE transfers SET status = ?,
+	res, err := t.exec(`UPDATE transfers SET status = ?,
 		gateway_ref    = CASE WHEN ? = '' THEN gateway_ref ELSE ? END,
 		failure_code   = CASE WHEN ? = '' THEN failure_code ELSE ? END,
 		failure_reason = CASE WHEN ? = '' THEN failure_reason ELSE ? END,

@@ -52,7 +52,7 @@ func dayKey(day int64) string {
 func (t *Tx) sumByDay(q string, from, to time.Time, loc *time.Location) (map[string]domain.Rupiah, error) {
 	_, off := from.In(loc).Zone()
 	offset := int64(off) * 1_000_000
-	rows, err := t.tx.QueryContext(t.ctx, q, offset, micros(from), micros(to))
+	rows, err := t.query(q, offset, micros(from), micros(to))
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (t *Tx) SettledByDay(from, to time.Time, loc *time.Location) (map[string]do
 func (t *Tx) PaidOutByDay(from, to time.Time, loc *time.Location) (map[string]domain.Rupiah, error) {
 	_, off := from.In(loc).Zone()
 	offset := int64(off) * 1_000_000
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT (updated_at + ?) / 86400000000 AS d, SUM(amount) FROM transfers
+	rows, err := t.query(`SELECT (updated_at + ?) / 86400000000 AS d, SUM(amount) FROM transfers
 		WHERE created_at >= ? AND status = 'succeeded' AND updated_at >= ? AND updated_at < ? GROUP BY d`,
 		offset, micros(from.AddDate(0, 0, -7)), micros(from), micros(to))
 	if err != nil {
@@ -115,6 +115,6 @@ func (t *Tx) CountPayments(f domain.PaymentFilter) (int, error) {
 		w.add("created_at < ?", micros(f.To))
 	}
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM payments"+w.sql(), w.args...).Scan(&n)
+	err := t.queryRow("SELECT COUNT(*) FROM payments"+w.sql(), w.args...).Scan(&n)
 	return n, err
 }
