@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"lunas/domain"
 	"lunas/domain/engine"
 	"lunas/domain/sqlite"
@@ -57,22 +55,14 @@ type engineOptions struct {
 	Minute time.Duration
 }
 
-// costLimiter charges n tokens per call: one engine call that makes n
-// requests to the same endpoint.
-type costLimiter struct {
-	l *rate.Limiter
-	n int
-}
-
-// Wait implements engine.Limiter.
-func (c costLimiter) Wait(ctx context.Context) error { return c.l.WaitN(ctx, c.n) }
-
-// xenditLimiters paces the engine as Xendit counts: per endpoint. Payment
-// status and payment list are the same endpoint (GET /v2/invoices) and a
-// list round is two requests (paid and expired), so they share one bucket
-// and a list costs two. perMinute 0 means the test-mode limit of 60, kept at
-// 50 for the engine so that invoice creation (which looks the external_id
-// up first) still fits; negative means no limit.
+// xenditLimiters paces the engine as Xendit counts: per endpoint, in a
+// sliding minute (gateways.WindowLimiter). Payment status and payment list
+// are the same endpoint (GET /v2/invoices) and share one window, kept a
+// little under the limit for the rare invoice lookups outside the engine
+// (a retried invoice creation looks its external_id up). The reversal watch
+// takes at most a tenth of the payout status endpoint (OpPayoutWatch), so
+// tracking keeps the rest. perMinute 0 means the test-mode limit of 60;
+// negative means no limit.
 func xenditLimiters(perMinute int) map[string]engine.Limiter {
 	return xenditLimitersPer(perMinute, time.Minute)
 }
@@ -83,21 +73,23 @@ func xenditLimitersPer(perMinute int, minute time.Duration) map[string]engine.Li
 	if perMinute < 0 {
 		return nil
 	}
-	engineShare := perMinute
 	if perMinute == 0 {
-		perMinute, engineShare = 60, 50
+		perMinute = 60
 	}
-	mk := func(n int) *rate.Limiter { return rate.NewLimiter(rate.Limit(float64(n)/minute.Seconds()), 2) }
-	invoices := mk(engineShare)
-	payouts := mk(perMinute) // POST /v2/payouts
-	status := mk(perMinute)  // GET /v2/payouts?reference_id=
+	// A thirtieth of the window as slack: calls admitted a minute apart
+	// still arrive a minute apart when the network holds one back by up to
+	// 2 s (at the real minute).
+	mk := func(n int) engine.Limiter { return gateways.NewWindowLimiter(n, minute, minute/30) }
+	invoices := mk(max(1, perMinute*11/12)) // GET /v2/invoices: 55 of 60
+	status := mk(perMinute)                 // GET /v2/payouts?reference_id=
 	return map[string]engine.Limiter{
-		"xendit/" + engine.OpPaymentList:   costLimiter{invoices, 2},
-		"xendit/" + engine.OpPaymentStatus: costLimiter{invoices, 1},
-		"xendit/" + engine.OpPayoutCreate:  costLimiter{payouts, 1},
-		"xendit/" + engine.OpPayoutStatus:  costLimiter{status, 1},
-		"xendit/" + engine.OpPayoutCancel:  costLimiter{mk(perMinute), 1},
-		"xendit/" + engine.OpBalance:       costLimiter{mk(perMinute), 1},
+		"xendit/" + engine.OpPaymentList:   invoices,
+		"xendit/" + engine.OpPaymentStatus: invoices,
+		"xendit/" + engine.OpPayoutCreate:  mk(perMinute), // POST /v2/payouts
+		"xendit/" + engine.OpPayoutStatus:  status,
+		"xendit/" + engine.OpPayoutWatch:   mk(max(1, perMinute/10)),
+		"xendit/" + engine.OpPayoutCancel:  mk(perMinute),
+		"xendit/" + engine.OpBalance:       mk(perMinute),
 	}
 }
 
@@ -146,8 +138,9 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 		}
 		lim = xenditLimitersPer(o.RatePerMinute, o.Minute)
 		if lim != nil && o.Intervals.List == 0 {
-			// One list round is two GET /v2/invoices requests; every 2.5 s
-			// keeps that endpoint at 48 a minute, under the test-mode 60.
+			// A list round is one GET /v2/invoices (paid_after); every
+			// 2.5 s is 24 a minute, leaving the rest of the test-mode 60 to
+			// the one-by-one checks of payments past expiry.
 			o.Intervals.List = 2500 * time.Millisecond
 		}
 		if o.DefaultChannel == "" {

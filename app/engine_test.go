@@ -7,6 +7,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/sqlite"
+	"lunas/gateways"
 )
 
 func TestMailerFromSettings(t *testing.T) {
@@ -38,9 +39,16 @@ func TestMailerFromSettings(t *testing.T) {
 
 func TestXenditLimitersShareTheInvoiceEndpoint(t *testing.T) {
 	l := xenditLimiters(0)
-	list, status := l["xendit/payment.list"].(costLimiter), l["xendit/payment.status"].(costLimiter)
-	if list.l != status.l || list.n != 2 || status.n != 1 {
-		t.Fatalf("invoice list and status must share one bucket, list costing 2: %+v %+v", list, status)
+	if l["xendit/payment.list"] != l["xendit/payment.status"] {
+		t.Fatal("invoice list and invoice status are one Xendit endpoint and must share one window")
+	}
+	if l["xendit/payout.status"] == l["xendit/payout.watch"] || l["xendit/payout.watch"] == nil {
+		t.Fatal("the reversal watch needs a budget of its own on top of the status window")
+	}
+	for k, v := range l {
+		if _, ok := v.(*gateways.WindowLimiter); !ok {
+			t.Fatalf("%s is a %T, want a sliding window (a token bucket overshoots Xendit's window)", k, v)
+		}
 	}
 	if xenditLimiters(-1) != nil {
 		t.Fatal("negative rate must disable limiting")

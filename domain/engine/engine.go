@@ -58,9 +58,14 @@ type Limits struct {
 
 // Intervals tunes the background loops. Zero fields get the defaults.
 type Intervals struct {
-	PollFirst   time.Duration // first payment poll after creation, then doubling (default 1s)
-	PollMax     time.Duration // slowest payment poll (default 2m)
-	List        time.Duration // list request per gateway with PaymentLister (default 1s)
+	PollFirst time.Duration // first payment poll after creation, then doubling (default 1s)
+	PollMax   time.Duration // slowest payment poll (default 2m)
+	List      time.Duration // list request per gateway with PaymentLister (default 1s)
+	// ListFast: lists run every List while the newest pending payment of
+	// the gateway is younger than this (default 15m: most buyers pay within
+	// minutes); older, the interval grows with its age up to PollMax, and
+	// with nothing pending there is no list at all.
+	ListFast    time.Duration
 	ExpiryGrace time.Duration // polling continues this long past ExpiresAt (default 10m)
 	Send        time.Duration // sender sweep when not woken (default 500ms)
 	TrackFirst  time.Duration // first status query after accepted/unknown (default 5s: payouts rarely finish sooner)
@@ -91,6 +96,7 @@ func (iv *Intervals) defaults() {
 	def(&iv.PollFirst, time.Second)
 	def(&iv.PollMax, 2*time.Minute)
 	def(&iv.List, time.Second)
+	def(&iv.ListFast, 15*time.Minute)
 	def(&iv.ExpiryGrace, 10*time.Minute)
 	def(&iv.Send, 500*time.Millisecond)
 	def(&iv.TrackFirst, 5*time.Second)
@@ -259,7 +265,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		fn   func(context.Context)
 	}{
 		{"poller", e.pollLoop}, {"sender", e.sendLoop}, {"tracker", e.trackLoop},
-		{"balance", e.balanceLoop}, {"mail", e.mailLoop},
+		{"watch", e.watchLoop}, {"balance", e.balanceLoop}, {"mail", e.mailLoop},
 	}
 	for _, l := range loops {
 		e.wg.Add(1)
@@ -324,8 +330,12 @@ const (
 	OpPaymentStatus = "payment.status"
 	OpPayoutCreate  = "payout.create"
 	OpPayoutStatus  = "payout.status"
-	OpPayoutCancel  = "payout.cancel"
-	OpBalance       = "balance"
+	// OpPayoutWatch paces the reversal watch's status queries on top of
+	// OpPayoutStatus: give it a small share of the status endpoint's limit
+	// so that a week of watched successes never delays tracking.
+	OpPayoutWatch  = "payout.watch"
+	OpPayoutCancel = "payout.cancel"
+	OpBalance      = "balance"
 )
 
 func (e *Engine) limit(ctx context.Context, name, op string) error {

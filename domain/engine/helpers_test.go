@@ -79,6 +79,7 @@ type channel struct {
 	window time.Duration
 	bal    domain.Rupiah
 	cancel bool
+	asked  map[string]int // refid -> status queries
 }
 
 func newChannel(name string) *channel {
@@ -157,6 +158,10 @@ func (c *channel) Send(ctx context.Context, req domain.PayoutRequest) (domain.Pa
 func (c *channel) Status(ctx context.Context, ref string) (domain.PayoutResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.asked == nil {
+		c.asked = map[string]int{}
+	}
+	c.asked[ref]++
 	if c.pop(&c.status) == stepStatus5xx {
 		return domain.PayoutResult{RefID: ref, Outcome: domain.OutcomeUnknown}, errors.New("503")
 	}
@@ -165,6 +170,13 @@ func (c *channel) Status(ctx context.Context, ref string) (domain.PayoutResult, 
 		return domain.PayoutResult{RefID: ref, Outcome: domain.OutcomeNotFound}, nil
 	}
 	return domain.PayoutResult{RefID: ref, Outcome: st}, nil
+}
+
+// askedCount is how many status queries ref got.
+func (c *channel) askedCount(ref string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.asked[ref]
 }
 
 // plan scripts the next Send calls for ref.

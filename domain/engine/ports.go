@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"lunas/domain"
@@ -63,6 +64,15 @@ type RecentReader interface {
 // payouts can be reversed after success. A channel without it is watched.
 type ReversalReporter interface {
 	MayReverse() bool
+}
+
+// PaidLister is a payment gateway that can list only the payments paid since
+// a time. The poller prefers it to domain.PaymentLister's RecentPayments when
+// one request per page is cheaper than one per status (Xendit: paid and
+// expired are two filters); expiry is learnt from the payment's own status
+// once it is past ExpiresAt.
+type PaidLister interface {
+	RecentPaid(ctx context.Context, since time.Time) ([]domain.PaymentResult, error)
 }
 
 // FinalCheckReader lists closed payments whose final check at the gateway is

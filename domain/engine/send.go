@@ -17,6 +17,7 @@ type sendJob struct {
 	res   domain.PayoutResult
 	err   error
 	actor string
+	watch bool // a reversal-watch check: paced by OpPayoutWatch as well
 }
 
 func (e *Engine) sendLoop(ctx context.Context) {
@@ -199,6 +200,15 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 			j.res = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}
 			j.err = fmt.Errorf("no channel %q", j.t.Channel)
 			return
+		}
+		if j.watch {
+			// The watch's own, smaller budget first, so that it only ever
+			// takes that share of the status endpoint from tracking. Its
+			// wait may be long and ends with the loop: nothing is in flight.
+			if err := e.limit(ctx, j.t.Channel, OpPayoutWatch); err != nil {
+				j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, err
+				return
+			}
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
 		defer cancel()

@@ -31,6 +31,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 	now := e.now()
 	var due []domain.Payment
 	cursors := map[string]time.Time{}
+	newest := map[string]time.Time{} // lister gateway -> creation of its newest pending payment
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		due, err = tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, DuePoll: now, Page: domain.Page{Limit: 1000}})
@@ -41,6 +42,14 @@ func (e *Engine) PollNow(ctx context.Context) error {
 			if _, ok := gw.(domain.PaymentLister); !ok {
 				continue
 			}
+			young, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, Gateway: name, Page: domain.Page{Limit: 1}})
+			if err != nil {
+				return err
+			}
+			if len(young) == 0 {
+				continue // nothing pending: nothing to list for
+			}
+			newest[name] = young[0].CreatedAt
 			v, err := tx.GetSetting(settingListCursor(name))
 			if errors.Is(err, domain.ErrNotFound) {
 				cursors[name] = time.Time{}
@@ -65,7 +74,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 	}
 	var toList []string
 	for name := range cursors {
-		if now.Sub(e.listAt[name]) >= e.iv.List {
+		if now.Sub(e.listAt[name]) >= e.listEvery(now.Sub(newest[name])) {
 			e.listAt[name] = now
 			toList = append(toList, name)
 		}
@@ -82,7 +91,12 @@ func (e *Engine) PollNow(ctx context.Context) error {
 			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
-		rs, err := e.cfg.Payments[name].(domain.PaymentLister).RecentPayments(cctx, since)
+		var rs []domain.PaymentResult
+		if pl, ok := e.cfg.Payments[name].(PaidLister); ok {
+			rs, err = pl.RecentPaid(cctx, since)
+		} else {
+			rs, err = e.cfg.Payments[name].(domain.PaymentLister).RecentPayments(cctx, since)
+		}
 		cancel()
 		if err != nil {
 			e.gatewayHealth(name, err)
@@ -170,6 +184,18 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		})
 	}
 	return nil
+}
+
+// listEvery is the wait between two list requests to a gateway whose newest
+// pending payment is age old: List while it is younger than ListFast (a
+// buyer who is going to pay usually does so within minutes, and settlement
+// should follow at once), then growing with the age, at most PollMax.
+func (e *Engine) listEvery(age time.Duration) time.Duration {
+	if age <= e.iv.ListFast {
+		return e.iv.List
+	}
+	d := time.Duration(float64(e.iv.List) * float64(age) / float64(e.iv.ListFast))
+	return max(e.iv.List, min(d, e.iv.PollMax))
 }
 
 func (e *Engine) pastExpiry(p domain.Payment, now time.Time) bool {

@@ -11,8 +11,31 @@ import (
 func (e *Engine) trackLoop(ctx context.Context) {
 	d := max(min(e.iv.TrackFirst/4, 250*time.Millisecond), 20*time.Millisecond)
 	tick(ctx, d, e.wakeTrack, func(ctx context.Context) {
-		if err := e.TrackNow(ctx, false); err != nil && ctx.Err() == nil {
+		if err := e.trackOpen(ctx, false); err != nil && ctx.Err() == nil {
 			e.log.Warn("tracker", "err", err)
+		}
+	})
+}
+
+// watchLoop runs the reversal watch apart from the tracker: a round of
+// watch checks waiting for their budget must never hold up the status
+// queries of transfers still in progress.
+func (e *Engine) watchLoop(ctx context.Context) {
+	if e.iv.ReversalWatch < 0 {
+		return
+	}
+	// Its schedule counts in hours (ReversalFirst): a look a minute is plenty
+	// and keeps the read of a week's successes rare.
+	d := max(min(e.iv.ReversalFirst/60, time.Minute), 20*time.Millisecond)
+	tick(ctx, d, nil, func(ctx context.Context) {
+		for ctx.Err() == nil {
+			full, err := e.watchRound(ctx)
+			if err != nil && ctx.Err() == nil {
+				e.log.Warn("reversal watch", "err", err)
+			}
+			if !full || err != nil {
+				return
+			}
 		}
 	})
 }

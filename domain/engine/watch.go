@@ -14,16 +14,25 @@ import (
 // to ReversalMax (about 8 checks in 7 days at the defaults). The schedule
 // lives in memory; after a restart each transfer resumes at its next point in
 // the schedule (a check missed while Lunas was off is not made up), so a
-// restart causes no burst. At most a quarter batch is asked per round, after
-// the open transfers, so the watch never crowds out real tracking.
+// restart causes no burst. At most a quarter batch is asked per round, in a
+// loop of its own and paced by OpPayoutWatch on top of the status limit, so
+// the watch never crowds out real tracking; when its budget is too small
+// for the traffic, checks come later than scheduled, oldest first.
 func (e *Engine) watchReversals(ctx context.Context) error {
+	_, err := e.watchRound(ctx)
+	return err
+}
+
+// watchRound is one round of watchReversals; full reports that more checks
+// were due than one round asks.
+func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	if e.iv.ReversalWatch < 0 {
-		return nil
+		return false, nil
 	}
 	now := e.now()
 	since := now.Add(-e.iv.ReversalWatch)
 	var done []domain.Transfer
-	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+	err = e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		if r, ok := tx.(RecentReader); ok {
 			done, err = r.ListTransfersUpdatedSince(domain.TransferSucceeded, since, 0)
@@ -38,7 +47,7 @@ func (e *Engine) watchReversals(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	var jobs []*sendJob
 	e.mu.Lock()
@@ -61,10 +70,14 @@ func (e *Engine) watchReversals(ctx context.Context) error {
 			}
 			e.watchAfter[t.RefID] = ti
 		}
-		if now.Before(ti.next) || len(jobs) >= max(1, e.cfg.Batch/4) {
+		if now.Before(ti.next) {
 			continue
 		}
-		jobs = append(jobs, &sendJob{t: t, actor: "engine"})
+		if len(jobs) >= max(1, e.cfg.Batch/4) {
+			full = true
+			continue
+		}
+		jobs = append(jobs, &sendJob{t: t, actor: "engine", watch: true})
 	}
 	for ref := range e.watchAfter {
 		if !seen[ref] {
@@ -73,7 +86,7 @@ func (e *Engine) watchReversals(ctx context.Context) error {
 	}
 	e.mu.Unlock()
 	if len(jobs) == 0 {
-		return nil
+		return false, nil
 	}
 	e.call(ctx, jobs, true)
 	var news []*sendJob
@@ -94,5 +107,5 @@ func (e *Engine) watchReversals(ctx context.Context) error {
 		}
 	}
 	e.mu.Unlock()
-	return e.recordOutcomes(ctx, news)
+	return full, e.recordOutcomes(ctx, news)
 }

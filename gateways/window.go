@@ -1,0 +1,53 @@
+package gateways
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// WindowLimiter admits at most N calls in any window of the given length,
+// counted the way Xendit counts its limit: a sliding window over the
+// requests themselves, not a token bucket. A token bucket of N a minute
+// with a burst of B admits up to N+B calls in some minute when it stays
+// busy, and each of those is a 429 at the gateway. Margin is added to the
+// window so that calls admitted a window apart still arrive a window apart
+// when the network delays one more than the other.
+type WindowLimiter struct {
+	mu     sync.Mutex
+	window time.Duration
+	sent   []time.Time // admission times of the last N calls, a ring
+	next   int         // the oldest entry of sent
+}
+
+// NewWindowLimiter admits n calls per window, plus margin of slack (n <= 0
+// is treated as 1).
+func NewWindowLimiter(n int, window, margin time.Duration) *WindowLimiter {
+	return &WindowLimiter{window: window + margin, sent: make([]time.Time, max(n, 1))}
+}
+
+// Wait blocks until a call may be made without more than N calls falling
+// in one window, or until ctx ends. A call that Wait admits counts even if
+// the caller then does not make it.
+func (l *WindowLimiter) Wait(ctx context.Context) error {
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		oldest := l.sent[l.next]
+		if oldest.IsZero() || now.Sub(oldest) >= l.window {
+			l.sent[l.next] = now
+			l.next = (l.next + 1) % len(l.sent)
+			l.mu.Unlock()
+			return nil
+		}
+		wait := l.window - now.Sub(oldest)
+		l.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
