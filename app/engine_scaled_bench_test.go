@@ -35,7 +35,7 @@ var (
 func scaledIntervals(k float64) engine.Intervals {
 	d := func(v time.Duration) time.Duration { return time.Duration(float64(v) / k) }
 	return engine.Intervals{
-		PollFirst: d(time.Second), PollMax: d(2 * time.Minute), List: d(2500 * time.Millisecond),
+		PollFirst: d(time.Second), PollMax: d(2 * time.Minute), List: d(2500 * time.Millisecond), ListFast: d(15 * time.Minute),
 		ExpiryGrace: d(10 * time.Minute), Send: d(500 * time.Millisecond),
 		TrackFirst: d(5 * time.Second), TrackMax: d(5 * time.Minute),
 		Balance: d(time.Minute), Mail: d(5 * time.Second), StuckAfter: d(24 * time.Hour),
