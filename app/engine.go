@@ -93,6 +93,13 @@ func xenditLimitersPer(perMinute int, minute time.Duration) map[string]engine.Li
 	}
 }
 
+// limitedListInterval is the invoice list interval under a rate limit. A
+// list round is one GET /v2/invoices (paid_after): every 2 s is 30 a minute
+// while payments are pending, leaving the rest of the test-mode 60 to the
+// one-by-one checks of payments past expiry, and it bounds the wait from a
+// buyer paying to Lunas knowing (settlement latency p99 <= 3 s).
+const limitedListInterval = 2 * time.Second
+
 // settingRupiah reads a rupiah setting, 0 when absent.
 func settingRupiah(ctx context.Context, st domain.Store, key string) domain.Rupiah {
 	var v domain.Rupiah
@@ -138,10 +145,7 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 		}
 		lim = xenditLimitersPer(o.RatePerMinute, o.Minute)
 		if lim != nil && o.Intervals.List == 0 {
-			// A list round is one GET /v2/invoices (paid_after); every
-			// 2.5 s is 24 a minute, leaving the rest of the test-mode 60 to
-			// the one-by-one checks of payments past expiry.
-			o.Intervals.List = 2500 * time.Millisecond
+			o.Intervals.List = limitedListInterval
 		}
 		if o.DefaultChannel == "" {
 			o.DefaultChannel = "xendit"

@@ -28,14 +28,14 @@ var (
 )
 
 // scaledIntervals is the engine's default pacing (engine.Intervals defaults,
-// with the 2.5 s list interval buildEngine uses under a limiter) divided by
+// with the list interval buildEngine uses under a limiter) divided by
 // k. CallTimeout, Write and SendingAfter stay real: they bound local work
 // (a loopback round trip, an fsync) that the scaling does not make faster,
 // so dividing them would turn a slow fsync into a false "unknown".
 func scaledIntervals(k float64) engine.Intervals {
 	d := func(v time.Duration) time.Duration { return time.Duration(float64(v) / k) }
 	return engine.Intervals{
-		PollFirst: d(time.Second), PollMax: d(2 * time.Minute), List: d(2500 * time.Millisecond), ListFast: d(15 * time.Minute),
+		PollFirst: d(time.Second), PollMax: d(2 * time.Minute), List: d(limitedListInterval), ListFast: d(15 * time.Minute),
 		ExpiryGrace: d(10 * time.Minute), Send: d(500 * time.Millisecond),
 		TrackFirst: d(5 * time.Second), TrackMax: d(5 * time.Minute),
 		Balance: d(time.Minute), Mail: d(5 * time.Second), StuckAfter: d(24 * time.Hour),
@@ -198,7 +198,7 @@ func TestScaledIntervalsKeepTimeouts(t *testing.T) {
 		t.Fatalf("timeouts scaled: %+v", iv)
 	}
 	got := []time.Duration{iv.PollFirst, iv.List, iv.TrackFirst, iv.ReversalFirst}
-	want := []time.Duration{10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond, 36 * time.Second}
+	want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond, 36 * time.Second}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("scaled intervals %v, want %v", got, want)
 	}
