@@ -55,23 +55,48 @@ type engineOptions struct {
 	Minute time.Duration
 }
 
-// xenditLimiters paces the engine as Xendit counts: per endpoint, in a
-// sliding minute (gateways.WindowLimiter). Payment status and payment list
-// are the same endpoint (GET /v2/invoices) and share one window, kept a
-// little under the limit for the rare invoice lookups outside the engine
-// (a retried invoice creation looks its external_id up). The reversal watch
-// takes at most a tenth of the payout status endpoint (OpPayoutWatch), so
-// tracking keeps the rest. perMinute 0 means the test-mode limit of 60;
-// negative means no limit.
-func xenditLimiters(perMinute int) map[string]engine.Limiter {
+// xenditPacing is how Lunas keeps to Xendit's rate limits: the engine's
+// limiters by operation, and the limiter the adapter waits for before each
+// invoice list page (one list call may read several pages).
+type xenditPacing struct {
+	Engine    map[string]engine.Limiter
+	ListPages engine.Limiter
+}
+
+// chain waits for each limiter in turn: a share of a shared budget.
+type chain []engine.Limiter
+
+// Wait implements engine.Limiter.
+func (c chain) Wait(ctx context.Context) error {
+	for _, l := range c {
+		if err := l.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// xenditLimiters paces Lunas as Xendit counts: per endpoint, in a sliding
+// minute (gateways.WindowLimiter; a token bucket admits its burst on top
+// of the rate, which is a 429 at Xendit).
+//   - GET /v2/invoices serves both the list pages and the one-by-one
+//     payment checks: one window, kept at 55 of 60 for the rare lookups
+//     outside the engine (a retried invoice creation looks its external_id
+//     up). The one-by-one checks may take only a third of the limit, so a
+//     backlog of old unpaid links never delays the list that settles.
+//   - GET /v2/payouts (status): the reversal watch may take a tenth, so
+//     tracking keeps the rest.
+//
+// perMinute 0 means the test-mode limit of 60; negative means no limit.
+func xenditLimiters(perMinute int) xenditPacing {
 	return xenditLimitersPer(perMinute, time.Minute)
 }
 
 // xenditLimitersPer is xenditLimiters with a minute of the given length, so
 // that a time-scaled run paces the engine at the same scaled rate.
-func xenditLimitersPer(perMinute int, minute time.Duration) map[string]engine.Limiter {
+func xenditLimitersPer(perMinute int, minute time.Duration) xenditPacing {
 	if perMinute < 0 {
-		return nil
+		return xenditPacing{}
 	}
 	if perMinute == 0 {
 		perMinute = 60
@@ -79,17 +104,19 @@ func xenditLimitersPer(perMinute int, minute time.Duration) map[string]engine.Li
 	// A thirtieth of the window as slack: calls admitted a minute apart
 	// still arrive a minute apart when the network holds one back by up to
 	// 2 s (at the real minute).
-	mk := func(n int) engine.Limiter { return gateways.NewWindowLimiter(n, minute, minute/30) }
-	invoices := mk(max(1, perMinute*11/12)) // GET /v2/invoices: 55 of 60
-	status := mk(perMinute)                 // GET /v2/payouts?reference_id=
-	return map[string]engine.Limiter{
-		"xendit/" + engine.OpPaymentList:   invoices,
-		"xendit/" + engine.OpPaymentStatus: invoices,
-		"xendit/" + engine.OpPayoutCreate:  mk(perMinute), // POST /v2/payouts
-		"xendit/" + engine.OpPayoutStatus:  status,
-		"xendit/" + engine.OpPayoutWatch:   mk(max(1, perMinute/10)),
-		"xendit/" + engine.OpPayoutCancel:  mk(perMinute),
-		"xendit/" + engine.OpBalance:       mk(perMinute),
+	mk := func(n int) engine.Limiter { return gateways.NewWindowLimiter(max(1, n), minute, minute/30) }
+	invoices := mk(perMinute * 11 / 12)
+	status := mk(perMinute)
+	return xenditPacing{
+		ListPages: invoices,
+		Engine: map[string]engine.Limiter{
+			"xendit/" + engine.OpPaymentStatus: chain{mk(perMinute / 3), invoices},
+			"xendit/" + engine.OpPayoutCreate:  mk(perMinute), // POST /v2/payouts
+			"xendit/" + engine.OpPayoutStatus:  status,
+			"xendit/" + engine.OpPayoutWatch:   mk(perMinute / 10),
+			"xendit/" + engine.OpPayoutCancel:  mk(perMinute),
+			"xendit/" + engine.OpBalance:       mk(perMinute),
+		},
 	}
 }
 
@@ -135,15 +162,17 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 	channels := map[string]domain.PayoutChannel{}
 	var lim map[string]engine.Limiter
 	if o.XenditKey != "" {
-		x := xendit.New(xendit.Config{BaseURL: o.XenditURL, SecretKey: o.XenditKey, Logger: o.Log, Timeout: 20 * time.Second,
-			// The engine owns retries: a retry inside the adapter would hide a
-			// slow gateway from the backoff and hold a sender slot.
-			Retry: gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second}})
-		payments["xendit"], channels["xendit"] = x, x
 		if o.Minute <= 0 {
 			o.Minute = time.Minute
 		}
-		lim = xenditLimitersPer(o.RatePerMinute, o.Minute)
+		pace := xenditLimitersPer(o.RatePerMinute, o.Minute)
+		x := xendit.New(xendit.Config{BaseURL: o.XenditURL, SecretKey: o.XenditKey, Logger: o.Log, Timeout: 20 * time.Second,
+			// The engine owns retries: a retry inside the adapter would hide a
+			// slow gateway from the backoff and hold a sender slot.
+			Retry:       gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second},
+			ListLimiter: pace.ListPages})
+		payments["xendit"], channels["xendit"] = x, x
+		lim = pace.Engine
 		if lim != nil && o.Intervals.List == 0 {
 			o.Intervals.List = limitedListInterval
 		}

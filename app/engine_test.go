@@ -38,19 +38,26 @@ func TestMailerFromSettings(t *testing.T) {
 }
 
 func TestXenditLimitersShareTheInvoiceEndpoint(t *testing.T) {
-	l := xenditLimiters(0)
-	if l["xendit/payment.list"] != l["xendit/payment.status"] {
-		t.Fatal("invoice list and invoice status are one Xendit endpoint and must share one window")
+	p := xenditLimiters(0)
+	ask, ok := p.Engine["xendit/payment.status"].(chain)
+	if !ok || len(ask) != 2 || ask[1] != p.ListPages {
+		t.Fatalf("one-by-one payment checks must take their share of the invoice window the list pages use: %#v", p.Engine["xendit/payment.status"])
 	}
-	if l["xendit/payout.status"] == l["xendit/payout.watch"] || l["xendit/payout.watch"] == nil {
+	if p.Engine["xendit/payment.list"] != nil {
+		t.Fatal("list pages are paced by the adapter, page by page; an engine limiter would charge a list twice")
+	}
+	if p.Engine["xendit/payout.status"] == p.Engine["xendit/payout.watch"] || p.Engine["xendit/payout.watch"] == nil {
 		t.Fatal("the reversal watch needs a budget of its own on top of the status window")
 	}
-	for k, v := range l {
+	for k, v := range p.Engine {
+		if c, ok := v.(chain); ok {
+			v = c[0]
+		}
 		if _, ok := v.(*gateways.WindowLimiter); !ok {
 			t.Fatalf("%s is a %T, want a sliding window (a token bucket overshoots Xendit's window)", k, v)
 		}
 	}
-	if xenditLimiters(-1) != nil {
+	if p := xenditLimiters(-1); p.Engine != nil || p.ListPages != nil {
 		t.Fatal("negative rate must disable limiting")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,7 +44,8 @@ func (l *listLog) snapshot() []string {
 
 // The poller lists a gateway only while one of its payments is pending, with
 // one request per round (paid_after; expiry is learnt from the payment
-// itself past its expiry time), and stops listing once nothing is pending.
+// itself past its expiry time) asking no further back than the oldest
+// pending payment, and stops listing once nothing is pending.
 func TestPollerListsPaidOnlyWhilePending(t *testing.T) {
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Config{Step: 10 * time.Millisecond})
@@ -77,6 +79,7 @@ func TestPollerListsPaidOnlyWhilePending(t *testing.T) {
 	}
 
 	x := xendit.New(xendit.Config{BaseURL: srv.URL, SecretKey: sb.Credentials().XenditSecretKey})
+	ordered := time.Now()
 	ext, _, err := demoBuyer(ctx, db, x, shop, rand.New(rand.NewPCG(1, 2)), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -94,9 +97,15 @@ func TestPollerListsPaidOnlyWhilePending(t *testing.T) {
 	})
 	time.Sleep(100 * time.Millisecond) // a round already under way may finish
 	before := log.snapshot()
+	floor := ordered.Add(-6 * time.Minute) // a payment cannot be paid before it exists (5 min allowed for clock skew)
 	for _, q := range before {
-		if !strings.Contains(q, "paid_after=") || strings.Contains(q, "expired_after") {
+		v, err := url.ParseQuery(q)
+		if err != nil || v.Get("paid_after") == "" || v.Has("expired_after") {
 			t.Errorf("list request %q: want paid_after only", q)
+			continue
+		}
+		if since, err := time.Parse(time.RFC3339, v.Get("paid_after")); err != nil || since.Before(floor) {
+			t.Errorf("list request %q asks for payments paid before the pending one was created (%s)", q, ordered.Format(time.RFC3339))
 		}
 	}
 	time.Sleep(300 * time.Millisecond)

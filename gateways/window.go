@@ -31,6 +31,9 @@ func NewWindowLimiter(n int, window, margin time.Duration) *WindowLimiter {
 // the caller then does not make it.
 func (l *WindowLimiter) Wait(ctx context.Context) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // an ended caller takes no turn
+		}
 		l.mu.Lock()
 		now := time.Now()
 		oldest := l.sent[l.next]

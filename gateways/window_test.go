@@ -80,3 +80,18 @@ func TestWindowLimiterWaitsAndCancels(t *testing.T) {
 		t.Fatalf("4th call admitted after %s, want at least window+margin 60ms", d)
 	}
 }
+
+// A caller whose context has ended takes no turn, even when one is free.
+func TestWindowLimiterRefusesEndedContext(t *testing.T) {
+	l := NewWindowLimiter(1, time.Minute, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ended context: %v, want Canceled", err)
+	}
+	c2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if err := l.Wait(c2); err != nil {
+		t.Fatalf("the turn was used up by the ended caller: %v", err)
+	}
+}

@@ -264,7 +264,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		name string
 		fn   func(context.Context)
 	}{
-		{"poller", e.pollLoop}, {"sender", e.sendLoop}, {"tracker", e.trackLoop},
+		{"lister", e.pollLoop}, {"asker", e.askLoop}, {"sender", e.sendLoop}, {"tracker", e.trackLoop},
 		{"watch", e.watchLoop}, {"balance", e.balanceLoop}, {"mail", e.mailLoop},
 	}
 	for _, l := range loops {
@@ -340,7 +340,7 @@ const (
 
 func (e *Engine) limit(ctx context.Context, name, op string) error {
 	l := e.cfg.Limiters[name+"/"+op]
-	if l == nil {
+	if l == nil && op != OpPayoutWatch { // the watch is paced by OpPayoutStatus too: no second charge
 		l = e.cfg.Limiters[name]
 	}
 	if l != nil {

@@ -201,25 +201,33 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 			j.err = fmt.Errorf("no channel %q", j.t.Channel)
 			return
 		}
+		// Rate limits are waited for on the loop's context, before the
+		// call's timeout starts: under a sliding window a turn can take up
+		// to a minute, and a wait is not an answer from the gateway. Only
+		// Stop ends a wait; then no request left, and the transfer is
+		// recorded unknown and resolved by a status query as after a crash.
 		if j.watch {
 			// The watch's own, smaller budget first, so that it only ever
-			// takes that share of the status endpoint from tracking. Its
-			// wait may be long and ends with the loop: nothing is in flight.
+			// takes that share of the status endpoint from tracking.
 			if err := e.limit(ctx, j.t.Channel, OpPayoutWatch); err != nil {
 				j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, err
 				return
 			}
 		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
-		defer cancel()
 		op := OpPayoutCreate
 		if query {
 			op = OpPayoutStatus
 		}
-		if err := e.limit(cctx, j.t.Channel, op); err != nil {
-			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, err
+		if err := e.limit(ctx, j.t.Channel, op); err != nil {
+			what := "not sent"
+			if query {
+				what = "not asked"
+			}
+			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, fmt.Errorf("%s, Lunas stopped while waiting for the rate limit: %w", what, err)
 			return
 		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
+		defer cancel()
 		if query {
 			j.res, j.err = ch.Status(cctx, j.t.RefID)
 		} else {

@@ -18,38 +18,62 @@ func (e *Engine) pollLoop(ctx context.Context) {
 	d := min(e.iv.PollFirst, e.iv.List) / 4
 	d = max(d, 20*time.Millisecond)
 	tick(ctx, d, nil, func(ctx context.Context) {
-		if err := e.PollNow(ctx); err != nil && ctx.Err() == nil {
+		if err := e.listRound(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("payment list", "err", err)
+		}
+	})
+}
+
+// askLoop asks about payments one by one, apart from the list loop: asks
+// waiting for their share of a rate limit must never delay the next list,
+// which is what settles most payments.
+func (e *Engine) askLoop(ctx context.Context) {
+	d := max(e.iv.PollFirst/4, 20*time.Millisecond)
+	tick(ctx, d, nil, func(ctx context.Context) {
+		if err := e.askRound(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("payment poll", "err", err)
 		}
 	})
 }
 
 // PollNow does one round of payment polling: a list request for each gateway
-// that can list (when its interval has passed) and a status request for each
-// due payment at the others, then records every answer.
+// that can list (when its interval has passed and a payment of it is
+// pending) and a status request for each due payment at the others, then
+// records every answer.
 func (e *Engine) PollNow(ctx context.Context) error {
+	if err := e.listRound(ctx); err != nil {
+		return err
+	}
+	return e.askRound(ctx)
+}
+
+// pendingSpan is what the list loop needs to know about a gateway's pending
+// payments: the oldest and newest creation times.
+type pendingSpan struct{ oldest, newest time.Time }
+
+// listRound sends the list request of every lister gateway whose interval
+// has passed and records the answers. The list asks only for payments paid
+// since the later of the cursor (the newest payment time the gateway
+// reported before) and the oldest pending payment's creation: a payment
+// cannot be paid before it exists, so after a quiet spell the first list
+// is one page, not everything paid on the account since.
+func (e *Engine) listRound(ctx context.Context) error {
 	now := e.now()
-	var due []domain.Payment
 	cursors := map[string]time.Time{}
-	newest := map[string]time.Time{} // lister gateway -> creation of its newest pending payment
+	spans := map[string]pendingSpan{}
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
-		var err error
-		due, err = tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, DuePoll: now, Page: domain.Page{Limit: 1000}})
-		if err != nil {
-			return err
-		}
 		for name, gw := range e.cfg.Payments {
 			if _, ok := gw.(domain.PaymentLister); !ok {
 				continue
 			}
-			young, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, Gateway: name, Page: domain.Page{Limit: 1}})
+			sp, n, err := pendingSpanOf(tx, name)
 			if err != nil {
 				return err
 			}
-			if len(young) == 0 {
+			if n == 0 {
 				continue // nothing pending: nothing to list for
 			}
-			newest[name] = young[0].CreatedAt
+			spans[name] = sp
 			v, err := tx.GetSetting(settingListCursor(name))
 			if errors.Is(err, domain.ErrNotFound) {
 				cursors[name] = time.Time{}
@@ -74,18 +98,17 @@ func (e *Engine) PollNow(ctx context.Context) error {
 	}
 	var toList []string
 	for name := range cursors {
-		if now.Sub(e.listAt[name]) >= e.listEvery(now.Sub(newest[name])) {
+		if now.Sub(e.listAt[name]) >= e.listEvery(now.Sub(spans[name].newest)) {
 			e.listAt[name] = now
 			toList = append(toList, name)
 		}
 	}
 	e.mu.Unlock()
 	for _, name := range toList {
-		since := cursors[name]
-		if since.IsZero() {
-			since = now.Add(-7 * 24 * time.Hour)
-		} else {
-			since = since.Add(-time.Second) // overlap: answers are idempotent, gaps are not
+		since := cursors[name].Add(-time.Second) // overlap: answers are idempotent, gaps are not
+		// Clocks differ: allow the gateway's to be a few minutes behind ours.
+		if floor := spans[name].oldest.Add(-5 * time.Minute); since.Before(floor) {
+			since = floor
 		}
 		if err := e.limit(ctx, name, OpPaymentList); err != nil {
 			return err
@@ -113,32 +136,83 @@ func (e *Engine) PollNow(ctx context.Context) error {
 		}
 		if newest.After(cursors[name]) {
 			listedOK[name] = newest
-		} else if cursors[name].IsZero() {
-			listedOK[name] = now.Add(-time.Minute)
 		}
 		results = append(results, rs...)
 	}
+	if err := e.recordPayments(ctx, results); err != nil {
+		return err
+	}
+	if len(listedOK) > 0 {
+		wctx, cancel := e.work(ctx)
+		defer cancel()
+		return e.store.Write(wctx, func(tx domain.Tx) error {
+			for name, at := range listedOK {
+				if err := tx.SetSetting(settingListCursor(name), at.UTC().Format(time.RFC3339Nano)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return nil
+}
 
-	// Individual status requests: gateways that cannot list, and lister
-	// payments past their expiry (one last look before closing them).
+// PendingSpanReader reports the creation times of a gateway's oldest and
+// newest pending payments and how many are pending (implemented by the
+// store's transaction type; without it the engine reads them by ListPayments).
+type PendingSpanReader interface {
+	PendingSpan(gateway string) (oldest, newest time.Time, n int, err error)
+}
+
+func pendingSpanOf(tx domain.ReadTx, gateway string) (pendingSpan, int, error) {
+	if r, ok := tx.(PendingSpanReader); ok {
+		o, nw, n, err := r.PendingSpan(gateway)
+		return pendingSpan{oldest: o, newest: nw}, n, err
+	}
+	ps, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, Gateway: gateway})
+	if err != nil || len(ps) == 0 {
+		return pendingSpan{}, 0, err
+	}
+	sp := pendingSpan{oldest: ps[0].CreatedAt, newest: ps[0].CreatedAt}
+	for _, p := range ps {
+		if p.CreatedAt.Before(sp.oldest) {
+			sp.oldest = p.CreatedAt
+		}
+		if p.CreatedAt.After(sp.newest) {
+			sp.newest = p.CreatedAt
+		}
+	}
+	return sp, len(ps), nil
+}
+
+// askRound asks about each due payment by itself: every due payment of a
+// gateway that cannot list, and of a lister gateway those past their expiry
+// (one last look before closing them) or older than PollMax (a safety net
+// for a list answer cut short); then the final checks of payments closed
+// locally.
+func (e *Engine) askRound(ctx context.Context) error {
+	now := e.now()
+	var due []domain.Payment
+	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		var err error
+		due, err = tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, DuePoll: now, Page: domain.Page{Limit: 1000}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	var ask []domain.Payment
-	var resched []domain.Payment
+	var results []domain.PaymentResult
 	for _, p := range due {
 		gw, ok := e.cfg.Payments[p.Gateway]
 		if !ok {
 			continue
 		}
-		// A lister gateway covers young payments; once a payment is older
-		// than PollMax it is also asked about by itself, because a list
-		// answer may be truncated or miss it.
 		if _, lists := gw.(domain.PaymentLister); lists && !e.pastExpiry(p, now) && now.Sub(p.CreatedAt) < e.iv.PollMax {
-			resched = append(resched, p)
+			results = append(results, domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown, RawStatus: "not listed"})
 			continue
 		}
 		ask = append(ask, p)
-	}
-	for _, p := range resched {
-		results = append(results, domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown, RawStatus: "not listed"})
 	}
 	if err := e.recordPayments(ctx, results); err != nil {
 		return err
@@ -168,22 +242,7 @@ func (e *Engine) PollNow(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := e.finalChecks(ctx); err != nil {
-		return err
-	}
-	if len(listedOK) > 0 {
-		wctx, cancel := e.work(ctx)
-		defer cancel()
-		return e.store.Write(wctx, func(tx domain.Tx) error {
-			for name, at := range listedOK {
-				if err := tx.SetSetting(settingListCursor(name), at.UTC().Format(time.RFC3339Nano)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	return nil
+	return e.finalChecks(ctx)
 }
 
 // listEvery is the wait between two list requests to a gateway whose newest
@@ -351,6 +410,11 @@ func (e *Engine) applyPayment(ctx context.Context, tx domain.Tx, r domain.Paymen
 			next = now.Add(5 * e.iv.PollMax)
 			if r.RawStatus == "not listed" {
 				next = p.CreatedAt.Add(e.iv.PollMax)
+			}
+			// The list asks only for paid ones: an expiry at the gateway
+			// is learnt by this ask, so make one just after the link expires.
+			if exp := p.ExpiresAt.Add(5 * time.Second); !p.ExpiresAt.IsZero() && exp.After(now) && next.After(exp) {
+				next = exp
 			}
 		}
 		return nil, tx.SchedulePoll(p.ID, now, next)

@@ -7,6 +7,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/gateways"
 )
 
 // blockedLimiter never admits a call: a budget that is used up. Each
@@ -77,5 +78,27 @@ func TestWatchBudgetDoesNotHoldUpTracking(t *testing.T) {
 	case <-stopped:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Stop waited for the watch's budget")
+	}
+}
+
+// A rate limit's wait is not the gateway's silence: with more transfers
+// than the window admits, the ones that wait for their turn longer than a
+// call's timeout are still sent, once each, and none is recorded unknown.
+func TestRateLimitWaitIsNotATimeout(t *testing.T) {
+	f := newFixture(t, func(cfg *engine.Config) {
+		cfg.Limiters = map[string]engine.Limiter{"xendit/" + engine.OpPayoutCreate: gateways.NewWindowLimiter(2, 300*time.Millisecond, 0)}
+		cfg.Intervals = engine.Intervals{CallTimeout: 100 * time.Millisecond}
+	})
+	f.settle(f.order(200000), 200000)
+	f.settle(f.order(200000), 200000) // 4 approved transfers, 2 per window
+	f.send()
+	all := f.transfers()
+	if len(all) != 4 {
+		t.Fatalf("setup: %d transfers", len(all))
+	}
+	for _, x := range all {
+		if x.Status != domain.TransferSucceeded || f.ch.sends[x.RefID] != 1 {
+			t.Errorf("%s: %s after %d sends (%s); want succeeded after one", x.RefID, x.Status, f.ch.sends[x.RefID], x.FailureReason)
+		}
 	}
 }

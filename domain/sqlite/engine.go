@@ -243,6 +243,20 @@ func (t *Tx) ListTransfersUpdatedSince(status domain.TransferStatus, since time.
 		pageSQL(domain.Page{Limit: limit}), string(status), micros(since))
 }
 
+var _ engine.PendingSpanReader = (*Tx)(nil)
+
+// PendingSpan implements engine.PendingSpanReader: one aggregate over the
+// pending payments of a gateway (index payments_status_poll).
+func (t *Tx) PendingSpan(gateway string) (oldest, newest time.Time, n int, err error) {
+	var lo, hi sql.NullInt64
+	err = t.queryRow(`SELECT MIN(created_at), MAX(created_at), COUNT(*) FROM payments WHERE status = ? AND gateway = ?`,
+		string(domain.PaymentPending), gateway).Scan(&lo, &hi, &n)
+	if err != nil {
+		return time.Time{}, time.Time{}, 0, fmt.Errorf("pending payments of %s: %w", gateway, err)
+	}
+	return fromMicros(lo.Int64), fromMicros(hi.Int64), n, nil
+}
+
 var _ engine.FinalCheckReader = (*Tx)(nil)
 
 // ListPaymentsFinalCheck returns up to limit payments in status whose final

@@ -286,6 +286,11 @@ func (c *Client) recent(ctx context.Context, since time.Time, filters ...string)
 				q.Set("last_invoice", cursor)
 				q.Set("last_invoice_id", cursor)
 			}
+			if l := c.cfg.ListLimiter; l != nil {
+				if err := l.Wait(ctx); err != nil {
+					return out, err
+				}
+			}
 			list, err := c.listInvoices(ctx, q)
 			if err != nil {
 				return out, err

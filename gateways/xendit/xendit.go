@@ -56,6 +56,12 @@ type Config struct {
 	// ListPages caps the invoice list pages (100 each) RecentPayments reads
 	// per filter in one call; 0 means DefaultListPages.
 	ListPages int
+	// ListLimiter, when set, is waited for before every invoice list page
+	// (RecentPayments, RecentPaid), so that a call reading several pages
+	// is charged one request per page against GET /v2/invoices.
+	ListLimiter interface {
+		Wait(ctx context.Context) error
+	}
 }
 
 // Client talks to Xendit. It implements domain.PaymentGateway,
