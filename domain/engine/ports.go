@@ -60,6 +60,26 @@ type RecentReader interface {
 	ListTransfersUpdatedSince(status domain.TransferStatus, since time.Time, limit int) ([]domain.Transfer, error)
 }
 
+// WatchPoint is where a transfer is in the reversal watch's schedule.
+type WatchPoint struct {
+	Next  time.Time // next check
+	Tries int       // checks made so far
+}
+
+// WatchStore keeps the reversal watch's schedule across restarts
+// (implemented by the store's transaction type). Without it the schedule
+// lives in memory and a restart resumes each transfer at its next point,
+// skipping the checks that fell due while Lunas was off.
+type WatchStore interface {
+	// WatchPoints returns the stored points of the given transfers.
+	WatchPoints(refIDs []string) (map[string]WatchPoint, error)
+	// SetWatchPoint stores a transfer's point (write transactions only).
+	SetWatchPoint(refID string, p WatchPoint) error
+	// PruneWatch forgets the points of transfers that are no longer
+	// succeeded or succeeded before since (write transactions only).
+	PruneWatch(since time.Time) error
+}
+
 // ReversalReporter is implemented by a payout channel that knows whether its
 // payouts can be reversed after success. A channel without it is watched.
 type ReversalReporter interface {

@@ -510,15 +510,16 @@ func (c countingChannel) Status(ctx context.Context, ref string) (domain.PayoutR
 	return c.channel.Status(ctx, ref)
 }
 
-// A restarted engine resumes the reversal watch at each transfer's next
-// point instead of asking about every recent success at once.
-func TestReversalWatchNoBurstAfterRestart(t *testing.T) {
+// The reversal watch's schedule is kept in the store: a restarted engine
+// makes up, once, the checks that fell due while Lunas was off (two points
+// passed here, one check each), asks nothing that is not due, and then
+// follows the schedule; a third engine started right after asks nothing.
+func TestReversalWatchScheduleSurvivesRestart(t *testing.T) {
 	var n int
 	var mu sync.Mutex
 	ch := newChannel("xendit")
-	f := newFixture(t, func(c *engine.Config) {
-		c.Channels = map[string]domain.PayoutChannel{"xendit": countingChannel{ch, &n, &mu}}
-	})
+	counting := map[string]domain.PayoutChannel{"xendit": countingChannel{ch, &n, &mu}}
+	f := newFixture(t, func(c *engine.Config) { c.Channels = counting })
 	f.ch = ch
 	for i := 0; i < 4; i++ {
 		f.settle(f.order(200000), 200000)
@@ -527,23 +528,37 @@ func TestReversalWatchNoBurstAfterRestart(t *testing.T) {
 	if s := f.transfers(domain.TransferSucceeded); len(s) != 8 {
 		t.Fatalf("setup: %d succeeded", len(s))
 	}
-	f.clk.Add(5 * time.Hour) // "restart": a new engine on the same store
-	e2, err := engine.New(engine.Config{Store: f.db, Channels: map[string]domain.PayoutChannel{"xendit": countingChannel{ch, &n, &mu}}, Now: f.clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e2.TrackNow(context.Background(), false); err != nil {
-		t.Fatal(err)
-	}
+	f.track() // the watch takes them on: first checks at 1 h
 	if n != 0 {
-		t.Errorf("%d status queries right after the restart, want 0 (next points are at 7h)", n)
+		t.Fatalf("%d status queries right after success, want 0", n)
 	}
-	f.clk.Add(2 * time.Hour)
-	if err := e2.TrackNow(context.Background(), false); err != nil {
-		t.Fatal(err)
+	restart := func() *engine.Engine {
+		e, err := engine.New(engine.Config{Store: f.db, Channels: counting, Now: f.clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
 	}
+	track := func(e *engine.Engine) {
+		if err := e.TrackNow(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clk.Add(5 * time.Hour) // off through the 1 h and 3 h points
+	e2 := restart()
+	track(e2)
 	if n != 8 {
-		t.Errorf("%d status queries at the 7h point, want 8", n)
+		t.Errorf("%d status queries after the restart, want 8 (each missed check made up once)", n)
+	}
+	track(e2)
+	track(restart())
+	if n != 8 {
+		t.Errorf("%d status queries, want still 8: nothing is due until the next point", n)
+	}
+	f.clk.Add(2*time.Hour + time.Minute)
+	track(restart())
+	if n != 16 {
+		t.Errorf("%d status queries at the next point, want 16", n)
 	}
 }
 

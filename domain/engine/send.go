@@ -18,6 +18,7 @@ type sendJob struct {
 	err   error
 	actor string
 	watch bool // a reversal-watch check: paced by OpPayoutWatch as well
+	made  bool // the call was made (not refused by a rate limit at Stop)
 }
 
 func (e *Engine) sendLoop(ctx context.Context) {
@@ -228,6 +229,7 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
 		defer cancel()
+		j.made = true
 		if query {
 			j.res, j.err = ch.Status(cctx, j.t.RefID)
 		} else {

@@ -11,13 +11,13 @@ import (
 // transfers that succeeded within ReversalWatch, so that a reversal (Xendit
 // REVERSED, Iris completed -> failed) reopens the obligation without anyone
 // pressing "check". Checks come ReversalFirst after success, then doubling up
-// to ReversalMax (about 8 checks in 7 days at the defaults). The schedule
-// lives in memory; after a restart each transfer resumes at its next point in
-// the schedule (a check missed while Lunas was off is not made up), so a
-// restart causes no burst. At most a quarter batch is asked per round, in a
-// loop of its own and paced by OpPayoutWatch on top of the status limit, so
-// the watch never crowds out real tracking; when its budget is too small
-// for the traffic, checks come later than scheduled, oldest first.
+// to ReversalMax (about 8 checks in 7 days at the defaults). The schedule is
+// kept in the store (WatchStore): a check that fell due while Lunas was off
+// is made up once after the restart, and nothing is asked twice. At most a
+// quarter batch is asked per round, in a loop of its own and paced by
+// OpPayoutWatch on top of the status limit, so the watch never crowds out
+// real tracking (nor makes a burst after a restart); when its budget is too
+// small for the traffic, checks come later than scheduled.
 func (e *Engine) watchReversals(ctx context.Context) error {
 	_, err := e.watchRound(ctx)
 	return err
@@ -32,17 +32,39 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	now := e.now()
 	since := now.Add(-e.iv.ReversalWatch)
 	var done []domain.Transfer
+	var stored map[string]WatchPoint
+	persisted := false
 	err = e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		if r, ok := tx.(RecentReader); ok {
 			done, err = r.ListTransfersUpdatedSince(domain.TransferSucceeded, since, 0)
+		} else {
+			var all []domain.Transfer
+			all, err = tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSucceeded}})
+			for _, t := range all {
+				if !t.UpdatedAt.Before(since) {
+					done = append(done, t)
+				}
+			}
+		}
+		if err != nil {
 			return err
 		}
-		all, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSucceeded}})
-		for _, t := range all {
-			if !t.UpdatedAt.Before(since) {
-				done = append(done, t)
+		ws, ok := tx.(WatchStore)
+		if !ok {
+			return nil
+		}
+		persisted = true
+		var unseen []string
+		e.mu.Lock()
+		for _, t := range done {
+			if _, ok := e.watchAfter[t.RefID]; !ok {
+				unseen = append(unseen, t.RefID)
 			}
+		}
+		e.mu.Unlock()
+		if len(unseen) > 0 {
+			stored, err = ws.WatchPoints(unseen)
 		}
 		return err
 	})
@@ -58,9 +80,13 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 			continue
 		}
 		ti, ok := e.watchAfter[t.RefID]
+		if p, known := stored[t.RefID]; !ok && known {
+			ti, ok = trackInfo{next: p.Next, tries: p.Tries}, true
+			e.watchAfter[t.RefID] = ti
+		}
 		if !ok {
 			ti.next = t.UpdatedAt.Add(e.iv.ReversalFirst)
-			if !ti.next.After(now) && now.Sub(t.UpdatedAt) > e.iv.TrackMax {
+			if !persisted && !ti.next.After(now) && now.Sub(t.UpdatedAt) > e.iv.TrackMax {
 				// First seen well after success (a restart): resume at the
 				// next point of the schedule instead of asking at once.
 				for !ti.next.After(now) {
@@ -89,9 +115,15 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 		return false, nil
 	}
 	e.call(ctx, jobs, true)
+	now = e.now() // a check may have waited long for its budget
 	var news []*sendJob
 	e.mu.Lock()
+	asked := jobs[:0:0]
 	for _, j := range jobs {
+		if !j.made {
+			continue // stopped before its turn: still due
+		}
+		asked = append(asked, j)
 		ti := e.watchAfter[j.t.RefID]
 		ti.tries++
 		ti.next = now.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
@@ -107,5 +139,36 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 		}
 	}
 	e.mu.Unlock()
+	if persisted {
+		if err := e.saveWatch(ctx, asked, since); err != nil {
+			return full, err
+		}
+	}
 	return full, e.recordOutcomes(ctx, news)
+}
+
+// saveWatch stores the next points of the transfers just checked and
+// forgets those that left the watch.
+func (e *Engine) saveWatch(ctx context.Context, jobs []*sendJob, since time.Time) error {
+	e.mu.Lock()
+	points := make(map[string]WatchPoint, len(jobs))
+	for _, j := range jobs {
+		ti := e.watchAfter[j.t.RefID]
+		points[j.t.RefID] = WatchPoint{Next: ti.next, Tries: ti.tries}
+	}
+	e.mu.Unlock()
+	wctx, cancel := e.work(ctx)
+	defer cancel()
+	return e.store.Write(wctx, func(tx domain.Tx) error {
+		ws, ok := tx.(WatchStore)
+		if !ok {
+			return nil
+		}
+		for ref, p := range points {
+			if err := ws.SetWatchPoint(ref, p); err != nil {
+				return err
+			}
+		}
+		return ws.PruneWatch(since)
+	})
 }

@@ -243,6 +243,64 @@ func (t *Tx) ListTransfersUpdatedSince(status domain.TransferStatus, since time.
 		pageSQL(domain.Page{Limit: limit}), string(status), micros(since))
 }
 
+var _ engine.WatchStore = (*Tx)(nil)
+
+// WatchPoints implements engine.WatchStore.
+func (t *Tx) WatchPoints(refIDs []string) (map[string]engine.WatchPoint, error) {
+	out := make(map[string]engine.WatchPoint, len(refIDs))
+	for len(refIDs) > 0 {
+		chunk := refIDs[:min(len(refIDs), 500)]
+		refIDs = refIDs[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, r := range chunk {
+			args[i] = r
+		}
+		rows, err := t.query("SELECT refid, next_at, tries FROM transfer_watch WHERE refid IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, mapErr("reversal watch", err)
+		}
+		for rows.Next() {
+			var ref string
+			var next int64
+			var p engine.WatchPoint
+			if err := rows.Scan(&ref, &next, &p.Tries); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			p.Next = fromMicros(next)
+			out[ref] = p
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SetWatchPoint implements engine.WatchStore.
+func (t *Tx) SetWatchPoint(refID string, p engine.WatchPoint) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	_, err := t.exec(`INSERT INTO transfer_watch(refid, next_at, tries) VALUES (?, ?, ?)
+		ON CONFLICT(refid) DO UPDATE SET next_at = excluded.next_at, tries = excluded.tries`, refID, micros(p.Next), p.Tries)
+	return mapErr("reversal watch of "+refID, err)
+}
+
+// PruneWatch implements engine.WatchStore.
+func (t *Tx) PruneWatch(since time.Time) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	// Driven by the watch table (a week of successes), not by transfers.
+	_, err := t.exec(`DELETE FROM transfer_watch WHERE refid IN
+		(SELECT w.refid FROM transfer_watch w JOIN transfers x ON x.refid = w.refid
+		 WHERE x.status <> ? OR x.updated_at < ?)`, string(domain.TransferSucceeded), micros(since))
+	return mapErr("reversal watch", err)
+}
+
 var _ engine.PendingSpanReader = (*Tx)(nil)
 
 // PendingSpan implements engine.PendingSpanReader: one aggregate over the

@@ -88,3 +88,54 @@ func TestConflictsOpenListResolve(t *testing.T) {
 		t.Errorf("still open: %+v", open)
 	}
 }
+
+// The reversal watch's schedule round-trips, and pruning forgets exactly the
+// points of transfers that are no longer succeeded or left the watch period.
+func TestWatchPointsRoundTripAndPrune(t *testing.T) {
+	db := openTest(t, filepath.Join(t.TempDir(), "lunas.db"), Options{Cipher: newGCM(t)})
+	s := makeSeed(t, db)
+	at := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	set := func(ref, status string, updated time.Time) {
+		t.Helper()
+		err := db.WriteTx(ctx, func(tx *Tx) error {
+			if ref != s.transfer.RefID {
+				tr := s.transfer
+				tr.ID, tr.RefID = 0, ref
+				if err := tx.CreateTransfer(&tr); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.exec("UPDATE transfers SET status = ?, updated_at = ? WHERE refid = ?", status, micros(updated), ref); err != nil {
+				return err
+			}
+			return tx.SetWatchPoint(ref, engine.WatchPoint{Next: updated.Add(time.Hour), Tries: 2})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(s.transfer.RefID, "succeeded", at)             // watched
+	set("LNS-2", "reversed", at)                       // left: no longer succeeded
+	set("LNS-3", "succeeded", at.Add(-8*24*time.Hour)) // left: succeeded before the watch period
+	refs := []string{s.transfer.RefID, "LNS-2", "LNS-3", "LNS-none"}
+	read := func() map[string]engine.WatchPoint {
+		var m map[string]engine.WatchPoint
+		if err := db.Read(ctx, func(tx domain.ReadTx) error {
+			var err error
+			m, err = tx.(*Tx).WatchPoints(refs)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := read(); len(m) != 3 || m[s.transfer.RefID] != (engine.WatchPoint{Next: at.Add(time.Hour), Tries: 2}) {
+		t.Fatalf("stored points: %+v", m)
+	}
+	if err := db.WriteTx(ctx, func(tx *Tx) error { return tx.PruneWatch(at.Add(-7 * 24 * time.Hour)) }); err != nil {
+		t.Fatal(err)
+	}
+	if m := read(); len(m) != 1 || m[s.transfer.RefID].Tries != 2 {
+		t.Fatalf("after pruning: %+v, want only %s", m, s.transfer.RefID)
+	}
+}
