@@ -31,7 +31,7 @@ func runServe(e *env, args []string) error {
 	fs.SetOutput(e.Stderr)
 	xurl := fs.String("xendit-url", os.Getenv("LUNAS_XENDIT_URL"), "Xendit API base URL (default: the stored setting, else production)")
 	sbURL := fs.String("sandbox", os.Getenv("LUNAS_SANDBOX_URL"), "send every gateway (Xendit, Midtrans, Iris) to this sandbox URL")
-	rpm := fs.Int("rate", 0, "Xendit requests per minute per endpoint (0 = test-mode 60, -1 = unlimited)")
+	rpm := fs.Int("rate", 0, "Xendit requests per minute per endpoint (0 = the key's default: 60 test mode, 600 live; -1 = unlimited)")
 	fast := fs.Bool("fast", false, "short polling intervals (sandbox and tests)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage

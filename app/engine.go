@@ -29,7 +29,8 @@ type engineOptions struct {
 	XenditURL string // gateway base URL (the sandbox's in demo and tests)
 	XenditKey string
 	// RatePerMinute caps requests per gateway endpoint family; 0 = Xendit's
-	// test-mode limit (60/min per endpoint), negative = unlimited.
+	// default for the key (60/min per endpoint in test mode, 600 live),
+	// negative = unlimited.
 	RatePerMinute int
 	Intervals     engine.Intervals
 	Batch         int
@@ -120,6 +121,16 @@ func xenditLimitersPer(perMinute int, minute time.Duration) xenditPacing {
 	}
 }
 
+// xenditRate is the per-endpoint limit to keep to: the one asked for, or
+// when none was (0), Xendit's documented default for the key's mode: 600 a
+// minute for a live key, 60 for a test key.
+func xenditRate(asked int, key string) int {
+	if asked == 0 && strings.HasPrefix(key, "xnd_production_") {
+		return 600
+	}
+	return asked
+}
+
 // limitedListInterval is the invoice list interval under a rate limit. A
 // list round is one GET /v2/invoices (paid_after): every 2 s is 30 a minute
 // while payments are pending, leaving the rest of the test-mode 60 to the
@@ -165,7 +176,7 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 		if o.Minute <= 0 {
 			o.Minute = time.Minute
 		}
-		pace := xenditLimitersPer(o.RatePerMinute, o.Minute)
+		pace := xenditLimitersPer(xenditRate(o.RatePerMinute, o.XenditKey), o.Minute)
 		x := xendit.New(xendit.Config{BaseURL: o.XenditURL, SecretKey: o.XenditKey, Logger: o.Log, Timeout: 20 * time.Second,
 			// The engine owns retries: a retry inside the adapter would hide a
 			// slow gateway from the backoff and hold a sender slot.

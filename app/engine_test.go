@@ -61,3 +61,21 @@ func TestXenditLimitersShareTheInvoiceEndpoint(t *testing.T) {
 		t.Fatal("negative rate must disable limiting")
 	}
 }
+
+func TestXenditRateFollowsTheKeysMode(t *testing.T) {
+	cases := []struct {
+		asked int
+		key   string
+		want  int
+	}{
+		{0, "xnd_development_abc", 0}, // 0: the test-mode 60
+		{0, "xnd_production_abc", 600},
+		{120, "xnd_production_abc", 120},
+		{-1, "xnd_production_abc", -1},
+	}
+	for _, c := range cases {
+		if got := xenditRate(c.asked, c.key); got != c.want {
+			t.Errorf("xenditRate(%d, %s...) = %d, want %d", c.asked, c.key[:8], got, c.want)
+		}
+	}
+}
