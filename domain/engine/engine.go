@@ -160,15 +160,17 @@ type Engine struct {
 	wakeSend  chan struct{}
 	wakeTrack chan struct{}
 
-	mu         sync.Mutex
-	balances   map[string]balanceInfo
-	trackAfter map[string]trackInfo // refid -> next status query
-	stuckTold  map[string]bool      // refids already raised as stuck
-	inflight   map[string]int       // refid -> sends of this process in flight
-	watchAfter map[string]trackInfo // refid -> next reversal check after success
-	paused     bool
-	gwDown     map[string]bool
-	listAt     map[string]time.Time
+	mu          sync.Mutex
+	balances    map[string]balanceInfo
+	trackAfter  map[string]trackInfo // refid -> next status query
+	stuckTold   map[string]bool      // refids already raised as stuck
+	inflight    map[string]int       // refid -> sends of this process in flight
+	watchAfter  map[string]trackInfo // refid -> next reversal check after success
+	watchMu     sync.Mutex           // one reversal-watch round at a time
+	watchPruned time.Time            // last pruning of the stored watch schedule
+	paused      bool
+	gwDown      map[string]bool
+	listAt      map[string]time.Time
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

@@ -29,6 +29,10 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	if e.iv.ReversalWatch < 0 {
 		return false, nil
 	}
+	// One round at a time (the watch loop, and TrackNow from "check now"):
+	// two would ask the same transfers and move their schedule twice.
+	e.watchMu.Lock()
+	defer e.watchMu.Unlock()
 	now := e.now()
 	since := now.Add(-e.iv.ReversalWatch)
 	var done []domain.Transfer
@@ -76,7 +80,11 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	seen := make(map[string]bool, len(done))
 	for _, t := range done {
 		seen[t.RefID] = true
-		if r, ok := e.cfg.Channels[t.Channel].(ReversalReporter); ok && !r.MayReverse() {
+		ch, configured := e.cfg.Channels[t.Channel]
+		if r, ok := ch.(ReversalReporter); !configured || (ok && !r.MayReverse()) {
+			// Nothing to ask (a channel no longer set up, or one that
+			// cannot reverse): never due, and no store lookup each round.
+			e.watchAfter[t.RefID] = trackInfo{next: t.UpdatedAt.Add(e.iv.ReversalWatch + time.Minute)}
 			continue
 		}
 		ti, ok := e.watchAfter[t.RefID]
@@ -117,20 +125,7 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	e.call(ctx, jobs, true)
 	now = e.now() // a check may have waited long for its budget
 	var news []*sendJob
-	e.mu.Lock()
-	asked := jobs[:0:0]
 	for _, j := range jobs {
-		if !j.made {
-			continue // stopped before its turn: still due
-		}
-		asked = append(asked, j)
-		ti := e.watchAfter[j.t.RefID]
-		ti.tries++
-		ti.next = now.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
-		if last := j.t.UpdatedAt.Add(e.iv.ReversalWatch - time.Minute); ti.next.After(last) && last.After(now) {
-			ti.next = last // one last look just before the watch ends
-		}
-		e.watchAfter[j.t.RefID] = ti
 		switch j.res.Outcome {
 		case domain.OutcomeSucceeded, domain.OutcomeAccepted, domain.OutcomeUnknown, domain.OutcomeNotFound:
 			// nothing new (or no answer): keep watching
@@ -138,19 +133,53 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 			news = append(news, j) // reversed, or a contradiction a person must see
 		}
 	}
+	// What was found is recorded before the schedule moves on: if recording
+	// fails, the same checks stay due and are asked again.
+	if err := e.recordOutcomes(ctx, news); err != nil {
+		return full, err
+	}
+	e.mu.Lock()
+	asked := jobs[:0:0]
+	for _, j := range jobs {
+		ti := e.watchAfter[j.t.RefID]
+		switch {
+		case !j.made && ctx.Err() != nil:
+			continue // stopped before its turn: still due
+		case j.err != nil:
+			// No answer (gateway down, timeout): ask again a little later;
+			// this point of the schedule is not done.
+			ti.next = now.Add(e.iv.TrackMax)
+		default:
+			ti.tries++
+			ti.next = now.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
+			if last := j.t.UpdatedAt.Add(e.iv.ReversalWatch - time.Minute); ti.next.After(last) && last.After(now) {
+				ti.next = last // one last look just before the watch ends
+			}
+		}
+		e.watchAfter[j.t.RefID] = ti
+		asked = append(asked, j)
+	}
 	e.mu.Unlock()
+	if len(asked) == 0 {
+		return false, nil // nothing moved: no reason to go round again at once
+	}
 	if persisted {
 		if err := e.saveWatch(ctx, asked, since); err != nil {
 			return full, err
 		}
 	}
-	return full, e.recordOutcomes(ctx, news)
+	return full, nil
 }
 
 // saveWatch stores the next points of the transfers just checked and
 // forgets those that left the watch.
 func (e *Engine) saveWatch(ctx context.Context, jobs []*sendJob, since time.Time) error {
 	e.mu.Lock()
+	// Pruning reads the whole watch table: once an hour is plenty.
+	prune := e.now().Sub(e.watchPruned) >= time.Hour
+	if prune {
+		e.watchPruned = e.now()
+	}
 	points := make(map[string]WatchPoint, len(jobs))
 	for _, j := range jobs {
 		ti := e.watchAfter[j.t.RefID]
@@ -168,6 +197,9 @@ func (e *Engine) saveWatch(ctx context.Context, jobs []*sendJob, since time.Time
 			if err := ws.SetWatchPoint(ref, p); err != nil {
 				return err
 			}
+		}
+		if !prune {
+			return nil
 		}
 		return ws.PruneWatch(since)
 	})

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,6 +100,90 @@ func TestRateLimitWaitIsNotATimeout(t *testing.T) {
 	for _, x := range all {
 		if x.Status != domain.TransferSucceeded || f.ch.sends[x.RefID] != 1 {
 			t.Errorf("%s: %s after %d sends (%s); want succeeded after one", x.RefID, x.Status, f.ch.sends[x.RefID], x.FailureReason)
+		}
+	}
+}
+
+// slowStatus makes every status query take a while, so that two watch rounds
+// started together overlap.
+type slowStatus struct{ *channel }
+
+func (s slowStatus) Status(ctx context.Context, ref string) (domain.PayoutResult, error) {
+	time.Sleep(100 * time.Millisecond)
+	return s.channel.Status(ctx, ref)
+}
+
+// Two watch rounds at once (the watch loop and "check now") ask each due
+// transfer once, not twice.
+func TestConcurrentWatchRoundsAskOnce(t *testing.T) {
+	ch := newChannel("xendit")
+	f := newFixture(t, func(cfg *engine.Config) { cfg.Channels = map[string]domain.PayoutChannel{"xendit": slowStatus{ch}} })
+	f.ch = ch
+	f.settle(f.order(200000), 200000)
+	f.send()
+	f.track() // watched from now: first check in an hour
+	f.clk.Add(61 * time.Minute)
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.e.TrackNow(context.Background(), false); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, x := range f.transfers(domain.TransferSucceeded) {
+		if n := ch.askedCount(x.RefID); n != 1 {
+			t.Errorf("%s asked %d times at its first check, want 1", x.RefID, n)
+		}
+	}
+}
+
+// A succeeded transfer whose channel is no longer set up is not asked about
+// and does not take the round's places: the others are still watched.
+func TestWatchSkipsTransfersOfRemovedChannel(t *testing.T) {
+	iris := newChannel("iris")
+	f := newFixture(t)
+	supplier := f.payees[1].ID // paid through Iris; Batch 4: one watch check a round
+	f2, err := engine.New(engine.Config{Store: f.db, Payments: map[string]domain.PaymentGateway{"xendit": f.gw},
+		Channels: map[string]domain.PayoutChannel{"xendit": f.ch, "iris": iris}, DefaultChannel: "xendit", Now: f.clk.Now, Batch: 4,
+		Route: func(p domain.Payee) string {
+			if p.ID == supplier {
+				return "iris"
+			}
+			return ""
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.e = f2
+	for i := 0; i < 3; i++ {
+		f.settle(f.order(200000), 200000)
+	}
+	f.send()
+	f.send() // a batch of 4 a round
+	if n := len(f.transfers(domain.TransferSucceeded)); n != 6 {
+		t.Fatalf("setup: %d succeeded", n)
+	}
+	// Iris is removed from the settings; the engine starts without it.
+	e3, err := engine.New(engine.Config{Store: f.db, Channels: map[string]domain.PayoutChannel{"xendit": f.ch}, Now: f.clk.Now, Batch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		f.clk.Add(time.Hour)
+		if err := e3.TrackNow(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, x := range f.transfers(domain.TransferSucceeded) {
+		if x.Channel == "xendit" && f.ch.askedCount(x.RefID) == 0 {
+			t.Errorf("%s (xendit) never checked for a reversal", x.RefID)
+		}
+		if x.Channel == "iris" && iris.askedCount(x.RefID) != 0 {
+			t.Errorf("%s (iris, removed) asked", x.RefID)
 		}
 	}
 }
