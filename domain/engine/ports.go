@@ -60,6 +60,14 @@ type RecentReader interface {
 	ListTransfersUpdatedSince(status domain.TransferStatus, since time.Time, limit int) ([]domain.Transfer, error)
 }
 
+// PendingSpanReader reports the creation times of a gateway's oldest and
+// newest pending payments and how many are pending (implemented by the
+// store's transaction type): the list loop's interval and how far back it
+// asks.
+type PendingSpanReader interface {
+	PendingSpan(gateway string) (oldest, newest time.Time, n int, err error)
+}
+
 // WatchPoint is where a transfer is in the reversal watch's schedule.
 type WatchPoint struct {
 	Next  time.Time // next check
@@ -67,9 +75,7 @@ type WatchPoint struct {
 }
 
 // WatchStore keeps the reversal watch's schedule across restarts
-// (implemented by the store's transaction type). Without it the schedule
-// lives in memory and a restart resumes each transfer at its next point,
-// skipping the checks that fell due while Lunas was off.
+// (implemented by the store's transaction type).
 type WatchStore interface {
 	// WatchPoints returns the stored points of the given transfers.
 	WatchPoints(refIDs []string) (map[string]WatchPoint, error)

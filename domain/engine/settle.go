@@ -47,10 +47,6 @@ func (e *Engine) PollNow(ctx context.Context) error {
 	return e.askRound(ctx)
 }
 
-// pendingSpan is what the list loop needs to know about a gateway's pending
-// payments: the oldest and newest creation times.
-type pendingSpan struct{ oldest, newest time.Time }
-
 // listRound sends the list request of every lister gateway whose interval
 // has passed and records the answers. The list asks only for payments paid
 // since the later of the cursor (the newest payment time the gateway
@@ -60,20 +56,24 @@ type pendingSpan struct{ oldest, newest time.Time }
 func (e *Engine) listRound(ctx context.Context) error {
 	now := e.now()
 	cursors := map[string]time.Time{}
-	spans := map[string]pendingSpan{}
+	oldest, newest := map[string]time.Time{}, map[string]time.Time{} // of each gateway's pending payments
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
+		ps, ok := tx.(PendingSpanReader)
+		if !ok {
+			return errors.New("engine: the store cannot tell which payments are pending")
+		}
 		for name, gw := range e.cfg.Payments {
 			if _, ok := gw.(domain.PaymentLister); !ok {
 				continue
 			}
-			sp, n, err := pendingSpanOf(tx, name)
+			o, nw, n, err := ps.PendingSpan(name)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
 				continue // nothing pending: nothing to list for
 			}
-			spans[name] = sp
+			oldest[name], newest[name] = o, nw
 			v, err := tx.GetSetting(settingListCursor(name))
 			if errors.Is(err, domain.ErrNotFound) {
 				cursors[name] = time.Time{}
@@ -98,7 +98,7 @@ func (e *Engine) listRound(ctx context.Context) error {
 	}
 	var toList []string
 	for name := range cursors {
-		if now.Sub(e.listAt[name]) >= e.listEvery(now.Sub(spans[name].newest)) {
+		if now.Sub(e.listAt[name]) >= e.listEvery(now.Sub(newest[name])) {
 			e.listAt[name] = now
 			toList = append(toList, name)
 		}
@@ -107,7 +107,7 @@ func (e *Engine) listRound(ctx context.Context) error {
 	for _, name := range toList {
 		since := cursors[name].Add(-time.Second) // overlap: answers are idempotent, gaps are not
 		// Clocks differ: allow the gateway's to be a few minutes behind ours.
-		if floor := spans[name].oldest.Add(-5 * time.Minute); since.Before(floor) {
+		if floor := oldest[name].Add(-5 * time.Minute); since.Before(floor) {
 			since = floor
 		}
 		if err := e.limit(ctx, name, OpPaymentList); err != nil {
@@ -128,14 +128,14 @@ func (e *Engine) listRound(ctx context.Context) error {
 		e.gatewayHealth(name, nil)
 		// The cursor follows the gateway's own clock (the newest payment
 		// time it reported), so skew between the clocks opens no gap.
-		var newest time.Time
+		var paidLast time.Time
 		for _, r := range rs {
-			if r.PaidAt.After(newest) {
-				newest = r.PaidAt
+			if r.PaidAt.After(paidLast) {
+				paidLast = r.PaidAt
 			}
 		}
-		if newest.After(cursors[name]) {
-			listedOK[name] = newest
+		if paidLast.After(cursors[name]) {
+			listedOK[name] = paidLast
 		}
 		results = append(results, rs...)
 	}
@@ -155,34 +155,6 @@ func (e *Engine) listRound(ctx context.Context) error {
 		})
 	}
 	return nil
-}
-
-// PendingSpanReader reports the creation times of a gateway's oldest and
-// newest pending payments and how many are pending (implemented by the
-// store's transaction type; without it the engine reads them by ListPayments).
-type PendingSpanReader interface {
-	PendingSpan(gateway string) (oldest, newest time.Time, n int, err error)
-}
-
-func pendingSpanOf(tx domain.ReadTx, gateway string) (pendingSpan, int, error) {
-	if r, ok := tx.(PendingSpanReader); ok {
-		o, nw, n, err := r.PendingSpan(gateway)
-		return pendingSpan{oldest: o, newest: nw}, n, err
-	}
-	ps, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, Gateway: gateway})
-	if err != nil || len(ps) == 0 {
-		return pendingSpan{}, 0, err
-	}
-	sp := pendingSpan{oldest: ps[0].CreatedAt, newest: ps[0].CreatedAt}
-	for _, p := range ps {
-		if p.CreatedAt.Before(sp.oldest) {
-			sp.oldest = p.CreatedAt
-		}
-		if p.CreatedAt.After(sp.newest) {
-			sp.newest = p.CreatedAt
-		}
-	}
-	return sp, len(ps), nil
 }
 
 // askRound asks about each due payment by itself: every due payment of a

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"lunas/domain"
@@ -37,7 +38,6 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	since := now.Add(-e.iv.ReversalWatch)
 	var done []domain.Transfer
 	var stored map[string]WatchPoint
-	persisted := false
 	err = e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		if r, ok := tx.(RecentReader); ok {
@@ -56,9 +56,8 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 		}
 		ws, ok := tx.(WatchStore)
 		if !ok {
-			return nil
+			return errors.New("engine: the store cannot keep the reversal watch's schedule")
 		}
-		persisted = true
 		var unseen []string
 		e.mu.Lock()
 		for _, t := range done {
@@ -93,15 +92,7 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 			e.watchAfter[t.RefID] = ti
 		}
 		if !ok {
-			ti.next = t.UpdatedAt.Add(e.iv.ReversalFirst)
-			if !persisted && !ti.next.After(now) && now.Sub(t.UpdatedAt) > e.iv.TrackMax {
-				// First seen well after success (a restart): resume at the
-				// next point of the schedule instead of asking at once.
-				for !ti.next.After(now) {
-					ti.tries++
-					ti.next = ti.next.Add(pollBackoff(ti.tries, e.iv.ReversalFirst, e.iv.ReversalMax))
-				}
-			}
+			ti.next = t.UpdatedAt.Add(e.iv.ReversalFirst) // never checked: due an hour after success
 			e.watchAfter[t.RefID] = ti
 		}
 		if now.Before(ti.next) {
@@ -163,12 +154,7 @@ func (e *Engine) watchRound(ctx context.Context) (full bool, err error) {
 	if len(asked) == 0 {
 		return false, nil // nothing moved: no reason to go round again at once
 	}
-	if persisted {
-		if err := e.saveWatch(ctx, asked, since); err != nil {
-			return full, err
-		}
-	}
-	return full, nil
+	return full, e.saveWatch(ctx, asked, since)
 }
 
 // saveWatch stores the next points of the transfers just checked and
@@ -191,7 +177,7 @@ func (e *Engine) saveWatch(ctx context.Context, jobs []*sendJob, since time.Time
 	return e.store.Write(wctx, func(tx domain.Tx) error {
 		ws, ok := tx.(WatchStore)
 		if !ok {
-			return nil
+			return errors.New("engine: the store cannot keep the reversal watch's schedule")
 		}
 		for ref, p := range points {
 			if err := ws.SetWatchPoint(ref, p); err != nil {
