@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -59,6 +58,7 @@ type Config struct {
 	Secrets        []string      // extra values to redact (PINs, passwords, other keys)
 	DecodeError    ErrorDecoder  // nil: the generic decoder (error_code/message/error_message)
 	Transport      http.RoundTripper
+	Clock          Clock // retry waits, Retry-After dates and jitter; nil: SystemClock
 }
 
 // Client is a gateway HTTP client: one resty client plus the retry rules,
@@ -68,7 +68,7 @@ type Client struct {
 	rc    *resty.Client
 	red   *Redactor
 	log   *slog.Logger
-	sleep func(ctx context.Context, d time.Duration) error
+	clock Clock
 }
 
 // New builds a Client. Auth and Secrets are registered with the redactor.
@@ -118,7 +118,7 @@ func New(cfg Config) *Client {
 		SetLogger(restyLogger{log}).
 		SetRetryCount(0).
 		SetDisableWarn(true) // plain HTTP is the loopback sandbox only; resty's warning is noise
-	return &Client{cfg: cfg, rc: rc, red: red, log: log, sleep: sleepCtx}
+	return &Client{cfg: cfg, rc: rc, red: red, log: log, clock: clockOr(cfg.Clock)}
 }
 
 // Redactor returns the client's redactor, so adapters can register secrets
@@ -212,7 +212,7 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 			retry = false
 		}
 		if retry {
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			if dl, ok := ctx.Deadline(); ok && dl.Sub(c.clock.Now()) < wait {
 				retry = false
 			}
 		}
@@ -220,7 +220,7 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 			return resp, err
 		}
 		c.log.Debug("gateway retry", "op", call.Op, "attempt", attempt, "wait", wait, "err", err)
-		if serr := c.sleep(ctx, wait); serr != nil {
+		if serr := c.clock.Sleep(ctx, wait); serr != nil {
 			return resp, err
 		}
 		waited += wait
@@ -245,23 +245,23 @@ func (c *Client) shouldRetry(resp *Response, err error, attempt int, pol RetryPo
 				return false, 0
 			}
 		}
-		return true, backoff(pol, attempt)
+		return true, backoff(pol, attempt, c.clock)
 	}
 	var ae *APIError
 	if !errors.As(err, &ae) || !ae.Retryable {
 		return false, 0
 	}
 	if ae.HTTPStatus == http.StatusTooManyRequests && resp != nil {
-		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok {
 			return true, d
 		}
 	}
-	return true, backoff(pol, attempt)
+	return true, backoff(pol, attempt, c.clock)
 }
 
 // backoff is exponential with "equal jitter": half fixed, half random, so
 // that clients that failed together do not retry together.
-func backoff(pol RetryPolicy, attempt int) time.Duration {
+func backoff(pol RetryPolicy, attempt int, c Clock) time.Duration {
 	d := pol.BaseDelay << (attempt - 1)
 	if d <= 0 || (pol.MaxDelay > 0 && d > pol.MaxDelay) {
 		d = pol.MaxDelay
@@ -270,7 +270,7 @@ func backoff(pol RetryPolicy, attempt int) time.Duration {
 	if half <= 0 {
 		return d
 	}
-	return half + rand.N(half+1)
+	return half + c.Jitter(half)
 }
 
 // ParseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.

@@ -149,7 +149,7 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 	pol := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: 400 * time.Millisecond}
 	for attempt, max := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 10: 400 * time.Millisecond} {
 		for range 50 {
-			d := backoff(pol, attempt)
+			d := backoff(pol, attempt, SystemClock{})
 			if d < max/2 || d > max {
 				t.Fatalf("attempt %d: backoff %v outside [%v, %v]", attempt, d, max/2, max)
 			}

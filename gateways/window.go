@@ -18,12 +18,20 @@ type WindowLimiter struct {
 	window time.Duration
 	sent   []time.Time // admission times of the last N calls, a ring
 	next   int         // the oldest entry of sent
+	clock  Clock
 }
 
 // NewWindowLimiter admits n calls per window, plus margin of slack (n <= 0
 // is treated as 1).
 func NewWindowLimiter(n int, window, margin time.Duration) *WindowLimiter {
-	return &WindowLimiter{window: window + margin, sent: make([]time.Time, max(n, 1))}
+	return &WindowLimiter{window: window + margin, sent: make([]time.Time, max(n, 1)), clock: SystemClock{}}
+}
+
+// WithClock makes l read and wait on c instead of the machine's clock (the
+// simulator's virtual clock) and returns l. Call it before the first Wait.
+func (l *WindowLimiter) WithClock(c Clock) *WindowLimiter {
+	l.clock = clockOr(c)
+	return l
 }
 
 // Wait blocks until a call may be made without more than N calls falling
@@ -35,7 +43,7 @@ func (l *WindowLimiter) Wait(ctx context.Context) error {
 			return err // an ended caller takes no turn
 		}
 		l.mu.Lock()
-		now := time.Now()
+		now := l.clock.Now()
 		oldest := l.sent[l.next]
 		if oldest.IsZero() || now.Sub(oldest) >= l.window {
 			l.sent[l.next] = now
@@ -45,12 +53,8 @@ func (l *WindowLimiter) Wait(ctx context.Context) error {
 		}
 		wait := l.window - now.Sub(oldest)
 		l.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := l.clock.Sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 }

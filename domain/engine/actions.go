@@ -301,7 +301,7 @@ func (e *Engine) Cancel(ctx context.Context, actor domain.Actor, refID string) (
 	if !ok {
 		return t, refuse(domain.ErrUnsafe, refID, "saluran "+t.Channel+" tidak mendukung pembatalan", "channel "+t.Channel+" cannot cancel a payout")
 	}
-	cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+	cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
 	defer cancel()
 	if err := e.limit(cctx, t.Channel, OpPayoutCancel); err != nil {
 		return t, err

@@ -143,8 +143,15 @@ type Config struct {
 	Intervals Intervals
 	Location  *time.Location // the shop's day for daily limits (default WIB, UTC+7)
 	Now       func() time.Time
-	Log       *slog.Logger
-	Bus       *Bus // nil: a new bus
+	// WithTimeout derives the context of one gateway call or database
+	// write, ending d later on the engine's clock (nil: context.WithTimeout).
+	// The simulator (package sim) sets it with Now to its virtual clock.
+	WithTimeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	// NewRefID makes a fresh REFID (nil: NewRefID); the simulator draws
+	// them from its seed so that a run replays exactly.
+	NewRefID func(now time.Time) string
+	Log      *slog.Logger
+	Bus      *Bus // nil: a new bus
 }
 
 // Engine runs the money loops. Create with New, then Start; Stop waits until
@@ -204,6 +211,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.WithTimeout == nil {
+		cfg.WithTimeout = context.WithTimeout
+	}
+	if cfg.NewRefID == nil {
+		cfg.NewRefID = NewRefID
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -242,22 +255,7 @@ func (e *Engine) Store() domain.Store { return e.store }
 // Start recovers what a crash left behind and starts the loops. It returns
 // after recovery; the loops run until Stop or ctx ends.
 func (e *Engine) Start(ctx context.Context) error {
-	if err := e.Recover(ctx); err != nil {
-		return err
-	}
-	if err := e.store.Read(ctx, func(tx domain.ReadTx) error {
-		v, err := tx.GetSetting(settingPaused)
-		if err == nil {
-			e.mu.Lock()
-			e.paused = v == "1"
-			e.mu.Unlock()
-			return nil
-		}
-		if errors.Is(err, domain.ErrNotFound) {
-			return nil
-		}
-		return err
-	}); err != nil {
+	if err := e.Open(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -277,6 +275,28 @@ func (e *Engine) Start(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// Open does what Start does before the loops: it recovers what a crash left
+// behind and reads whether sending is paused. The simulator calls it and then
+// drives the loops' steps (PollNow, SendNow, TrackNow, BalanceNow) itself.
+func (e *Engine) Open(ctx context.Context) error {
+	if err := e.Recover(ctx); err != nil {
+		return err
+	}
+	return e.store.Read(ctx, func(tx domain.ReadTx) error {
+		v, err := tx.GetSetting(settingPaused)
+		if err == nil {
+			e.mu.Lock()
+			e.paused = v == "1"
+			e.mu.Unlock()
+			return nil
+		}
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
 }
 
 // Stop ends the loops and waits for in-flight work to be recorded.
@@ -321,7 +341,12 @@ func tick(ctx context.Context, d time.Duration, wake <-chan struct{}, fn func(co
 // Take it after the gateway calls it records: a slow batch of calls must not
 // eat the time its answers need to be written.
 func (e *Engine) work(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), e.iv.Write)
+	return e.withTimeout(context.WithoutCancel(ctx), e.iv.Write)
+}
+
+// withTimeout is context.WithTimeout on the engine's clock (Config.WithTimeout).
+func (e *Engine) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return e.cfg.WithTimeout(ctx, d)
 }
 
 // Operation names for per-endpoint rate limits: Limiters may be keyed

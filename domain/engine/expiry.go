@@ -75,7 +75,7 @@ func (e *Engine) finalChecks(ctx context.Context) error {
 		if err := e.limit(ctx, p.Gateway, OpPaymentStatus); err != nil {
 			return
 		}
-		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
 		defer cancel()
 		r, err := gw.PaymentStatus(cctx, p.ExternalID)
 		e.gatewayHealth(p.Gateway, err)

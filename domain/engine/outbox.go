@@ -109,7 +109,7 @@ func (e *Engine) SendMailNow(ctx context.Context) error {
 	}
 	errs := make([]error, len(due))
 	forEach(2, due, func(i int, m Mail) {
-		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
 		defer cancel()
 		errs[i] = e.cfg.Mailer.SendMail(cctx, m)
 	})

@@ -227,7 +227,7 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, fmt.Errorf("%s, Lunas stopped while waiting for the rate limit: %w", what, err)
 			return
 		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
+		cctx, cancel := e.withTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
 		defer cancel()
 		j.made = true
 		if query {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,7 @@ func (e *Engine) listRound(ctx context.Context) error {
 		}
 	}
 	e.mu.Unlock()
+	slices.Sort(toList) // a fixed order, so a simulated run replays exactly
 	for _, name := range toList {
 		since := cursors[name].Add(-time.Second) // overlap: answers are idempotent, gaps are not
 		// Clocks differ: allow the gateway's to be a few minutes behind ours.
@@ -113,7 +115,7 @@ func (e *Engine) listRound(ctx context.Context) error {
 		if err := e.limit(ctx, name, OpPaymentList); err != nil {
 			return err
 		}
-		cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
 		var rs []domain.PaymentResult
 		if pl, ok := e.cfg.Payments[name].(PaidLister); ok {
 			rs, err = pl.RecentPaid(cctx, since)
@@ -200,7 +202,7 @@ func (e *Engine) askRound(ctx context.Context) error {
 				answers[i] = domain.PaymentResult{ExternalID: p.ExternalID, State: domain.PaymentStateUnknown}
 				return
 			}
-			cctx, cancel := context.WithTimeout(ctx, e.iv.CallTimeout)
+			cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
 			defer cancel()
 			r, err := e.cfg.Payments[p.Gateway].PaymentStatus(cctx, p.ExternalID)
 			e.gatewayHealth(p.Gateway, err)
@@ -517,7 +519,7 @@ func (e *Engine) route(p domain.Payee) string {
 // approval (send again).
 func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obligation, payee domain.Payee, channel, parent, createdBy string, extraHold []string, now time.Time) (domain.Transfer, []Event, error) {
 	t := domain.Transfer{
-		RefID: NewRefID(now), ParentRefID: parent, ObligationID: ob.ID, PayeeID: payee.ID,
+		RefID: e.cfg.NewRefID(now), ParentRefID: parent, ObligationID: ob.ID, PayeeID: payee.ID,
 		Channel: channel, Amount: ob.Amount, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now,
 	}
 	holds := append([]string(nil), extraHold...)
@@ -573,7 +575,7 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 			break
 		}
 		if errors.Is(err, domain.ErrDuplicateRefID) && try < 5 {
-			t.RefID = NewRefID(now)
+			t.RefID = e.cfg.NewRefID(now)
 			continue
 		}
 		return t, nil, err

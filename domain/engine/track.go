@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"lunas/domain"
@@ -266,11 +267,17 @@ func (e *Engine) balanceLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		e.refreshBalances(ctx)
-		if err := e.ReleaseQueued(ctx); err != nil && ctx.Err() == nil {
+		if err := e.BalanceNow(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("balance queue", "err", err)
 		}
 	}
+}
+
+// BalanceNow is one round of the balance loop: it asks every channel for its
+// balance, then releases the transfers waiting for balance that now fit.
+func (e *Engine) BalanceNow(ctx context.Context) error {
+	e.refreshBalances(ctx)
+	return e.ReleaseQueued(ctx)
 }
 
 // refreshBalances asks every channel for its balance; a channel that does not
@@ -281,8 +288,9 @@ func (e *Engine) refreshBalances(ctx context.Context) {
 	for n := range e.cfg.Channels {
 		names = append(names, n)
 	}
-	forEach(len(names), names, func(_ int, name string) {
-		cctx, cancel := context.WithTimeout(ctx, min(e.iv.CallTimeout, 10*time.Second))
+	slices.Sort(names) // a fixed order, so a simulated run replays exactly
+	forEach(min(len(names), e.cfg.Concurrency), names, func(_ int, name string) {
+		cctx, cancel := e.withTimeout(ctx, min(e.iv.CallTimeout, 10*time.Second))
 		defer cancel()
 		if err := e.limit(cctx, name, OpBalance); err != nil {
 			return

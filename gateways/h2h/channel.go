@@ -75,6 +75,7 @@ type Options struct {
 	Retry     gateways.RetryPolicy
 	Transport http.RoundTripper
 	Now       func() time.Time
+	Clock     gateways.Clock // the HTTP client's waits and jitter; nil: gateways.SystemClock
 }
 
 // Channel is one H2H supplier as a domain.PayoutChannel.
@@ -122,7 +123,7 @@ func New(cfg Config, opt Options) (*Channel, error) {
 	}
 	c := gateways.New(gateways.Config{
 		Gateway: "h2h:" + cfg.Name, BaseURL: cfg.BaseURL, Timeout: timeout,
-		Logger: opt.Logger, Retry: opt.Retry, Transport: opt.Transport,
+		Logger: opt.Logger, Retry: opt.Retry, Transport: opt.Transport, Clock: opt.Clock,
 		Secrets: []string{cfg.PIN, cfg.Password}, DecodeError: decodeText,
 	})
 	now := opt.Now

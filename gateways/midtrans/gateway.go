@@ -25,6 +25,7 @@ type Config struct {
 	Retry     gateways.RetryPolicy
 	Transport http.RoundTripper
 	Now       func() time.Time // default time.Now
+	Clock     gateways.Clock   // the HTTP client's waits and jitter; nil: gateways.SystemClock
 }
 
 // Gateway is Midtrans as a domain.PaymentGateway: Snap creates the payment
@@ -46,7 +47,7 @@ func New(cfg Config) *Gateway {
 	mk := func(base string) *gateways.Client {
 		return gateways.New(gateways.Config{
 			Gateway: "midtrans", BaseURL: base, Auth: auth, Logger: cfg.Logger,
-			Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+			Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport, Clock: cfg.Clock,
 			DecodeError: decodeError,
 		})
 	}

@@ -146,6 +146,7 @@ type IrisConfig struct {
 	Retry     gateways.RetryPolicy
 	Transport http.RoundTripper
 	Now       func() time.Time
+	Clock     gateways.Clock // the HTTP client's waits and jitter; nil: gateways.SystemClock
 }
 
 // Iris is Midtrans Iris as a domain.PayoutChannel and domain.ResendWindow.
@@ -169,7 +170,7 @@ var (
 func NewIris(cfg IrisConfig) *Iris {
 	c := gateways.New(gateways.Config{
 		Gateway: "iris", BaseURL: cfg.BaseURL, Auth: &gateways.BasicAuth{User: cfg.CreatorKey},
-		Logger: cfg.Logger, Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+		Logger: cfg.Logger, Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport, Clock: cfg.Clock,
 		Secrets: []string{cfg.ApproverKey, cfg.MerchantKey}, DecodeError: decodeError,
 	})
 	it := &Iris{c: c, creator: &gateways.BasicAuth{User: cfg.CreatorKey}, otp: cfg.OTP,

@@ -62,6 +62,10 @@ type Config struct {
 	ListLimiter interface {
 		Wait(ctx context.Context) error
 	}
+	// Transport and Clock replace the network and the machine's clock
+	// (nil: the real ones); the simulator (package sim) sets both.
+	Transport http.RoundTripper
+	Clock     gateways.Clock
 }
 
 // Client talks to Xendit. It implements domain.PaymentGateway,
@@ -96,6 +100,8 @@ func New(cfg Config) *Client {
 		Logger:         cfg.Logger,
 		Secrets:        []string{cfg.SecretKey, cfg.CallbackToken},
 		DecodeError:    decodeError,
+		Transport:      cfg.Transport,
+		Clock:          cfg.Clock,
 	})
 	return &Client{cfg: cfg, hc: hc}
 }
