@@ -698,7 +698,7 @@ func (g *guiServices) TestConnection(ctx context.Context, gateway string, keys m
 
 // uiEvent maps an engine event to what the desktop does with it.
 func uiEvent(ev engine.Event) ui.Event {
-	out := ui.Event{Kind: ui.EventChanged, RefID: ev.RefID, Amount: ev.Amount, Detail: ev.Message}
+	out := ui.Event{Kind: ui.EventChanged, RefID: ev.RefID, Channel: ev.Channel, Amount: ev.Amount, Detail: ev.Message}
 	switch ev.Kind {
 	case engine.EventNeedsApproval:
 		out.Kind = ui.EventApprovalNeeded
@@ -794,16 +794,8 @@ func (g *guiServices) Balances(ctx context.Context) (map[string]domain.Rupiah, e
 	return out, nil
 }
 
-// channelLabel is how the dashboard names a channel ("iris" -> "Iris").
-func channelLabel(name string) string {
-	switch {
-	case name == "iris":
-		return "Iris"
-	case strings.HasPrefix(name, "h2h:"):
-		return "H2H " + strings.TrimPrefix(name, "h2h:")
-	}
-	return name
-}
+// channelLabel is how the dashboard names a channel ("iris" -> "Midtrans Iris").
+func channelLabel(name string) string { return domain.ChannelName(name) }
 
 // SavePayee implements ui.PayeeEditor, with the permission check and an
 // audit entry in the same transaction.

@@ -620,7 +620,7 @@ func TestGUIShopEngineUsesEveryChannel(t *testing.T) {
 		t.Fatalf("payment links through %v, %v; want midtrans", p, err)
 	}
 	bal, err := g.Balances(ctx)
-	if err != nil || bal["Iris"] <= 0 || bal["H2H h2h"] <= 0 {
+	if err != nil || bal["Midtrans Iris"] <= 0 || bal["H2H h2h"] <= 0 {
 		t.Fatalf("balances = %v, %v", bal, err)
 	}
 	// Reconciliation asks the same channels (no Xendit needed).

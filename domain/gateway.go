@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -152,4 +153,30 @@ type PayoutCanceller interface {
 // engine must query instead.
 type ResendWindow interface {
 	ResendSafe(firstSent, now time.Time) bool
+}
+
+// ChannelName is how people call a payout channel or gateway: "iris" is
+// "Midtrans Iris", "h2h:pulsa" is "H2H pulsa", "xendit" is "Xendit". A code
+// Lunas does not know is shown as it is.
+func ChannelName(code string) string {
+	switch c := strings.ToLower(code); {
+	case c == "xendit":
+		return "Xendit"
+	case c == "midtrans":
+		return "Midtrans"
+	case c == "iris":
+		return "Midtrans Iris"
+	case c == "doku":
+		return "DOKU"
+	case c == "ipaymu":
+		return "iPaymu"
+	case strings.HasPrefix(c, "h2h:"):
+		return "H2H " + code[len("h2h:"):]
+	case c == "h2h":
+		return "H2H"
+	}
+	if b, ok := Bank(code); ok {
+		return b.Name
+	}
+	return code
 }

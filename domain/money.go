@@ -18,15 +18,20 @@ var ErrRupiahSyntax = errors.New("not a rupiah amount")
 var ErrRupiahFraction = errors.New("fractions of a rupiah are not allowed")
 
 // ParseRupiah reads the amounts shop owners type and spreadsheets hold:
-// "Rp1.250.000", "1.250.000", "1250000", "Rp 1.250.000,00", "-Rp5.000",
-// "IDR 1,250,000" and "1250000.00". Dots and commas are read as Indonesian
-// thousands and decimal separators, except that a single separator followed by
-// one or two digits is a decimal mark and comma-grouped thousands are accepted.
-// A non-zero fraction, garbage and overflow are errors (ErrRupiahFraction,
-// ErrRupiahSyntax, ErrOverflow); all of them also match ErrInvalid.
+// "Rp1.250.000", "1.250.000", "1250000", "Rp 1.250.000,-" (how prices are
+// written), "Rp 1.250.000,00", "-Rp5.000", "IDR 1,250,000" and "1250000.00".
+// Dots and commas are read as Indonesian thousands and decimal separators,
+// except that a single separator followed by one or two digits is a decimal
+// mark and comma-grouped thousands are accepted. A non-zero fraction,
+// garbage and overflow are errors (ErrRupiahFraction, ErrRupiahSyntax,
+// ErrOverflow); all of them also match ErrInvalid.
 func ParseRupiah(s string) (Rupiah, error) {
 	orig := s
 	s = strings.TrimSpace(s)
+	// "Rp 1.750.000,-" and "Rp 1.750.000,--": the dash says "no cents".
+	if t := strings.TrimRight(s, "-"); len(t) < len(s) && (strings.HasSuffix(t, ",") || strings.HasSuffix(t, ".")) {
+		s = strings.TrimSpace(t[:len(t)-1])
+	}
 	neg := false
 	if strings.HasPrefix(s, "-") {
 		neg, s = true, strings.TrimSpace(s[1:])
@@ -162,8 +167,25 @@ func (e *RupiahError) Is(target error) bool { return target == ErrInvalid }
 
 func rupiahErr(in string, err error) error { return &RupiahError{Input: in, Err: err} }
 
+// Languages money is written in (ISO 639-1 codes, as the desktop and the
+// reports use them).
+const (
+	LangIndonesian = "id"
+	LangEnglish    = "en"
+)
+
 // String formats r the Indonesian way: "Rp1.250.000", "-Rp5.000".
-func (r Rupiah) String() string {
+func (r Rupiah) String() string { return r.Format(LangIndonesian) }
+
+// Format writes r the one way Lunas writes money in a language: whole
+// rupiah, "Rp" without a space, thousands grouped by the language's
+// separator: "Rp1.059.000" in Indonesian, "Rp1,059,000" in English (any
+// other code is Indonesian). Never a decimal part.
+func (r Rupiah) Format(lang string) string {
+	sep := byte('.')
+	if lang == LangEnglish {
+		sep = ','
+	}
 	neg := r < 0
 	var digits string
 	if r == math.MinInt64 {
@@ -180,7 +202,7 @@ func (r Rupiah) String() string {
 		b.WriteByte('-')
 	}
 	b.WriteString("Rp")
-	b.WriteString(GroupThousands(digits, '.'))
+	b.WriteString(GroupThousands(digits, sep))
 	return b.String()
 }
 

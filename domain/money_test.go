@@ -22,6 +22,15 @@ func TestParseRupiahAccepts(t *testing.T) {
 		{"1250000.00", 1250000, "Rp1.250.000"},
 		{"1250000,0", 1250000, "Rp1.250.000"},
 		{"  Rp 5.000  ", 5000, "Rp5.000"},
+		// Issue 13: the common ways people type rupiah.
+		{"1750000", 1750000, "Rp1.750.000"},
+		{"1.750.000", 1750000, "Rp1.750.000"},
+		{"Rp 1.750.000,-", 1750000, "Rp1.750.000"},
+		{"Rp1.750.000", 1750000, "Rp1.750.000"},
+		{"Rp1.750.000,-", 1750000, "Rp1.750.000"},
+		{"1.750.000,-", 1750000, "Rp1.750.000"},
+		{"Rp 1.750.000.-", 1750000, "Rp1.750.000"},
+		{"Rp1,750,000", 1750000, "Rp1.750.000"},
 		{"-Rp5.000", -5000, "-Rp5.000"},
 		{"Rp-5.000", -5000, "-Rp5.000"},
 		{"rp750", 750, "Rp750"},
@@ -71,6 +80,12 @@ func TestParseRupiahRejects(t *testing.T) {
 		{"Rp1.250.000,", ErrRupiahSyntax},
 		{".000", ErrRupiahSyntax},
 		{"1,5", ErrRupiahFraction},
+		{"1.750.000,50", ErrRupiahFraction},
+		{"1750000.5", ErrRupiahFraction},
+		{"Rp 1.750.000,5-", ErrRupiahSyntax},
+		{"Rp 1.750.000,-5", ErrRupiahSyntax},
+		{",-", ErrRupiahSyntax},
+		{"-", ErrRupiahSyntax},
 		{"1.250.000,50", ErrRupiahFraction},
 		{"12.34", ErrRupiahFraction},
 		{"1250000.01", ErrRupiahFraction},
@@ -112,6 +127,36 @@ func TestRupiahString(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.v.String(); got != tt.want {
 			t.Errorf("Rupiah(%d).String() = %q, want %q", int64(tt.v), got, tt.want)
+		}
+	}
+}
+
+// TestRupiahFormat pins the one way money is written per language.
+func TestRupiahFormat(t *testing.T) {
+	tests := []struct {
+		v      Rupiah
+		id, en string
+	}{
+		{0, "Rp0", "Rp0"},
+		{999, "Rp999", "Rp999"},
+		{1059000, "Rp1.059.000", "Rp1,059,000"},
+		{-5000, "-Rp5.000", "-Rp5,000"},
+		{math.MinInt64, "-Rp9.223.372.036.854.775.808", "-Rp9,223,372,036,854,775,808"},
+	}
+	for _, tt := range tests {
+		if got := tt.v.Format(LangIndonesian); got != tt.id {
+			t.Errorf("Format(id) = %q, want %q", got, tt.id)
+		}
+		if got := tt.v.Format(LangEnglish); got != tt.en {
+			t.Errorf("Format(en) = %q, want %q", got, tt.en)
+		}
+		if got := tt.v.Format("fr"); got != tt.id {
+			t.Errorf("Format(fr) = %q, want the Indonesian %q", got, tt.id)
+		}
+		for _, text := range []string{tt.id, tt.en} {
+			if back, err := ParseRupiah(text); tt.v != math.MinInt64 && (err != nil || back != tt.v) {
+				t.Errorf("ParseRupiah(%q) = %d, %v; want %d", text, back, err, tt.v)
+			}
 		}
 	}
 }
@@ -187,7 +232,8 @@ func TestOrderTotal(t *testing.T) {
 // value formats to text that parses back to the same value.
 func FuzzParseRupiah(f *testing.F) {
 	for _, s := range []string{"Rp1.250.000", "1.250.000", "1250000", "Rp 1.250.000,00", "-Rp5.000",
-		"IDR 1,250,000", "1250000.00", "1,5", "abc", "", "9.223.372.036.854.775.808"} {
+		"IDR 1,250,000", "1250000.00", "1,5", "abc", "", "9.223.372.036.854.775.808",
+		"Rp 1.750.000,-", "1.750.000,50", "Rp1,750,000"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -198,10 +244,11 @@ func FuzzParseRupiah(f *testing.F) {
 			}
 			return
 		}
-		text := v.String()
-		back, err := ParseRupiah(text)
-		if err != nil || back != v {
-			t.Fatalf("ParseRupiah(%q) = %d; %q parses to %d, %v", s, v, text, back, err)
+		for _, text := range []string{v.Format(LangIndonesian), v.Format(LangEnglish)} {
+			back, err := ParseRupiah(text)
+			if err != nil || back != v {
+				t.Fatalf("ParseRupiah(%q) = %d; %q parses to %d, %v", s, v, text, back, err)
+			}
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"lunas/domain"
 	"lunas/domain/engine"
 )
 
@@ -166,9 +167,21 @@ func Render(m engine.Mail, shop string) (subject, body string, err error) {
 	if !ok {
 		t = byLang["id"]
 	}
+	lang := m.Lang
+	if _, ok := byLang[lang]; !ok {
+		lang = domain.LangIndonesian
+	}
 	data := map[string]string{"shop": shop}
 	for k, v := range m.Data {
 		data[k] = v
+	}
+	// The engine writes amounts the Indonesian way; an English email writes
+	// them the English way ("Rp1,059,000"), like the desktop.
+	if a, err := domain.ParseRupiah(data["amount"]); err == nil && data["amount"] != "" {
+		data["amount"] = a.Format(lang)
+	}
+	if c := data["channel"]; c != "" {
+		data["channel"] = domain.ChannelName(c)
 	}
 	var sb, bb bytes.Buffer
 	if err := t.subject.Execute(&sb, data); err != nil {

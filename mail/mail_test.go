@@ -97,13 +97,13 @@ func TestTemplatesThroughRealSMTP(t *testing.T) {
 			[]string{"Pembayaran pesanan BTK-0001", "Rp865.000", "Toko Batik Sari"}},
 		{engine.Mail{Kind: engine.MailBuyerPaid, To: "rina@example.com", Lang: "en",
 			Data: map[string]string{"order": "BTK-0001", "amount": "Rp865.000", "buyer": "Rina"}},
-			[]string{"Payment for order BTK-0001", "Rp865.000"}},
+			[]string{"Payment for order BTK-0001", "Rp865,000"}},
 		{engine.Mail{Kind: engine.MailPayeePaid, To: "ani@example.com", Name: "Bu Ani", Lang: "id",
 			Data: map[string]string{"refid": "LNS-261122-ABCDEFGHJK", "amount": "Rp605.500", "payee": "Bu Ani", "account": "••••1146", "channel": "BCA"}},
 			[]string{"LNS-261122-ABCDEFGHJK", "Rp605.500", "sudah berhasil"}},
 		{engine.Mail{Kind: engine.MailPayeePaid, To: "ani@example.com", Lang: "en",
 			Data: map[string]string{"refid": "LNS-261122-ABCDEFGHJK", "amount": "Rp605.500", "payee": "Bu Ani", "account": "••••1146", "channel": "BCA"}},
-			[]string{"LNS-261122-ABCDEFGHJK", "Rp605.500", "has been completed"}},
+			[]string{"LNS-261122-ABCDEFGHJK", "Rp605,500", "has been completed"}},
 	}
 	for i, c := range cases {
 		if err := s.SendMail(context.Background(), c.m); err != nil {

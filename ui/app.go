@@ -432,11 +432,11 @@ func (u *UI) notify(ev Event) {
 	case EventApprovalNeeded:
 		title, body = tr("notify.approval.title"), trf("notify.approval.body", map[string]any{"RefID": ev.RefID, "Amount": money(ev.Amount)})
 	case EventTransferFailed:
-		title, body = tr("notify.failed.title"), trf("notify.failed.body", map[string]any{"RefID": ev.RefID, "Reason": ev.Detail})
+		title, body = tr("notify.failed.title"), trf("notify.failed.body", map[string]any{"RefID": ev.RefID, "Reason": oneLanguage(ev.Detail)})
 	case EventLowBalance:
-		title, body = tr("notify.lowbalance.title"), ev.Detail
+		title, body = tr("notify.lowbalance.title"), trf("alert.lowbalance", map[string]any{"Channel": domain.ChannelName(ev.Channel), "Amount": money(ev.Amount)})
 	case EventGatewayDown:
-		runOnUI(func() { u.showBanner(trf("banner.gatewaydown", map[string]any{"Detail": ev.Detail})) })
+		runOnUI(func() { u.showBanner(trf("banner.gatewaydown", map[string]any{"Channel": gatewayWho(ev.Channel)})) })
 		return
 	case EventGatewayUp:
 		runOnUI(func() { u.showBanner(""); u.setDemoBanner() })
@@ -446,6 +446,14 @@ func (u *UI) notify(ev Event) {
 	}
 	n := fyne.NewNotification(title, body)
 	runOnUI(func() { u.app.SendNotification(n) })
+}
+
+// gatewayWho names a gateway in the banner ("a gateway" when unknown).
+func gatewayWho(code string) string {
+	if code == "" {
+		return tr("banner.agateway")
+	}
+	return domain.ChannelName(code)
 }
 
 // toggleEngine pauses or resumes automatic transfers.

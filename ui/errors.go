@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"lunas/domain"
 )
@@ -15,9 +16,19 @@ var errNotAvailable = errors.New("not available in this build")
 // written for people.
 func userMessage(err error) string {
 	var ve *domain.ValidationError
+	var fe *fieldError
+	var re *domain.RupiahError
 	switch {
+	case errors.As(err, &fe):
+		return fe.Error()
+	case errors.As(err, &re):
+		_, perr := parseAmount(tr("field.amount"), re.Input)
+		if errors.As(perr, &fe) {
+			return fe.Error()
+		}
+		return tr("err.invalidinput")
 	case errors.As(err, &ve):
-		return trf("err.invalid", map[string]any{"Detail": ve.Message})
+		return validationMessage(ve)
 	case errors.Is(err, ErrBadLogin):
 		return tr("err.badlogin")
 	case errors.Is(err, ErrLockedOut):
@@ -50,6 +61,28 @@ func userMessage(err error) string {
 		return tr("err.badcode")
 	}
 	return tr("err.generic")
+}
+
+// validationMessage words a domain validation error in the desktop's
+// language: the field's label when the desktop knows it, and the message in
+// one language. A message the domain wrote in English only is not shown in
+// Indonesian; the field is named instead.
+func validationMessage(ve *domain.ValidationError) string {
+	field := ve.Field
+	if key := "field." + ve.Field; ve.Field != "" && tr(key) != key {
+		field = tr(key)
+	}
+	msg := oneLanguage(ve.Message)
+	if currentLanguage() == LangIndonesian && !strings.Contains(ve.Message, " / ") && indonesianScore(ve.Message) < 0 {
+		if field == "" {
+			return tr("err.invalidinput")
+		}
+		return trf("err.invalidfield", map[string]any{"Field": field})
+	}
+	if field == "" {
+		return trf("err.invalid", map[string]any{"Detail": msg})
+	}
+	return trf("err.invalid", map[string]any{"Detail": field + ": " + msg})
 }
 
 // errBadCode reports a TOTP code that did not check out. Services may wrap

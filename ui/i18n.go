@@ -97,14 +97,17 @@ func trf(key string, data map[string]any) string {
 }
 
 // money formats rupiah for the current language: Rp1.250.000 in Indonesian,
-// Rp1,250,000 in English. Never a decimal part: Lunas has no fractions.
-func money(r domain.Rupiah) string {
-	if currentLanguage() == LangIndonesian {
-		return r.String()
-	}
-	s := r.String()
-	return strings.ReplaceAll(s, ".", ",")
-}
+// Rp1,250,000 in English (domain.Rupiah.Format, the one way Lunas writes
+// money). Never a decimal part: Lunas has no fractions.
+func money(r domain.Rupiah) string { return r.Format(currentLanguage()) }
+
+// Money is money for the language the desktop speaks now, for code outside
+// the screens (notifications, the tray, app's messages).
+func Money(r domain.Rupiah) string { return money(r) }
+
+// Language is the language the desktop speaks now: LangIndonesian or
+// LangEnglish (reports and messages follow it).
+func Language() string { return currentLanguage() }
 
 var monthsID = [...]string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
 

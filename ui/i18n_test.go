@@ -180,7 +180,8 @@ func TestUserMessages(t *testing.T) {
 		want string
 	}{
 		{&domain.PermissionError{Role: domain.RoleStaff, Perm: domain.PermApprove}, "Your role may not do this. Ask the owner."},
-		{domain.Invalid("amount", "must be more than Rp0"), "Please check: must be more than Rp0"},
+		{domain.Invalid("amount", "must be more than Rp0"), "Please check: Amount: must be more than Rp0"},
+		{domain.Invalid("", "must be more than Rp0"), "Please check: must be more than Rp0"},
 		{errors.Join(errors.New("x"), domain.ErrUnsafe), "Refused: this could pay twice. Check the status first."},
 		{context.DeadlineExceeded, "The gateway took too long to answer. Nothing was lost; try again in a moment."},
 		{ErrBadCode, "That code is not right. Type the newest code from your authenticator app."},

@@ -181,7 +181,7 @@ func (s *ordersScreen) fillDetail(o domain.Order, d orderDetail) {
 	} else {
 		p := d.payment
 		s.detail.Add(widget.NewLabelWithStyle(tr("orders.payment"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		s.detail.Add(widget.NewLabel(p.Gateway + " · " + tr("payment."+string(p.Status)) + " · " + money(p.Amount)))
+		s.detail.Add(widget.NewLabel(domain.ChannelName(p.Gateway) + " · " + tr("payment."+string(p.Status)) + " · " + money(p.Amount)))
 		if p.URL != "" {
 			link := widget.NewLabel(p.URL)
 			link.Truncation = fyne.TextTruncateEllipsis
@@ -243,25 +243,29 @@ func (s *ordersScreen) newOrder() {
 		for _, p := range products {
 			if p.Name == prod.Selected {
 				n, err := strconv.ParseInt(strings.TrimSpace(qty.Text), 10, 64)
-				if err != nil {
-					return nil, domain.Invalid("qty", "%s", tr("orders.qty.invalid"))
+				if err != nil || n < 1 {
+					return nil, invalidField(tr("orders.qty"), "orders.qty.invalid", nil)
 				}
 				o.Items = append(o.Items, domain.OrderItem{ProductID: p.ID, Name: p.Name, Qty: n, UnitPrice: p.Price})
 				o.PayoutRuleID = 0
 			}
 		}
 		for _, f := range []struct {
-			e   *keyEntry
-			dst *domain.Rupiah
-		}{{shipping, &o.Shipping}, {fees, &o.Fees}, {discount, &o.Discount}} {
+			label string
+			e     *keyEntry
+			dst   *domain.Rupiah
+		}{{tr("order.shipping"), shipping, &o.Shipping}, {tr("order.fees"), fees, &o.Fees}, {tr("order.discount"), discount, &o.Discount}} {
 			if strings.TrimSpace(f.e.Text) == "" {
 				continue
 			}
-			v, err := domain.ParseRupiah(f.e.Text)
+			v, err := parseAmount(f.label, f.e.Text)
 			if err != nil {
 				return nil, err
 			}
 			*f.dst = v
+		}
+		if prod.Selected == "" {
+			return o, invalidField(tr("nav.products"), "orders.product.missing", nil)
 		}
 		return o, o.Validate()
 	}

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -13,21 +15,38 @@ import (
 	"lunas/domain"
 )
 
-// banks is the bank picker: the common banks and e-wallets with their codes.
-var banks = []struct{ code, name string }{
-	{"BCA", "BCA"}, {"BRI", "BRI"}, {"BNI", "BNI"}, {"MANDIRI", "Mandiri"}, {"BSI", "BSI (Syariah Indonesia)"},
-	{"CIMB", "CIMB Niaga"}, {"PERMATA", "Permata"}, {"DANAMON", "Danamon"}, {"BTN", "BTN"},
-	{"BJB", "BJB"}, {"JAGO", "Bank Jago"}, {"SEABANK", "SeaBank"},
-	{"GOPAY", "GoPay"}, {"OVO", "OVO"}, {"DANA", "DANA"}, {"SHOPEEPAY", "ShopeePay"}, {"LINKAJA", "LinkAja"},
-}
+// banks is the bank picker: the banks and e-wallets payouts go to, with
+// their account-number rules (domain.Banks).
+var banks = domain.Banks()
 
-func bankLabel(code string) string {
-	for _, b := range banks {
-		if b.code == code {
-			return b.name
-		}
+func bankLabel(code string) string { return domain.ChannelName(code) }
+
+// checkAccount checks an account number for the chosen bank and says, in
+// the desktop's language and naming the field, what is wrong with it.
+func checkAccount(bank, number string) (string, error) {
+	label := tr("payee.account")
+	acct, err := domain.CheckAccountNumber(bank, number)
+	var ae *domain.AccountError
+	if !errors.As(err, &ae) {
+		return acct, err
 	}
-	return code
+	name := domain.ChannelName(ae.Bank)
+	digits := strconv.Itoa(ae.Min)
+	if ae.Min != ae.Max {
+		digits = trf("payee.account.range", map[string]any{"Min": ae.Min, "Max": ae.Max})
+	}
+	switch ae.Problem {
+	case domain.AccountEmpty:
+		return "", invalidField(label, "form.required", nil)
+	case domain.AccountUnknownBank:
+		return "", invalidField(tr("payee.bank"), "payee.bank.missing", nil)
+	case domain.AccountNotDigits:
+		return "", invalidField(label, "payee.account.digits", map[string]any{"Bank": name})
+	case domain.AccountLength:
+		return "", invalidField(label, "payee.account.length", map[string]any{"Bank": name, "Digits": digits, "Got": ae.Digits})
+	default:
+		return "", invalidField(label, "payee.account.phone", map[string]any{"Wallet": name, "Digits": digits})
+	}
 }
 
 // payeesScreen lists payees with masked accounts and edits them.
@@ -110,7 +129,7 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 	}
 	labels := make([]string, len(banks))
 	for i, b := range banks {
-		labels[i] = b.name
+		labels[i] = b.Name
 	}
 	bank := widget.NewSelect(labels, nil)
 	if p.Channel != "" {
@@ -118,8 +137,8 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 	}
 	bankCode := func() string {
 		for _, b := range banks {
-			if b.name == bank.Selected {
-				return b.code
+			if b.Name == bank.Selected {
+				return b.Code
 			}
 		}
 		return ""
@@ -155,6 +174,11 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		}
 		if number == "" || bankCode() == "" {
 			status.SetText(tr("payee.check.missing"))
+			return
+		}
+		number, err := checkAccount(bankCode(), number)
+		if err != nil {
+			status.SetText(userMessage(err))
 			return
 		}
 		if s.u.svc.Accounts == nil {
@@ -218,8 +242,30 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		np.Name = strings.TrimSpace(name.Text)
 		np.Email = strings.TrimSpace(email.Text)
 		np.Channel = bankCode()
-		if a := strings.TrimSpace(acct.Text); a != "" {
-			np.AccountNumber = a
+		if np.Name == "" {
+			status.SetText(invalidField(tr("col.name"), "form.required", nil).Error())
+			return
+		}
+		if np.Channel == "" {
+			status.SetText(invalidField(tr("payee.bank"), "payee.bank.missing", nil).Error())
+			return
+		}
+		// A new number is checked; a kept one is checked again when the bank
+		// changes (a BCA number is no GoPay account).
+		if a := strings.TrimSpace(acct.Text); a != "" || np.Channel != p.Channel {
+			if a == "" {
+				a = p.AccountNumber
+			}
+			checked, err := checkAccount(np.Channel, a)
+			if err != nil {
+				status.SetText(userMessage(err))
+				return
+			}
+			np.AccountNumber = checked
+		}
+		if np.Email != "" && !strings.Contains(np.Email, "@") {
+			status.SetText(invalidField(tr("payee.email"), "payee.email.invalid", nil).Error())
+			return
 		}
 		np.AccountHolder = holder.Text
 		np.Verification = verify
@@ -231,16 +277,12 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		}
 		np.DailyLimit = 0
 		if strings.TrimSpace(limit.Text) != "" {
-			v, err := domain.ParseRupiah(limit.Text)
+			v, err := parseAmount(tr("payee.limit"), limit.Text)
 			if err != nil {
 				status.SetText(userMessage(err))
 				return
 			}
 			np.DailyLimit = v
-		}
-		if np.Name == "" || np.Channel == "" || np.AccountNumber == "" {
-			status.SetText(tr("payee.required"))
-			return
 		}
 		f.confirm.Disable()
 		go func() {

@@ -119,7 +119,11 @@ func (s *productsScreen) edit(p *domain.Product) {
 	f = showForm(s.u.win, tr("product.edit"), tr("action.save"), container.NewVBox(form, status), []*keyEntry{sku, name, price}, func() {
 		np := *p
 		np.SKU, np.Name, np.Active = strings.TrimSpace(sku.Text), strings.TrimSpace(name.Text), active.Checked
-		v, err := domain.ParseRupiah(price.Text)
+		if np.Name == "" {
+			status.SetText(invalidField(tr("col.name"), "form.required", nil).Error())
+			return
+		}
+		v, err := parseAmount(tr("product.price"), price.Text)
 		if err != nil {
 			status.SetText(userMessage(err))
 			return

@@ -41,10 +41,11 @@ type EngineControl interface {
 
 // Event is something the engine reports that the screens show live.
 type Event struct {
-	Kind   EventKind
-	RefID  string // for transfer events
-	Amount domain.Rupiah
-	Detail string // readable, already safe to show
+	Kind    EventKind
+	RefID   string // for transfer events
+	Channel string // the gateway or payout channel's code, when the event is about one
+	Amount  domain.Rupiah
+	Detail  string // readable, already safe to show
 }
 
 // EventKind groups engine events by what the desktop does with them.

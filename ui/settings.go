@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +22,54 @@ type settingField struct {
 	label  string
 	secret bool // masked; saved encrypted by the settings service
 	perm   domain.Permission
+}
+
+// fieldKind is what a setting holds, checked before it is saved.
+type fieldKind int
+
+const (
+	textField   fieldKind = iota
+	amountField           // rupiah, as people type it
+	countField            // a whole number, 0 or more
+)
+
+// kind says what a setting holds, from its key.
+func (f settingField) kind() fieldKind {
+	switch {
+	case strings.HasPrefix(f.key, "limits."), f.key == "aml.single_limit", f.key == "aml.daily_payee_limit":
+		return amountField
+	case f.key == "aml.velocity_max":
+		return countField
+	}
+	return textField
+}
+
+// checkField reads what was typed into a setting's box: an amount is
+// checked and saved as it is shown ("Rp1.000.000"), a count as digits.
+func checkField(f settingField, text string) (string, error) {
+	label := tr(f.label)
+	switch f.kind() {
+	case amountField:
+		if strings.TrimSpace(text) == "" {
+			return "", nil
+		}
+		v, err := parseAmount(label, text)
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(int64(v), 10), nil
+	case countField:
+		t := strings.TrimSpace(text)
+		if t == "" {
+			return "", nil
+		}
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 0 {
+			return "", invalidField(label, "settings.count.invalid", nil)
+		}
+		return strconv.Itoa(n), nil
+	}
+	return text, nil
 }
 
 // settingGroups are the settings sections, with the permission to change them.
@@ -148,8 +197,12 @@ func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
 			e.SetPlaceHolder(tr("settings.secret.keep"))
 		} else if s.u.svc.Settings != nil {
 			key := f.key
+			amount := f.kind() == amountField
 			go func() {
 				v, err := s.u.svc.Settings.Setting(context.Background(), s.u.actor, key)
+				if r, perr := domain.ParseRupiah(v); amount && perr == nil && v != "" {
+					v = money(r) // the language's way, whatever the service wrote
+				}
 				if err == nil {
 					runOnUI(func() { e.SetText(v) })
 				}
@@ -164,12 +217,21 @@ func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
 		form.Append(tr(f.label), e)
 	}
 	save := widget.NewButton(tr("action.save"), func() {
+		values := make([]string, len(fields))
+		for i, f := range fields { // every box is checked before anything is saved
+			v, err := checkField(f, entries[i].Text)
+			if err != nil && !entries[i].Disabled() {
+				status.SetText(userMessage(err))
+				return
+			}
+			values[i] = v
+		}
 		for i, f := range fields {
 			e := entries[i]
-			if e.Disabled() || (f.secret && e.Text == "") {
+			if e.Disabled() || (f.secret && e.Text == "") || (f.kind() != textField && values[i] == "") {
 				continue
 			}
-			if err := s.u.svc.Settings.SaveSetting(context.Background(), s.u.actor, f.key, e.Text); err != nil {
+			if err := s.u.svc.Settings.SaveSetting(context.Background(), s.u.actor, f.key, values[i]); err != nil {
 				status.SetText(userMessage(err))
 				return
 			}

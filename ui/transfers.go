@@ -217,7 +217,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 		{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }},
 		{tr("col.amount"), 120, func(r transferRow) string { return money(r.Amount) }},
 		{tr("col.status"), 180, func(r transferRow) string { return statusText(r.Status) }},
-		{tr("col.channel"), 90, func(r transferRow) string { return r.Channel }},
+		{tr("col.channel"), 110, func(r transferRow) string { return domain.ChannelName(r.Channel) }},
 		{tr("col.created"), 150, func(r transferRow) string { return dateTime(r.CreatedAt, loc) }},
 		{tr("col.reason"), 320, func(r transferRow) string { return transferReason(r.Transfer) }},
 	}
@@ -236,13 +236,13 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 func transferReason(t domain.Transfer) string {
 	switch {
 	case t.Status == domain.TransferAwaitingApproval && t.HoldReason != "":
-		return t.HoldReason
+		return oneLanguage(t.HoldReason)
 	case t.FailureReason != "":
-		return t.FailureReason
+		return oneLanguage(t.FailureReason)
 	case t.Status == domain.TransferUnknown:
 		return tr("reason.unknown")
 	case t.HoldReason != "":
-		return t.HoldReason
+		return oneLanguage(t.HoldReason)
 	}
 	return ""
 }
@@ -498,7 +498,7 @@ func (s *transfersScreen) actionsFor(t domain.Transfer, conflict *Conflict) []tr
 			continue
 		}
 		ch := ch
-		re := transferAction{label: trf("action.reroute", map[string]any{"Channel": ch}), help: tr("action.reroute.help"),
+		re := transferAction{label: trf("action.reroute", map[string]any{"Channel": domain.ChannelName(ch)}), help: tr("action.reroute.help"),
 			run: func(ctx context.Context, t domain.Transfer) (string, error) {
 				return svc.SendAgain(ctx, actor, t.RefID, ch)
 			}}
@@ -573,7 +573,7 @@ func (s *transfersScreen) renderDetail(r transferRow) {
 	items := []*widget.FormItem{
 		widget.NewFormItem(tr("col.payee"), val(r.Payee)),
 		widget.NewFormItem(tr("col.status"), val(statusText(t.Status))),
-		widget.NewFormItem(tr("col.channel"), val(t.Channel)),
+		widget.NewFormItem(tr("col.channel"), val(domain.ChannelName(t.Channel))),
 		widget.NewFormItem(tr("col.created"), val(dateTime(t.CreatedAt, loc))),
 	}
 	if t.ParentRefID != "" {
