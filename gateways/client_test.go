@@ -80,24 +80,30 @@ func TestRetryRules(t *testing.T) {
 	}
 }
 
+// Retry-After in seconds or as an HTTP date is waited out, on the client's
+// clock (virtual here: the wait is exact and takes no real time).
 func TestRetryAfterHonoured(t *testing.T) {
-	for _, ra := range []string{"1", "DATE"} {
-		t.Run(ra, func(t *testing.T) {
+	for _, c := range []struct {
+		ra   string
+		want time.Duration
+	}{{"1", time.Second}, {"DATE", 2 * time.Second}} {
+		t.Run(c.ra, func(t *testing.T) {
+			clk := &fakeClock{now: time.Date(2026, 1, 5, 3, 0, 0, 0, time.UTC)}
 			cs := &countingServer{statuses: []int{429, 200}, header: http.Header{}}
+			ra := c.ra
 			if ra == "DATE" {
-				// HTTP dates have one-second resolution: ask for ~2s so at least 1s remains.
-				ra = time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
+				ra = clk.now.Add(2 * time.Second).Format(http.TimeFormat)
 			}
 			cs.header.Set("Retry-After", ra)
 			hs := httptest.NewServer(cs)
 			defer hs.Close()
-			c := New(Config{Gateway: "test", BaseURL: hs.URL, Retry: RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxTotalWait: 5 * time.Second}})
-			resp, err := c.Do(context.Background(), Call{Path: "/x"})
+			cl := New(Config{Gateway: "test", BaseURL: hs.URL, Clock: clk, Retry: RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxTotalWait: 5 * time.Second}})
+			resp, err := cl.Do(context.Background(), Call{Path: "/x"})
 			if err != nil || resp.Attempts != 2 {
 				t.Fatalf("resp %+v err %v, want success on attempt 2", resp, err)
 			}
-			if gap := cs.times[1].Sub(cs.times[0]); gap < 950*time.Millisecond {
-				t.Fatalf("retried after %v, want >= 1s", gap)
+			if len(clk.slept) != 1 || clk.slept[0] != c.want {
+				t.Fatalf("waited %v before the retry, want %v", clk.slept, c.want)
 			}
 		})
 	}
@@ -181,17 +187,19 @@ func TestTransportErrorsAreUnknown(t *testing.T) {
 	}
 }
 
+// A caller that gives up while the client waits to retry gets the last
+// answer and no further request is made.
 func TestContextCancelStopsRetrying(t *testing.T) {
 	cs := &countingServer{statuses: []int{503}}
 	hs := httptest.NewServer(cs)
 	defer hs.Close()
-	c := New(Config{Gateway: "test", BaseURL: hs.URL, Retry: RetryPolicy{MaxAttempts: 10, BaseDelay: time.Second, MaxDelay: time.Second, MaxTotalWait: time.Minute}})
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	start := time.Now()
+	clk := &hookClock{fakeClock: fakeClock{now: time.Date(2026, 1, 5, 3, 0, 0, 0, time.UTC)}, onSleep: cancel}
+	c := New(Config{Gateway: "test", BaseURL: hs.URL, Clock: clk, Retry: RetryPolicy{MaxAttempts: 10, BaseDelay: time.Second, MaxDelay: time.Second, MaxTotalWait: time.Minute}})
 	_, err := c.Do(ctx, Call{Path: "/x"})
-	if !IsServerError(err) || time.Since(start) > 2*time.Second {
-		t.Fatalf("err %v after %v", err, time.Since(start))
+	if !IsServerError(err) || cs.n.Load() != 1 || len(clk.slept) != 1 {
+		t.Fatalf("err %v after %d requests and waits %v; want the 503, one request, one wait", err, cs.n.Load(), clk.slept)
 	}
 }
 
