@@ -38,7 +38,7 @@ var commands = map[string]command{
 	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT]: run the sandbox gateway standalone", runSandbox},
 	"serve":     {"[--sandbox URL] [--xendit-url URL] [--rate N] [--fast]: run the transfer engine headless with every gateway stored in the vault (LUNAS_PASSWORD, or the key remembered on this computer)", runServe},
 	"demo":      {"run the demo shop headless against the in-process sandbox", runDemo},
-	"audit":     {"audit verify: check the audit log's hash chain", runAudit},
+	"audit":     {"audit verify [--head LINE] | audit head: check the audit log (exit 1 when broken or tampered); print its verified head to keep elsewhere", runAudit},
 	"export":    {"--from DATE --to DATE [--status S,...] [--payee ID] [--gateway G] [--lang id|en] [--unmask] [--sheet S] --out FILE.xlsx|.csv (as LUNAS_USER with LUNAS_PASSWORD)", runExport},
 	"import":    {"payees|products|orders FILE [--valid-only] [--map field=Header,...] (as LUNAS_USER with LUNAS_PASSWORD)", runImport},
 	"reconcile": {"--from DATE --to DATE [--out FILE.xlsx] [--opening CHANNEL=AMOUNT;...] [--lang id|en] [--sandbox URL] [--xendit-url URL] (every channel in the vault; as LUNAS_USER with LUNAS_PASSWORD)", runReconcile},

@@ -11,6 +11,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/sqlite"
+	"lunas/security"
 )
 
 // auditDB creates a database with n audit entries and returns its path.
@@ -86,7 +87,7 @@ func TestAuditVerifyNamesFirstBrokenEntry(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := Main([]string{"--db", path, "audit", "verify"}, &out, &errb)
 			if tc.want == 0 {
-				if code != 0 || !strings.HasPrefix(out.String(), "ok: 6 audit entries") {
+				if code != 0 || !strings.HasPrefix(out.String(), "not verified: 6 audit entries") || !strings.Contains(out.String(), security.NoKeyNote) {
 					t.Fatalf("exit %d, out %q, err %q", code, out.String(), errb.String())
 				}
 				return
@@ -106,5 +107,68 @@ func TestAuditVerifyUsage(t *testing.T) {
 	}
 	if code := Main([]string{"--db", filepath.Join(t.TempDir(), "missing.db"), "audit", "verify"}, &out, &errb); code != 1 {
 		t.Fatalf("missing database: exit %d", code)
+	}
+}
+
+// TestAuditCLITamperAndHead: on a real shop, `audit verify` without the key
+// says "not verified", with LUNAS_PASSWORD "ok"; `audit head` prints the
+// verified head and `audit verify --head` checks it. After a truncation
+// that also fixes the anchor's head (which no keyless check can see), the
+// verify with the password reports BROKEN and exits non-zero, raises the
+// tamper alarm, and from then on the verify without the key fails too; the
+// kept head catches the cut even without the key.
+func TestAuditCLITamperAndHead(t *testing.T) {
+	useKeychain(t, nil)
+	s := newTestShop(t, nil)
+	s.addUser("budi", domain.RoleStaff)
+	s.DB.Close()
+	run := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := Main(append([]string{"--db", s.Path, "audit"}, args...), &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	t.Setenv("LUNAS_PASSWORD", "")
+	if code, out := run("verify"); code != 0 || !strings.HasPrefix(out, "not verified:") || !strings.Contains(out, security.NoKeyNote) {
+		t.Fatalf("keyless verify of an intact shop: exit %d, %q", code, out)
+	}
+	if code, out := run("head"); code != 1 || !strings.Contains(out, "not verified") {
+		t.Fatalf("head without the key: exit %d, %q", code, out)
+	}
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	code, out := run("head")
+	if code != 0 || !strings.HasPrefix(out, headPrefix+" seq=") {
+		t.Fatalf("head: exit %d, %q", code, out)
+	}
+	kept := strings.TrimSpace(out)
+	if code, out := run("verify", "--head", kept); code != 0 || !strings.HasPrefix(out, "ok:") || !strings.Contains(out, "as kept") {
+		t.Fatalf("verify --head on the intact log: exit %d, %q", code, out)
+	}
+	k, err := parseKeptHead(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the last two entries and move the anchor's head and signed part
+	// to the new end (the MAC cannot follow without the key).
+	cut := k.seq + 1 - 3 // entries after it go; the verify above appended one more
+	if err := rawExec(t, s.Path, "DROP TRIGGER audit_log_no_delete",
+		fmt.Sprintf("DELETE FROM audit_log WHERE seq > %d", cut),
+		fmt.Sprintf(`UPDATE audit_anchor SET head_seq = %[1]d, signed_seq = %[1]d,
+			head_hash = (SELECT hash FROM audit_log WHERE seq = %[1]d), signed_hash = (SELECT hash FROM audit_log WHERE seq = %[1]d)`, cut)); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LUNAS_PASSWORD", "")
+	if code, out := run("verify"); code != 0 || !strings.HasPrefix(out, "not verified:") {
+		t.Fatalf("keyless verify cannot see this cut: exit %d, %q", code, out)
+	}
+	if code, out := run("verify", "--head", kept); code != 1 || !strings.Contains(out, "head kept outside the log is gone") {
+		t.Fatalf("keyless verify with the kept head: exit %d, %q", code, out)
+	}
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	if code, out := run("verify"); code != 1 || !strings.HasPrefix(out, "BROKEN:") || !strings.Contains(out, "not signed with this shop's key") {
+		t.Fatalf("keyed verify of the cut log: exit %d, %q", code, out)
+	}
+	t.Setenv("LUNAS_PASSWORD", "")
+	if code, out := run("verify"); code != 1 || !strings.Contains(out, "tamper alarm") {
+		t.Fatalf("keyless verify after the alarm: exit %d, %q", code, out)
 	}
 }

@@ -126,7 +126,7 @@ type guiServices struct {
 var guiOpenCheck = sqlite.CheckNone
 
 func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiServices, error) {
-	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+	if err := makeDBFolder(dbPath); err != nil {
 		return nil, err
 	}
 	g := &guiServices{log: log, dbPath: dbPath, check: newIntegrityCheck()}
@@ -971,7 +971,7 @@ func (g *guiServices) VerifyAudit(ctx context.Context, actor domain.Actor) (int,
 	}
 	// The shop's own log is checked against its signed anchor whenever the
 	// vault is open; the demo's throw-away log only by its hash chain.
-	var signer domain.AuditAnchorSigner
+	var signer domain.AuditKeyer
 	if g.sec != nil && !g.inDemo() {
 		if v := g.sec.Vault(); v != nil {
 			signer = v
@@ -1468,4 +1468,13 @@ func isLunasDB(ctx context.Context, path string) error {
 		return fmt.Errorf("%s: %w", filepath.Base(path), errNotLunasBackup)
 	}
 	return nil
+}
+
+// AuditAlarm implements ui.TamperAlarm: the shop's tamper alarm (the demo
+// shop has none).
+func (g *guiServices) AuditAlarm(ctx context.Context) (string, time.Time, error) {
+	if g.sec == nil || g.inDemo() {
+		return "", time.Time{}, nil
+	}
+	return g.sec.AuditAlarm(ctx)
 }

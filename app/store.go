@@ -19,10 +19,33 @@ func openStore(ctx context.Context, e *env, opts sqlite.Options) (*sqlite.DB, er
 	if e.DBPath == "" {
 		return nil, fmt.Errorf("no database path")
 	}
-	if err := os.MkdirAll(filepath.Dir(e.DBPath), 0o700); err != nil {
-		return nil, fmt.Errorf("create database folder: %w", err)
+	if err := makeDBFolder(e.DBPath); err != nil {
+		return nil, err
 	}
 	return sqlite.Open(ctx, e.DBPath, opts)
+}
+
+// makeDBFolder creates the database's folder owner-only (0700; a user-only
+// ACL on Windows, which the WAL and SHM files SQLite makes there inherit).
+// Lunas's own default folder is made private even when it already exists;
+// a folder the person chose with --db is left as it is.
+func makeDBFolder(dbPath string) error {
+	dir := filepath.Dir(dbPath)
+	_, statErr := os.Stat(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create database folder: %w", err)
+	}
+	abs, _ := filepath.Abs(dir)
+	def := filepath.Dir(defaultDBPath())
+	if def != "." {
+		def, _ = filepath.Abs(def)
+	}
+	if os.IsNotExist(statErr) || abs == def {
+		if err := sqlite.RestrictDir(dir); err != nil {
+			return fmt.Errorf("database folder %s: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // existingDB returns an error a person can act on when there is no database

@@ -106,6 +106,7 @@ type Vault struct {
 	rawKey   []byte      // the data key while unlocked (needed to wrap new slots and for the keychain)
 	macKey   []byte      // fingerprint key derived from the data key
 	auditKey []byte      // audit anchor key derived from the data key (separate from macKey)
+	chainKey []byte      // audit chain key derived from the data key (keyed entry hashes)
 	hdr      *header
 	store    domain.Store
 	keychain Keychain
@@ -257,6 +258,9 @@ func (v *Vault) setKey(dataKey []byte, h *header) {
 	m = hmac.New(sha256.New, dataKey)
 	m.Write([]byte("lunas audit anchor key"))
 	v.auditKey = m.Sum(nil)
+	m = hmac.New(sha256.New, dataKey)
+	m.Write([]byte("lunas audit chain key"))
+	v.chainKey = m.Sum(nil)
 	v.hdr = h
 }
 
@@ -293,10 +297,10 @@ func (v *Vault) Unlock(ctx context.Context, ownerID int64, password string) erro
 	if err != nil {
 		return err
 	}
-	return v.unlockWith(h, ownerID, password)
+	return v.unlockWith(ctx, h, ownerID, password)
 }
 
-func (v *Vault) unlockWith(h *header, ownerID int64, password string) error {
+func (v *Vault) unlockWith(ctx context.Context, h *header, ownerID int64, password string) error {
 	s, ok := h.Slots[slotKey(ownerID)]
 	if !ok {
 		argon2.IDKey([]byte(password), make([]byte, 16), v.params.Time, v.params.MemoryKiB, v.params.Threads, keyLen) // same cost either way
@@ -312,7 +316,7 @@ func (v *Vault) unlockWith(h *header, ownerID int64, password string) error {
 	v.mu.Lock()
 	v.setKey(dataKey, h)
 	v.mu.Unlock()
-	return nil
+	return v.guardAudit(ctx)
 }
 
 // HasSlot reports whether the owner with userID can unlock the vault.
@@ -411,7 +415,7 @@ func (v *Vault) Lock() {
 	for i := range v.rawKey {
 		v.rawKey[i] = 0
 	}
-	v.aead, v.macKey, v.rawKey, v.auditKey = nil, nil, nil, nil
+	v.aead, v.macKey, v.rawKey, v.auditKey, v.chainKey = nil, nil, nil, nil, nil
 }
 
 // Locked reports whether the key is unavailable.
@@ -475,10 +479,9 @@ func (v *Vault) Fingerprint(s string) (string, error) {
 	return hex.EncodeToString(m.Sum(nil)[:16]), nil
 }
 
-// SignAuditHead implements domain.AuditAnchorSigner: an HMAC-SHA256, with a
-// key derived from the data key for this purpose only, over the audit
-// chain's head. The store calls it on every append while unlocked.
-func (v *Vault) SignAuditHead(seq int64, hash string) (string, error) {
+// AuditMAC implements domain.AuditKeyer: an HMAC-SHA256, with a key derived
+// from the data key for this purpose only, over an audit anchor message.
+func (v *Vault) AuditMAC(msg []byte) (string, error) {
 	v.mu.RLock()
 	k := v.auditKey
 	v.mu.RUnlock()
@@ -486,11 +489,23 @@ func (v *Vault) SignAuditHead(seq int64, hash string) (string, error) {
 		return "", fmt.Errorf("vault: %w", domain.ErrLocked)
 	}
 	m := hmac.New(sha256.New, k)
-	m.Write(domain.AuditAnchorMessage(seq, hash))
+	m.Write(msg)
 	return hex.EncodeToString(m.Sum(nil)), nil
 }
 
-var _ domain.AuditAnchorSigner = (*Vault)(nil)
+// AuditChainKey implements domain.AuditKeyer: the key of the keyed audit
+// entry hashes, derived from the data key for this purpose only.
+func (v *Vault) AuditChainKey() ([]byte, error) {
+	v.mu.RLock()
+	k := v.chainKey
+	v.mu.RUnlock()
+	if k == nil {
+		return nil, fmt.Errorf("vault: %w", domain.ErrLocked)
+	}
+	return k, nil
+}
+
+var _ domain.AuditKeyer = (*Vault)(nil)
 
 // Remember stores the data key in the OS keychain so Lunas unlocks by itself
 // after a restart on this computer, or forgets it (on=false). Without a
@@ -539,5 +554,5 @@ func (v *Vault) UnlockFromKeychain(ctx context.Context) (bool, error) {
 	v.mu.Lock()
 	v.setKey(key, h)
 	v.mu.Unlock()
-	return true, nil
+	return true, v.guardAudit(ctx)
 }

@@ -100,14 +100,17 @@ type UI struct {
 	signedIn bool
 	demo     *DemoInfo
 
-	screens   map[string]screen
-	current   string
-	content   *fyne.Container
-	nav       *widget.List
-	banner    *widget.Label
-	bannerBox *fyne.Container
-	engineBtn *widget.Button
-	userLabel *widget.Label
+	screens    map[string]screen
+	current    string
+	content    *fyne.Container
+	nav        *widget.List
+	banner     *widget.Label
+	bannerBox  *fyne.Container
+	tamper     *widget.Label // the audit log's tamper alarm (tamper.go), nil when none
+	tamperBox  *fyne.Container
+	tamperDone chan struct{} // closed when the alarm has been looked up
+	engineBtn  *widget.Button
+	userLabel  *widget.Label
 
 	trayStatus *fyne.MenuItem
 	trayPause  *fyne.MenuItem
@@ -268,12 +271,14 @@ func (u *UI) ShowMain(actor domain.Actor) {
 		container.NewHBox(u.userLabel, u.engineBtn, lockBtn))
 
 	side := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav)
-	body := container.NewBorder(container.NewVBox(top, widget.NewSeparator(), u.bannerBox), nil, side, nil, u.content)
+	u.tamper, u.tamperBox = nil, container.NewVBox()
+	body := container.NewBorder(container.NewVBox(top, widget.NewSeparator(), u.tamperBox, u.bannerBox), nil, side, nil, u.content)
 	u.win.SetContent(body)
 	u.setDemoBanner()
 	if u.dbState == dbChecking {
 		u.showBanner(tr("db.checking"))
 	}
+	u.showTamperAlarm()
 	u.setupShortcuts()
 	u.subscribe()
 	u.resetLockTimer()

@@ -160,6 +160,14 @@ type AuditVerifier interface {
 	VerifyAudit(ctx context.Context, actor domain.Actor) (checked int, err error)
 }
 
+// TamperAlarm is optionally implemented by the AuditVerifier: the audit
+// log's tamper alarm ("" when none), raised when Lunas found its log or the
+// log's signed anchor changed outside Lunas. The window shows it to
+// everyone who signs in until the owner deals with it.
+type TamperAlarm interface {
+	AuditAlarm(ctx context.Context) (what string, at time.Time, err error)
+}
+
 // Flag is one AML or fraud rule hit waiting for a person.
 type Flag struct {
 	ID       int64

@@ -104,6 +104,11 @@ func open(ctx context.Context, path string, opts Options, migs migrationSource) 
 	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("database path %q is a folder, not a file", path)
 	}
+	// The file holds personal data: 0600 on Unix (SQLite's WAL and SHM
+	// files copy its mode), a user-only ACL on Windows.
+	if err := createPrivate(abs); err != nil {
+		return nil, fmt.Errorf("database file %s: %w", abs, err)
+	}
 	sync := "FULL"
 	if opts.SyncNormal {
 		sync = "NORMAL"
@@ -136,6 +141,12 @@ func open(ctx context.Context, path string, opts Options, migs migrationSource) 
 	if err := migrate(ctx, w, migs, opts.Now); err != nil {
 		w.Close()
 		return nil, db.classify("migrate", err)
+	}
+	for _, side := range []string{"-wal", "-shm"} { // left by an older Lunas with looser modes
+		if err := restrictFile(abs + side); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("database file %s: %w", abs+side, err)
+		}
 	}
 	// Readers open only after the writer has put the file in WAL mode, so a
 	// read-only connection never needs to write the header.
@@ -444,6 +455,9 @@ func backupFile(ctx context.Context, src, dst string, busy time.Duration) error 
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer q.Close()
+	if err := createPrivate(abs); err != nil { // VACUUM INTO fills an empty file, keeping its mode
+		return fmt.Errorf("backup %s: %w", abs, err)
+	}
 	if _, err := q.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
 		if _, serr := os.Stat(abs); serr == nil {
 			os.Remove(abs)
