@@ -7,15 +7,26 @@ import (
 	"testing"
 
 	"lunas/domain"
+	"lunas/gateways/fixture"
 )
 
-// addFiles adds every file in testdata/seeds/<dir> to the corpus.
-func addFiles(f *testing.F, dir string) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "seeds", dir, "*"))
+// addFiles adds the bodies of the wire fixtures (testdata/wire, each with
+// its source) whose names start with prefix to the corpus.
+func addFiles(f *testing.F, prefix string) {
+	paths, _ := filepath.Glob(filepath.Join(fixture.Dir, prefix+"*.http"))
+	if len(paths) == 0 {
+		f.Fatalf("no wire fixtures %s*", prefix)
+	}
 	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
 		}
+		fx, err := fixture.Parse(p, b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(fx.Body)
 	}
 }
 
@@ -26,7 +37,9 @@ func FuzzParseStatus(f *testing.F) {
 	f.Add([]byte(status("O1", "201", "10000.00", "pending", "")))
 	f.Add([]byte(`{"status_code":"404","status_message":"Transaction doesn't exist."}`))
 	f.Add([]byte(`{"status_code":200,"gross_amount":10000,"transaction_status":"SETTLEMENT"}`))
-	addFiles(f, "status")
+	addFiles(f, "core_")
+	// Synthetic: the upper-case word one doc sample shows for DANA/ShopeePay.
+	f.Add([]byte(`{"status_code":"200","order_id":"O1","gross_amount":"30000.00","transaction_status":"PENDING"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		res, err := ParseStatus(body, "O1", vecServerKey)
 		if res.State == domain.PaymentStatePaid && res.Verified && err != nil {
@@ -47,7 +60,7 @@ func FuzzParseIrisPayout(f *testing.F) {
 	f.Add([]byte(`{"amount":"150000.00","reference_no":"R1","notes":"REF-1","status":"completed"}`))
 	f.Add([]byte(`{"amount":"150000.00","reference_no":"R1","notes":"REF-1 x","status":"failed","error_code":"005"}`))
 	f.Add([]byte(`{"amount":150000,"reference_no":"R1","status":"Queued"}`))
-	addFiles(f, "iris")
+	addFiles(f, "iris_")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		res, err := ParseIrisPayout(body, "REF-1", "R1")
 		if err != nil && res.Outcome != domain.OutcomeUnknown {
@@ -66,7 +79,7 @@ func FuzzParseIrisOther(f *testing.F) {
 	f.Add([]byte(`{"account_name":"Budi","account_no":"1","bank_name":"BCA"}`))
 	f.Add([]byte(vecIrisBody))
 	f.Add([]byte(`{"error_message":"idempotency-key is not unique","errors":["x"]}`))
-	addFiles(f, "iris")
+	addFiles(f, "iris_")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _, _ = ParseIrisCreate(body)
 		_, _ = ParseIrisBalance(body)
