@@ -62,6 +62,18 @@ type engineOptions struct {
 type xenditPacing struct {
 	Engine    map[string]engine.Limiter
 	ListPages engine.Limiter
+	// byOp holds the limiters of each Xendit endpoint, by the adapter's
+	// operation name, so that a 429's reset holds them (OnRateLimit).
+	byOp map[string][]*gateways.WindowLimiter
+}
+
+// OnRateLimit holds the limiters of the endpoint Xendit answered 429 for
+// until the reset it asked for: no request of the engine goes to that
+// endpoint before then (the adapter's client holds its own calls too).
+func (p xenditPacing) OnRateLimit(op string, until time.Time) {
+	for _, l := range p.byOp[op] {
+		l.HoldUntil(until)
+	}
 }
 
 // chain waits for each limiter in turn: a share of a shared budget.
@@ -105,18 +117,26 @@ func xenditLimitersPer(perMinute int, minute time.Duration) xenditPacing {
 	// A thirtieth of the window as slack: calls admitted a minute apart
 	// still arrive a minute apart when the network holds one back by up to
 	// 2 s (at the real minute).
-	mk := func(n int) engine.Limiter { return gateways.NewWindowLimiter(max(1, n), minute, minute/30) }
+	mk := func(n int) *gateways.WindowLimiter { return gateways.NewWindowLimiter(max(1, n), minute, minute/30) }
 	invoices := mk(perMinute * 11 / 12)
 	status := mk(perMinute)
+	create, cancel, balance := mk(perMinute), mk(perMinute), mk(perMinute)
 	return xenditPacing{
 		ListPages: invoices,
 		Engine: map[string]engine.Limiter{
 			"xendit/" + engine.OpPaymentStatus: chain{mk(perMinute / 3), invoices},
-			"xendit/" + engine.OpPayoutCreate:  mk(perMinute), // POST /v2/payouts
+			"xendit/" + engine.OpPayoutCreate:  create, // POST /v2/payouts
 			"xendit/" + engine.OpPayoutStatus:  status,
 			"xendit/" + engine.OpPayoutWatch:   mk(perMinute / 10),
-			"xendit/" + engine.OpPayoutCancel:  mk(perMinute),
-			"xendit/" + engine.OpBalance:       mk(perMinute),
+			"xendit/" + engine.OpPayoutCancel:  cancel,
+			"xendit/" + engine.OpBalance:       balance,
+		},
+		byOp: map[string][]*gateways.WindowLimiter{
+			"POST /v2/payouts":             {create},
+			"GET /v2/payouts?reference_id": {status}, // the reversal watch waits for status too
+			"POST /v2/payouts/{id}/cancel": {cancel},
+			"GET /v2/invoices":             {invoices}, // list pages and one-by-one checks
+			"GET /balance":                 {balance},
 		},
 	}
 }
@@ -181,7 +201,7 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 			// The engine owns retries: a retry inside the adapter would hide a
 			// slow gateway from the backoff and hold a sender slot.
 			Retry:       gateways.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: 3 * time.Second},
-			ListLimiter: pace.ListPages})
+			ListLimiter: pace.ListPages, OnRateLimit: pace.OnRateLimit})
 		payments["xendit"], channels["xendit"] = x, x
 		lim = pace.Engine
 		if lim != nil && o.Intervals.List == 0 {

@@ -2,12 +2,18 @@ package app
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"lunas/domain"
+	"lunas/domain/engine"
 	"lunas/domain/sqlite"
 	"lunas/gateways"
+	"lunas/gateways/xendit"
 )
 
 func TestMailerFromSettings(t *testing.T) {
@@ -77,5 +83,49 @@ func TestXenditRateFollowsTheKeysMode(t *testing.T) {
 		if got := xenditRate(c.asked, c.key); got != c.want {
 			t.Errorf("xenditRate(%d, %s...) = %d, want %d", c.asked, c.key[:8], got, c.want)
 		}
+	}
+}
+
+// A 429 from Xendit on any endpoint the engine paces holds that endpoint's
+// engine limiter until the reset Xendit asked for (Rate-Limit-Reset).
+func TestXenditRateLimitHoldsEngineLimiters(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Rate-Limit-Reset", "58.37")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"error_code":"RATE_LIMIT_EXCEEDED"}`))
+	}))
+	defer srv.Close()
+	p := xenditLimiters(0)
+	x := xendit.New(xendit.Config{BaseURL: srv.URL, SecretKey: "xnd_development_x", Retry: gateways.RetryPolicy{MaxAttempts: 1},
+		OnRateLimit: p.OnRateLimit, Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"xendit/" + engine.OpPayoutCreate: func() error {
+			_, err := x.Send(ctx, domain.PayoutRequest{RefID: "R1", Channel: "BCA", AccountNumber: "1", AccountHolder: "A", Amount: 1})
+			return err
+		},
+		"xendit/" + engine.OpPayoutStatus: func() error { _, err := x.Status(ctx, "R1"); return err },
+		"xendit/" + engine.OpBalance:      func() error { _, err := x.Balance(ctx); return err },
+		"xendit/" + engine.OpPaymentStatus: func() error {
+			_, err := x.PaymentStatus(ctx, "O1")
+			return err
+		},
+	}
+	for key, call := range calls {
+		before := time.Now()
+		if err := call(); !gateways.IsRateLimited(err) {
+			t.Fatalf("%s: %v", key, err)
+		}
+		l := p.Engine[key]
+		if c, ok := l.(chain); ok {
+			l = c[1] // the shared invoice window
+		}
+		w := l.(*gateways.WindowLimiter)
+		if held := w.Held(); held.Sub(before) < 58370*time.Millisecond {
+			t.Fatalf("%s: engine limiter held until %v, want >= 58.37 s after the 429", key, held.Sub(before))
+		}
+	}
+	if !p.ListPages.(*gateways.WindowLimiter).Held().After(time.Now()) {
+		t.Fatal("the invoice list pages share the held invoice window")
 	}
 }

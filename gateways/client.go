@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -59,6 +61,10 @@ type Config struct {
 	DecodeError    ErrorDecoder  // nil: the generic decoder (error_code/message/error_message)
 	Transport      http.RoundTripper
 	Clock          Clock // retry waits, Retry-After dates and jitter; nil: SystemClock
+	// OnRateLimit, when set, is told when a gateway answered 429 for an
+	// operation (Call.Op) and until when it asked to wait, so that the
+	// caller's own pacing (the engine's limiter) holds that endpoint too.
+	OnRateLimit func(op string, until time.Time)
 }
 
 // Client is a gateway HTTP client: one resty client plus the retry rules,
@@ -69,6 +75,9 @@ type Client struct {
 	red   *Redactor
 	log   *slog.Logger
 	clock Clock
+
+	holdMu sync.Mutex
+	holds  map[string]time.Time // per operation: no request before this time (a 429's reset)
 }
 
 // New builds a Client. Auth and Secrets are registered with the redactor.
@@ -118,7 +127,7 @@ func New(cfg Config) *Client {
 		SetLogger(restyLogger{log}).
 		SetRetryCount(0).
 		SetDisableWarn(true) // plain HTTP is the loopback sandbox only; resty's warning is noise
-	return &Client{cfg: cfg, rc: rc, red: red, log: log, clock: clockOr(cfg.Clock)}
+	return &Client{cfg: cfg, rc: rc, red: red, log: log, clock: clockOr(cfg.Clock), holds: map[string]time.Time{}}
 }
 
 // Redactor returns the client's redactor, so adapters can register secrets
@@ -203,10 +212,14 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 	}
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
+		if err := c.awaitHold(ctx, call.Op); err != nil {
+			return nil, err
+		}
 		resp, err := c.once(ctx, call, body, ctype)
 		if resp != nil {
 			resp.Attempts = attempt
 		}
+		c.noteRateLimit(call.Op, err)
 		retry, wait := c.shouldRetry(resp, err, attempt, pol)
 		if retry && waited+wait > pol.MaxTotalWait {
 			retry = false
@@ -251,12 +264,64 @@ func (c *Client) shouldRetry(resp *Response, err error, attempt int, pol RetryPo
 	if !errors.As(err, &ae) || !ae.Retryable {
 		return false, 0
 	}
-	if ae.HTTPStatus == http.StatusTooManyRequests && resp != nil {
-		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok {
-			return true, d
-		}
+	if ae.HTTPStatus == http.StatusTooManyRequests && ae.Wait > 0 {
+		return true, ae.Wait
 	}
 	return true, backoff(pol, attempt, c.clock)
+}
+
+// noteRateLimit holds operation op until the reset a 429 asked for, and
+// tells Config.OnRateLimit.
+func (c *Client) noteRateLimit(op string, err error) {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.HTTPStatus != http.StatusTooManyRequests {
+		return
+	}
+	wait := ae.Wait
+	if wait <= 0 {
+		// A 429 without a usable reset: hold at least a second rather
+		// than let the next request hit the same wall at once.
+		wait = time.Second
+	}
+	until := c.clock.Now().Add(wait)
+	c.holdMu.Lock()
+	if until.After(c.holds[op]) {
+		c.holds[op] = until
+	}
+	c.holdMu.Unlock()
+	c.log.Info("gateway rate limit: holding the endpoint", "op", op, "wait", wait)
+	if c.cfg.OnRateLimit != nil {
+		c.cfg.OnRateLimit(op, until)
+	}
+}
+
+// HeldUntil returns until when operation op is held by a 429's reset (zero
+// when it is not).
+func (c *Client) HeldUntil(op string) time.Time {
+	c.holdMu.Lock()
+	defer c.holdMu.Unlock()
+	if t, ok := c.holds[op]; ok && t.After(c.clock.Now()) {
+		return t
+	}
+	return time.Time{}
+}
+
+// awaitHold waits until op's rate-limit hold (if any) has passed, so that no
+// request to that endpoint goes out before the reset the gateway asked for.
+// When ctx would end first it returns a *HoldError without sending anything.
+func (c *Client) awaitHold(ctx context.Context, op string) error {
+	for {
+		until := c.HeldUntil(op)
+		if until.IsZero() {
+			return nil
+		}
+		if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
+			return &HoldError{Gateway: c.cfg.Gateway, Op: op, Until: until}
+		}
+		if err := c.clock.Sleep(ctx, until.Sub(c.clock.Now())); err != nil {
+			return &HoldError{Gateway: c.cfg.Gateway, Op: op, Until: until, Err: err}
+		}
+	}
 }
 
 // backoff is exponential with "equal jitter": half fixed, half random, so
@@ -271,6 +336,41 @@ func backoff(pol RetryPolicy, attempt int, c Clock) time.Duration {
 		return d
 	}
 	return half + c.Jitter(half)
+}
+
+// MaxRateLimitWait bounds the wait a 429 can impose: a header asking for
+// more is treated as asking for this long.
+const MaxRateLimitWait = time.Hour
+
+// RateLimitWait reads how long a gateway asked the client to wait:
+// Rate-Limit-Reset (seconds, possibly fractional, as Xendit sends it:
+// "58.37") or Retry-After (seconds or an HTTP date), whichever is present;
+// the longer when both are. ok is false when neither is usable.
+func RateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
+	var wait time.Duration
+	found := false
+	if d, ok := ParseRateLimitReset(h.Get("Rate-Limit-Reset")); ok {
+		wait, found = d, true
+	}
+	if d, ok := ParseRetryAfter(h.Get("Retry-After"), now); ok {
+		wait, found = max(wait, d), true
+	}
+	return min(wait, MaxRateLimitWait), found
+}
+
+// ParseRateLimitReset reads a Rate-Limit-Reset header: the seconds left in
+// the current window, possibly fractional ("58.37"). Rounded up to the
+// millisecond, so a wait never ends early.
+func ParseRateLimitReset(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > 24*3600 {
+		return 0, false
+	}
+	return time.Duration(math.Ceil(f*1000)) * time.Millisecond, true
 }
 
 // ParseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
@@ -337,6 +437,10 @@ func (c *Client) once(ctx context.Context, call Call, body []byte, ctype string)
 		return resp, nil
 	}
 	code, msg := c.cfg.DecodeError(resp.Status, resp.Body)
+	var wait time.Duration
+	if resp.Status == http.StatusTooManyRequests {
+		wait, _ = RateLimitWait(resp.Header, c.clock.Now())
+	}
 	ae := &APIError{
 		Gateway:    c.cfg.Gateway,
 		Op:         call.Op,
@@ -345,6 +449,7 @@ func (c *Client) once(ctx context.Context, call Call, body []byte, ctype string)
 		Message:    c.red.String(msg),
 		Retryable:  resp.Status == http.StatusTooManyRequests || resp.Status >= 500,
 		RetryAfter: resp.Header.Get("Retry-After"),
+		Wait:       wait,
 	}
 	c.log.Info("gateway error", "op", call.Op, "status", resp.Status, "code", ae.Code, "message", ae.Message)
 	return resp, ae

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 )
 
 // Sentinel errors the adapters wrap; test them with errors.Is.
@@ -39,6 +40,9 @@ type APIError struct {
 	Message    string // gateway message, redacted
 	Retryable  bool   // the same request may be sent again (429, 5xx)
 	RetryAfter string // the Retry-After header of a 429, if any
+	// Wait is how long a 429 asked the client to wait before the next
+	// request to this endpoint (Rate-Limit-Reset or Retry-After).
+	Wait time.Duration
 }
 
 // Error implements error.
@@ -88,6 +92,24 @@ func newTransportError(gateway, op string, err error, red *Redactor) *TransportE
 	return te
 }
 
+// HoldError reports a call that was not sent because its endpoint is held
+// until a rate-limit reset the gateway asked for, and the call's context
+// ends first. Nothing reached the gateway; the outcome of whatever the call
+// was for is unchanged (unknown to the caller).
+type HoldError struct {
+	Gateway, Op string
+	Until       time.Time
+	Err         error // the context's error, when it ended while waiting
+}
+
+// Error implements error.
+func (e *HoldError) Error() string {
+	return fmt.Sprintf("%s %s: not sent, the gateway asked to wait until %s (rate limit)", e.Gateway, e.Op, e.Until.Format(time.RFC3339Nano))
+}
+
+// Unwrap returns the context's error, if any.
+func (e *HoldError) Unwrap() error { return e.Err }
+
 // IsTransport reports whether err is (or wraps) a *TransportError.
 func IsTransport(err error) bool {
 	var te *TransportError
@@ -112,7 +134,8 @@ func IsServerError(err error) bool {
 // IsRateLimited reports whether err is an HTTP 429 answer.
 func IsRateLimited(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.HTTPStatus == http.StatusTooManyRequests
+	var he *HoldError
+	return errors.As(err, &ae) && ae.HTTPStatus == http.StatusTooManyRequests || errors.As(err, &he)
 }
 
 // IsUnparseable reports whether err wraps ErrUnparseable or ErrUnknownStatus.
@@ -127,7 +150,8 @@ func IsRetryable(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.Retryable
 	}
-	return IsTransport(err)
+	var he *HoldError
+	return IsTransport(err) || errors.As(err, &he)
 }
 
 // IsUnknown reports whether err leaves the outcome of a call unknown: no

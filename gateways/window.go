@@ -19,6 +19,26 @@ type WindowLimiter struct {
 	sent   []time.Time // admission times of the last N calls, a ring
 	next   int         // the oldest entry of sent
 	clock  Clock
+	hold   time.Time // no admission before this (a gateway's 429 reset)
+}
+
+// Held returns until when the limiter is held (zero when it never was).
+func (l *WindowLimiter) Held() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.hold
+}
+
+// HoldUntil makes Wait admit nothing before t: the gateway answered 429 and
+// asked for a wait (Client's Config.OnRateLimit), so no other request to
+// that endpoint may go out before its reset. An earlier t than a hold
+// already set changes nothing.
+func (l *WindowLimiter) HoldUntil(t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.After(l.hold) {
+		l.hold = t
+	}
 }
 
 // NewWindowLimiter admits n calls per window, plus margin of slack (n <= 0
@@ -44,6 +64,14 @@ func (l *WindowLimiter) Wait(ctx context.Context) error {
 		}
 		l.mu.Lock()
 		now := l.clock.Now()
+		if now.Before(l.hold) {
+			wait := l.hold.Sub(now)
+			l.mu.Unlock()
+			if err := l.clock.Sleep(ctx, wait); err != nil {
+				return err
+			}
+			continue
+		}
 		oldest := l.sent[l.next]
 		if oldest.IsZero() || now.Sub(oldest) >= l.window {
 			l.sent[l.next] = now

@@ -133,6 +133,12 @@ func (p payout) result(refID string) (domain.PayoutResult, error) {
 	if refID != "" && p.ReferenceID != refID {
 		return r, fmt.Errorf("%w: reply is about reference %q", gateways.ErrMismatch, p.ReferenceID)
 	}
+	if p.Currency != "" && !strings.EqualFold(p.Currency, "IDR") {
+		// Lunas pays rupiah only: a payout in another currency under our
+		// REFID is not the money we sent (a recorded test-mode answer shows
+		// PHP payouts under the same API).
+		return r, fmt.Errorf("%w: payout currency %q, not IDR", gateways.ErrMismatch, p.Currency)
+	}
 	out, ok := payoutOutcome(p.Status)
 	if !ok {
 		return r, fmt.Errorf("%w: payout status %q", gateways.ErrUnknownStatus, p.Status)

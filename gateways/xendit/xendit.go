@@ -66,6 +66,13 @@ type Config struct {
 	// (nil: the real ones); the simulator (package sim) sets both.
 	Transport http.RoundTripper
 	Clock     gateways.Clock
+	// OnRateLimit is told when Xendit answered 429 for an operation and
+	// until when it asked Lunas to wait (Rate-Limit-Reset), so the engine's
+	// limiters hold that endpoint too; the client itself sends nothing to
+	// it before then. Operation names are the Op strings of this package
+	// ("POST /v2/payouts", "GET /v2/payouts?reference_id", "GET /v2/invoices",
+	// "GET /balance", ...).
+	OnRateLimit func(op string, until time.Time)
 }
 
 // Client talks to Xendit. It implements domain.PaymentGateway,
@@ -102,6 +109,7 @@ func New(cfg Config) *Client {
 		DecodeError:    decodeError,
 		Transport:      cfg.Transport,
 		Clock:          cfg.Clock,
+		OnRateLimit:    cfg.OnRateLimit,
 	})
 	return &Client{cfg: cfg, hc: hc}
 }
