@@ -23,17 +23,8 @@ type sendJob struct {
 
 func (e *Engine) sendLoop(ctx context.Context) {
 	tick(ctx, e.iv.Send, e.wakeSend, func(ctx context.Context) {
-		for ctx.Err() == nil {
-			n, err := e.SendNow(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					e.log.Warn("sender", "err", err)
-				}
-				return
-			}
-			if n < e.cfg.Batch {
-				return
-			}
+		if err := e.sendRounds(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("sender", "err", err)
 		}
 	})
 }

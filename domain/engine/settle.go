@@ -16,9 +16,7 @@ import (
 func settingListCursor(gw string) string { return "engine.listed." + gw }
 
 func (e *Engine) pollLoop(ctx context.Context) {
-	d := min(e.iv.PollFirst, e.iv.List) / 4
-	d = max(d, 20*time.Millisecond)
-	tick(ctx, d, nil, func(ctx context.Context) {
+	tick(ctx, e.listEvery0(), nil, func(ctx context.Context) {
 		if err := e.listRound(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("payment list", "err", err)
 		}
@@ -29,8 +27,7 @@ func (e *Engine) pollLoop(ctx context.Context) {
 // waiting for their share of a rate limit must never delay the next list,
 // which is what settles most payments.
 func (e *Engine) askLoop(ctx context.Context) {
-	d := max(e.iv.PollFirst/4, 20*time.Millisecond)
-	tick(ctx, d, nil, func(ctx context.Context) {
+	tick(ctx, e.askEvery(), nil, func(ctx context.Context) {
 		if err := e.askRound(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("payment poll", "err", err)
 		}

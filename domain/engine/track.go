@@ -10,8 +10,7 @@ import (
 )
 
 func (e *Engine) trackLoop(ctx context.Context) {
-	d := max(min(e.iv.TrackFirst/4, 250*time.Millisecond), 20*time.Millisecond)
-	tick(ctx, d, e.wakeTrack, func(ctx context.Context) {
+	tick(ctx, e.trackEvery(), e.wakeTrack, func(ctx context.Context) {
 		if err := e.trackOpen(ctx, false); err != nil && ctx.Err() == nil {
 			e.log.Warn("tracker", "err", err)
 		}
@@ -25,18 +24,9 @@ func (e *Engine) watchLoop(ctx context.Context) {
 	if e.iv.ReversalWatch < 0 {
 		return
 	}
-	// Its schedule counts in hours (ReversalFirst): a look a minute is plenty
-	// and keeps the read of a week's successes rare.
-	d := max(min(e.iv.ReversalFirst/60, time.Minute), 20*time.Millisecond)
-	tick(ctx, d, nil, func(ctx context.Context) {
-		for ctx.Err() == nil {
-			full, err := e.watchRound(ctx)
-			if err != nil && ctx.Err() == nil {
-				e.log.Warn("reversal watch", "err", err)
-			}
-			if !full || err != nil {
-				return
-			}
+	tick(ctx, e.watchEvery(), nil, func(ctx context.Context) {
+		if err := e.watchRounds(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("reversal watch", "err", err)
 		}
 	})
 }
