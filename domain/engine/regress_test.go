@@ -9,6 +9,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/sim"
 )
 
 // Regression tests for the money bugs found in review (issue 4 follow-up).
@@ -91,17 +92,26 @@ func sawEvent(sub <-chan engine.Event, kind engine.EventKind, ref string) bool {
 	}
 }
 
-type slowLimiter struct{ d time.Duration }
+// slowLimiter makes every call wait d on the simulator's virtual clock.
+type slowLimiter struct {
+	c *sim.Clock
+	d time.Duration
+}
 
-func (l slowLimiter) Wait(ctx context.Context) error { time.Sleep(l.d); return nil }
+func (l slowLimiter) Wait(ctx context.Context) error { return l.c.Sleep(ctx, l.d) }
 
 // A batch whose gateway calls take longer than one database write may take
 // must still record every answer: the write deadline starts after the calls.
+// Deadlines and waits are on a virtual clock, so a loaded machine cannot
+// make a write miss its deadline, and a deadline taken before the calls
+// fails every time.
 func TestSlowBatchRecordsEveryAnswer(t *testing.T) {
+	vc := sim.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC), 1)
 	f := newFixture(t, func(c *engine.Config) {
 		c.Concurrency = 1
+		c.Now, c.WithTimeout = vc.Now, vc.WithTimeout
 		c.Intervals.Write = 300 * time.Millisecond
-		c.Limiters = map[string]engine.Limiter{"xendit/" + engine.OpPayoutCreate: slowLimiter{60 * time.Millisecond}}
+		c.Limiters = map[string]engine.Limiter{"xendit/" + engine.OpPayoutCreate: slowLimiter{vc, 60 * time.Millisecond}}
 	})
 	for i := 0; i < 5; i++ {
 		f.settle(f.order(200000), 200000) // 10 transfers: about 600ms of calls
