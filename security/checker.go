@@ -39,6 +39,9 @@ func RiskConfig(tx domain.ReadTx) (risk.Config, error) {
 		return cfg, err
 	}
 	cfg.ApprovalLimit = limit
+	if cfg.MaxPayout, err = domain.MaxAmount(tx, domain.SettingMaxPayout); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -172,7 +175,9 @@ func (c *Checker) gather(st secWriter, t domain.Transfer, window time.Duration) 
 		return in, err
 	}
 	for _, r := range all {
-		in.PayeeTotalToday += r.Amount
+		if in.PayeeTotalToday, err = in.PayeeTotalToday.Add(r.Amount); err != nil {
+			return in, fmt.Errorf("payee's total today: %w", err)
+		}
 	}
 	if in.PriorPayouts, err = st.PayeeSucceededPayouts(t.PayeeID); err != nil {
 		return in, err

@@ -16,6 +16,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/risk"
+	"lunas/domain/xlsx"
 )
 
 // ErrOpenObligations reports a payee who is still owed money or has a
@@ -197,7 +198,7 @@ func (s *Service) ImportWatchlist(ctx context.Context, actor domain.Actor, filen
 	if err := actor.Can(domain.PermImportWatchlist); err != nil {
 		return 0, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	data, err := xlsx.ReadLimited(r, xlsx.MaxFileBytes) // refused, never cut, when larger
 	if err != nil {
 		return 0, err
 	}
@@ -233,9 +234,12 @@ func ParseWatchlistFile(filename string, data []byte) (list []risk.WatchEntry, e
 			list, err = nil, fmt.Errorf("watchlist workbook unreadable: %v", r)
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err := xlsx.CheckUnzipSize(data); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), xlsx.ExcelizeOptions())
 	if err != nil {
-		return nil, fmt.Errorf("watchlist workbook: %w", err)
+		return nil, fmt.Errorf("watchlist workbook: %s: %w", xlsx.Clip(err.Error()), domain.ErrInvalid)
 	}
 	defer f.Close()
 	var firstErr error

@@ -28,6 +28,8 @@ const (
 	RuleOverSettled    RuleID = "over_settled"    // payout above what was settled (hard block)
 	RuleAmountMismatch RuleID = "amount_mismatch" // paid amount differs from what was asked
 	RuleWatchlist      RuleID = "watchlist"       // payee or holder name on the watchlist
+	RuleOverMaximum    RuleID = "over_maximum"    // payout above the shop's maximum per payout (hard block)
+	RuleLookAlike      RuleID = "look_alike"      // payee's name looks like another payee's, with another account
 )
 
 // SettingApprovalLimit is the settings key of the engine's per-transfer
@@ -53,6 +55,10 @@ type Config struct {
 	HolderMinScore     float64 // holder name similarity (0..1) below which names do not match
 	AmountTolerance    domain.Rupiah
 	WatchlistMinScore  float64 // name similarity (0..1) at which a watchlist entry matches
+	// MaxPayout is the shop's maximum per payout (domain.SettingMaxPayout,
+	// default domain.DefaultMaxAmount); the security checker fills it from
+	// that setting on every assessment. A payout above it is blocked.
+	MaxPayout domain.Rupiah `json:"-"`
 }
 
 // DefaultConfig returns the documented defaults for a small shop.
@@ -70,6 +76,7 @@ func DefaultConfig() Config {
 		HolderMinScore:     0.80,
 		AmountTolerance:    0,
 		WatchlistMinScore:  0.88,
+		MaxPayout:          domain.DefaultMaxAmount,
 	}
 }
 
@@ -100,6 +107,18 @@ type Input struct {
 	Paid             domain.Rupiah // what the gateway reported as paid
 
 	Watchlist []WatchEntry
+
+	// LookAlikes are other payees whose names look the same as this
+	// payee's once confusable characters are folded (Unicode TR39
+	// skeletons) but who are paid to another account; the checker fills it
+	// only before the payee's first payout.
+	LookAlikes []LookAlike
+}
+
+// LookAlike is another payee whose name looks like this payee's.
+type LookAlike struct {
+	PayeeID int64
+	Name    string
 }
 
 // Hit is one rule that fired.
@@ -129,7 +148,7 @@ func (h Hit) EvidenceString() string {
 func Evaluate(cfg Config, in Input) []Hit {
 	var hits []Hit
 	for _, r := range []func(Config, Input) *Hit{
-		overSettled, amountMismatch, watchlist, singleLimit, dailyTotal, velocity,
+		overMaximum, overSettled, amountMismatch, watchlist, lookAlike, singleLimit, dailyTotal, velocity,
 		structuring, firstPayout, nameMismatch,
 	} {
 		if h := r(cfg, in); h != nil {
@@ -262,6 +281,28 @@ func nameMismatch(cfg Config, in Input) *Hit {
 		Evidence: map[string]string{"payee": p.Name, "holder": p.AccountHolder, "score": fmt.Sprintf("%.2f", score), "min_score": fmt.Sprintf("%.2f", cfg.HolderMinScore)}}
 }
 
+func lookAlike(cfg Config, in Input) *Hit {
+	if len(in.LookAlikes) == 0 {
+		return nil
+	}
+	o := in.LookAlikes[0]
+	return &Hit{Rule: RuleLookAlike,
+		ReasonID: fmt.Sprintf("Nama penerima %q tampak sama dengan penerima lain %q (#%d) yang rekeningnya berbeda: periksa sebelum transfer pertama.", in.Payee.Name, o.Name, o.PayeeID),
+		ReasonEN: fmt.Sprintf("Payee name %q looks the same as another payee %q (#%d) with a different account: check before the first payout.", in.Payee.Name, o.Name, o.PayeeID),
+		Evidence: map[string]string{"payee": in.Payee.Name, "other_payee": fmt.Sprintf("#%d %s", o.PayeeID, o.Name)}}
+}
+
+func overMaximum(cfg Config, in Input) *Hit {
+	a := in.Transfer.Amount
+	if cfg.MaxPayout <= 0 || a <= cfg.MaxPayout {
+		return nil
+	}
+	return &Hit{Rule: RuleOverMaximum, Block: true,
+		ReasonID: fmt.Sprintf("Transfer %s melebihi batas per transfer toko %s. Diblokir.", rp(a), rp(cfg.MaxPayout)),
+		ReasonEN: fmt.Sprintf("Transfer of %s is above the shop's maximum per payout of %s. Blocked.", rp(a), rp(cfg.MaxPayout)),
+		Evidence: map[string]string{"amount": rp(a), "maximum": rp(cfg.MaxPayout)}}
+}
+
 func overSettled(cfg Config, in Input) *Hit {
 	a := in.Transfer.Amount
 	if in.ObligationAmount > 0 && a > in.ObligationAmount {
@@ -353,6 +394,8 @@ var ruleTitles = map[RuleID][2]string{
 	RuleOverSettled:    {"Transfer melebihi dana yang diterima (diblokir)", "Payout above what was settled (blocked)"},
 	RuleAmountMismatch: {"Jumlah dibayar berbeda dari tagihan", "Amount paid differs from the amount requested"},
 	RuleWatchlist:      {"Nama mirip daftar terduga teroris (DTTOT)", "Name resembles the terrorist watchlist (DTTOT)"},
+	RuleOverMaximum:    {"Transfer di atas batas per transfer toko (diblokir)", "Payout above the shop's maximum per payout (blocked)"},
+	RuleLookAlike:      {"Nama penerima mirip penerima lain dengan rekening lain", "Payee's name looks like another payee's, with another account"},
 }
 
 // Title returns the rule's name-free Indonesian and English titles.

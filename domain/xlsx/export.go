@@ -389,6 +389,7 @@ type summary struct {
 	lastDayEnd      time.Time
 	payeeNamesByID  map[int64]string
 	payeeNameCounts map[string]int
+	err             error // the first sum that overflowed
 }
 
 type tally struct {
@@ -402,17 +403,23 @@ func newSummary(loc *time.Location) *summary {
 		transferStatus: map[string]*tally{}, payeeNamesByID: map[int64]string{}, payeeNameCounts: map[string]int{}}
 }
 
-func add[K comparable](m map[K]*tally, k K, amt domain.Rupiah) {
+// add counts amt into m[k]. A sum that would overflow is an error the
+// export ends with (kept in *errp, the first one): never a wrong total.
+func add[K comparable](errp *error, what string, m map[K]*tally, k K, amt domain.Rupiah) {
 	t := m[k]
 	if t == nil {
 		t = &tally{}
 		m[k] = t
 	}
 	t.n++
-	// Saturate rather than fail: the sheets hold the exact figures.
-	if s, err := t.sum.Add(amt); err == nil {
-		t.sum = s
+	s, err := t.sum.Add(amt)
+	if err != nil {
+		if *errp == nil {
+			*errp = fmt.Errorf("%s %v: the total is too large to add up: %w", what, k, err)
+		}
+		return
 	}
+	t.sum = s
 }
 
 // day returns midnight of t's day in the shop's zone.
@@ -426,25 +433,25 @@ func (s *summary) day(t time.Time) time.Time {
 	return start
 }
 
-func (s *summary) order(o OrderRow) { add(s.orderStatus, string(o.Status), o.Total) }
+func (s *summary) order(o OrderRow) { add(&s.err, "orders", s.orderStatus, string(o.Status), o.Total) }
 
 func (s *summary) payment(p domain.Payment) {
-	add(s.paymentStatus, string(p.Status), p.Amount)
+	add(&s.err, "payments", s.paymentStatus, string(p.Status), p.Amount)
 	if p.Status == domain.PaymentSettled {
 		at := p.SettledAt
 		if at.IsZero() {
 			at = p.CreatedAt
 		}
-		add(s.paidPerDay, s.day(at), p.PaidAmount)
+		add(&s.err, "paid on", s.paidPerDay, s.day(at), p.PaidAmount)
 	}
 }
 
 func (s *summary) transfer(t *TransferRow) {
-	add(s.transferStatus, string(t.Status), t.Amount)
+	add(&s.err, "transfers", s.transferStatus, string(t.Status), t.Amount)
 	if t.Status != domain.TransferSucceeded {
 		return
 	}
-	add(s.sentPerDay, s.day(t.UpdatedAt), t.Amount)
+	add(&s.err, "transferred on", s.sentPerDay, s.day(t.UpdatedAt), t.Amount)
 	name, ok := s.payeeNamesByID[t.PayeeID]
 	if !ok {
 		// Two payees may share a name: keep them apart.
@@ -458,13 +465,16 @@ func (s *summary) transfer(t *TransferRow) {
 		}
 		s.payeeNamesByID[t.PayeeID] = name
 	}
-	add(s.perPayee, name, t.Amount)
+	add(&s.err, "transferred to", s.perPayee, name, t.Amount)
 }
 
 func (e *exporter) writeSummary() error {
 	s := SheetSummary
 	if err := e.begin(s); err != nil {
 		return err
+	}
+	if e.sum.err != nil {
+		return fmt.Errorf("export summary: %w", e.sum.err)
 	}
 	lang := e.opts.Lang
 	v := e.vals

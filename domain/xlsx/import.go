@@ -155,7 +155,7 @@ func (im *importer) cell(i int, f Field) string {
 func (im *importer) fail(i int, f Field, format string, args ...any) {
 	e := RowError{Row: im.t.RowNums[i], Message: fmt.Sprintf(format, args...)}
 	if f != "" {
-		e.Column, e.Value = im.t.Headers[im.idx[f]], im.cell(i, f)
+		e.Column, e.Value = Clip(im.t.Headers[im.idx[f]]), Clip(im.cell(i, f))
 	}
 	im.errs = append(im.errs, e)
 	im.bad = true
@@ -466,16 +466,24 @@ func (im *importer) orders() ([]record, error) {
 		}
 		p.o.Items = append(p.o.Items, item)
 	}
+	maxOrder, err := domain.MaxAmount(im.tx, domain.SettingMaxOrder)
+	if err != nil {
+		return nil, err
+	}
 	var out []record
 	for _, p := range order {
 		if p.bad {
 			continue // its rows are already reported
 		}
-		if err := p.o.Validate(); err != nil {
+		err := p.o.Validate()
+		if err == nil {
+			err = p.o.CheckMaxOrder(maxOrder)
+		}
+		if err != nil {
 			im.errs = append(im.errs, RowError{Row: p.row, Message: "pesanan " + p.o.ExternalID + ": " + err.Error()})
 			continue
 		}
-		_, err := im.tx.GetOrderByExternalID(p.o.ExternalID)
+		_, err = im.tx.GetOrderByExternalID(p.o.ExternalID)
 		existing := err == nil
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return nil, err

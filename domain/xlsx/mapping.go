@@ -106,7 +106,7 @@ func ParseMapping(s string) (Mapping, error) {
 	for _, part := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(part, "=")
 		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
-			return nil, fmt.Errorf("mapping %q: write field=Header: %w", part, domain.ErrInvalid)
+			return nil, fmt.Errorf("mapping %q: write field=Header: %w", Clip(part), domain.ErrInvalid)
 		}
 		m[Field(strings.TrimSpace(k))] = strings.TrimSpace(v)
 	}

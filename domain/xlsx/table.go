@@ -1,12 +1,14 @@
 package xlsx
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -24,6 +26,85 @@ type Table struct {
 
 // maxImportRows bounds an import so a wrong file cannot exhaust memory.
 const maxImportRows = 200_000
+
+// Limits on what an import reads, sized for real shop files (marketplace
+// exports of tens of MB) and far below what would hurt the computer. A file
+// beyond them is refused with a clear message, never cut short. They are
+// variables only so tests can use small files.
+var (
+	// MaxFileBytes bounds the bytes read from an import file (CSV, or the
+	// zipped xlsx).
+	MaxFileBytes int64 = 64 << 20
+	// MaxUnzipBytes bounds the unpacked size of all parts of an xlsx
+	// (excelize's UnzipSizeLimit; its default is 16 GB): a zip bomb is
+	// refused from the sizes in its directory before anything is unpacked.
+	MaxUnzipBytes int64 = 256 << 20
+	// MaxUnzipXMLBytes is how much of one worksheet or the shared strings
+	// excelize unpacks in memory; a larger part streams from a temporary
+	// file (excelize's UnzipXMLSizeLimit).
+	MaxUnzipXMLBytes int64 = 16 << 20
+)
+
+// MaxCellRunes is the longest cell an import accepts (Excel's own limit).
+const MaxCellRunes = 32767
+
+// ExcelizeOptions are the options every workbook Lunas reads is opened
+// with (imports and the watchlist).
+func ExcelizeOptions() excelize.Options {
+	return excelize.Options{RawCellValue: true, UnzipSizeLimit: MaxUnzipBytes, UnzipXMLSizeLimit: MaxUnzipXMLBytes}
+}
+
+// ReadLimited reads all of r, refusing (never cutting) more than max bytes:
+// it reads max+1 to know.
+func ReadLimited(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, domain.Invalid("file", "berkas lebih besar dari %d MB; bagi menjadi beberapa berkas / "+
+			"the file is larger than %d MB; split it into smaller files", max>>20, max>>20)
+	}
+	return b, nil
+}
+
+// ErrUnzipTooLarge reports an xlsx whose parts unpack to more than
+// MaxUnzipBytes (a zip bomb, or a file to split). It matches domain.ErrInvalid.
+var ErrUnzipTooLarge = fmt.Errorf("berkas .xlsx ini membuka lebih dari %d MB; bagi menjadi beberapa berkas / "+
+	"this .xlsx unpacks to more than %d MB; split it into smaller files: %w", MaxUnzipBytes>>20, MaxUnzipBytes>>20, domain.ErrInvalid)
+
+// CheckUnzipSize adds up the unpacked sizes the zip directory of b
+// declares (archive/zip refuses to unpack more than a part declares) and
+// refuses more than MaxUnzipBytes before anything is unpacked. Bytes that
+// are not a zip pass: excelize says what is wrong with them.
+func CheckUnzipSize(b []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if total > uint64(MaxUnzipBytes) || total < f.UncompressedSize64 {
+			return ErrUnzipTooLarge
+		}
+	}
+	return nil
+}
+
+// Clip returns s cut to at most 80 characters (with "…"), for quoting a
+// value in an error without echoing a huge cell.
+func Clip(s string) string {
+	const n = 80
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
 
 // ReadTable reads the first sheet of an xlsx file, or a CSV file (UTF-8,
 // with or without BOM, comma or semicolon separated). The first non-empty
@@ -60,6 +141,13 @@ func (t *Table) add(rowNum int, cells []string) error {
 	if blank {
 		return nil
 	}
+	for i, c := range cells {
+		if len(c) > MaxCellRunes && utf8.RuneCountInString(c) > MaxCellRunes {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			return domain.Invalid("file", "baris %d, kolom %s: sel lebih dari %d karakter (%q) / row %d, column %s: "+
+				"a cell longer than %d characters", rowNum, col, MaxCellRunes, Clip(c), rowNum, col, MaxCellRunes)
+		}
+	}
 	if t.Headers == nil {
 		t.Headers, t.Header = cells, rowNum
 		return nil
@@ -73,9 +161,16 @@ func (t *Table) add(rowNum int, cells []string) error {
 }
 
 func readXLSX(r io.Reader) (*Table, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{RawCellValue: true})
+	b, err := ReadLimited(r, MaxFileBytes)
 	if err != nil {
-		return nil, domain.Invalid("file", "not a readable .xlsx file (%v)", err)
+		return nil, err
+	}
+	if err := CheckUnzipSize(b); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b), ExcelizeOptions())
+	if err != nil {
+		return nil, domain.Invalid("file", "not a readable .xlsx file (%s)", Clip(err.Error()))
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
@@ -93,7 +188,7 @@ func readXLSX(r io.Reader) (*Table, error) {
 		n++
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, domain.Invalid("file", "row %d cannot be read (%v)", n, err)
+			return nil, domain.Invalid("file", "row %d cannot be read (%s)", n, Clip(err.Error()))
 		}
 		if err := t.add(n, cells); err != nil {
 			return nil, err
@@ -103,7 +198,7 @@ func readXLSX(r io.Reader) (*Table, error) {
 }
 
 func readCSV(r io.Reader) (*Table, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 256<<20))
+	b, err := ReadLimited(r, MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +220,7 @@ func readCSV(r io.Reader) (*Table, error) {
 		}
 		if err != nil {
 			line, _ := cr.FieldPos(0)
-			return nil, domain.Invalid("file", "CSV line %d cannot be read (%v)", line, err)
+			return nil, domain.Invalid("file", "CSV line %d cannot be read (%s)", line, Clip(err.Error()))
 		}
 		line, _ := cr.FieldPos(0)
 		if err := t.add(line, rec); err != nil {
