@@ -54,6 +54,8 @@ type engineOptions struct {
 	// Minute is the limiter's minute; 0 = time.Minute. Only time-scaled
 	// benchmarks shorten it (app/engine_scaled_bench_test.go).
 	Minute time.Duration
+	// Now is the engine's clock; nil = time.Now (tests pass a fake one).
+	Now func() time.Time
 }
 
 // xenditPacing is how Lunas keeps to Xendit's rate limits: the engine's
@@ -233,7 +235,7 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 			PayeeDaily:  settingRupiah(ctx, st, settingLimitPayeeDaily),
 			LowBalance:  settingRupiah(ctx, st, settingLowBalance),
 		},
-		Risk: o.Risk, Codes: o.Codes, Mailer: o.Mailer, Log: o.Log,
+		Risk: o.Risk, Codes: o.Codes, Mailer: o.Mailer, Log: o.Log, Now: o.Now,
 	})
 }
 

@@ -148,13 +148,6 @@ type PayoutCanceller interface {
 	Cancel(ctx context.Context, refID string) (PayoutResult, error)
 }
 
-// ResendWindow is implemented by channels whose idempotency keys expire
-// (Iris forgets them after 24 h). Past the window a resend is unsafe and the
-// engine must query instead.
-type ResendWindow interface {
-	ResendSafe(firstSent, now time.Time) bool
-}
-
 // ChannelName is how people call a payout channel or gateway: "iris" is
 // "Midtrans Iris", "h2h:pulsa" is "H2H pulsa", "xendit" is "Xendit". A code
 // Lunas does not know is shown as it is.

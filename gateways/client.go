@@ -126,7 +126,8 @@ func New(cfg Config) *Client {
 		SetHeader("User-Agent", cfg.UserAgent).
 		SetLogger(restyLogger{log}).
 		SetRetryCount(0).
-		SetDisableWarn(true) // plain HTTP is the loopback sandbox only; resty's warning is noise
+		SetDisableWarn(true). // plain HTTP is the loopback sandbox only; resty's warning is noise
+		SetPreRequestHook(noReplay)
 	return &Client{cfg: cfg, rc: rc, red: red, log: log, clock: clockOr(cfg.Clock), holds: map[string]time.Time{}}
 }
 
@@ -156,7 +157,12 @@ type Call struct {
 	// (default "Idempotency-Key"; header names are case-insensitive).
 	IdempotencyKey    string
 	IdempotencyHeader string
-	Auth              *BasicAuth // overrides Config.Auth for this call
+	// NoRetry sends the call once even when it is retryable. Payout creates
+	// use it: a repeat of a create is a same-REFID resend, which only the
+	// engine may decide (domain.ResendAllowed), because a gateway's key
+	// window may close between two tries.
+	NoRetry bool
+	Auth    *BasicAuth // overrides Config.Auth for this call
 }
 
 // Response is a gateway's HTTP answer.
@@ -169,8 +175,11 @@ type Response struct {
 
 // Retryable reports whether the call may be repeated: reads always, POSTs
 // only with an idempotency key, because a repeated unkeyed POST could move
-// money twice.
+// money twice; never a call marked NoRetry.
 func (call *Call) Retryable() bool {
+	if call.NoRetry {
+		return false
+	}
 	switch call.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
@@ -397,7 +406,25 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return d, true
 }
 
+// onceKey marks the context of a NoRetry call.
+type onceKey struct{}
+
+// noReplay stops net/http from repeating a NoRetry call by itself: its
+// Transport silently resends a request carrying an Idempotency-Key or
+// X-Idempotency-Key header when a reused connection breaks, if it can
+// rewind the body (GetBody). For a payout create that would be a resend
+// nobody decided, so the body is made one-shot.
+func noReplay(_ *resty.Client, r *http.Request) error {
+	if once, _ := r.Context().Value(onceKey{}).(bool); once {
+		r.GetBody = nil
+	}
+	return nil
+}
+
 func (c *Client) once(ctx context.Context, call Call, body []byte, ctype string) (*Response, error) {
+	if call.NoRetry {
+		ctx = context.WithValue(ctx, onceKey{}, true)
+	}
 	req := c.rc.R().SetContext(ctx)
 	if call.Auth != nil {
 		req.SetBasicAuth(call.Auth.User, call.Auth.Password)

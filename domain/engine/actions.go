@@ -183,7 +183,7 @@ func (e *Engine) Retry(ctx context.Context, actor domain.Actor, refID string) (d
 		return t, err
 	}
 	if j.res.Outcome == domain.OutcomeNotFound && t.Status == domain.TransferUnknown {
-		if !e.resendSafe(t, e.now()) {
+		if !e.resendAllowed(t, e.now()) {
 			return t, refuse(domain.ErrUnsafe, refID, "gateway tidak mengenal REFID ini dan masa perlindungan duplikatnya sudah lewat; periksa dashboard gateway dulu",
 				"the gateway has no record of this REFID and its duplicate protection has expired; check the gateway's dashboard first")
 		}

@@ -16,12 +16,15 @@
 //     audited and raised as needs-attention, never applied.
 //   - A same-REFID resend happens only when the gateway answered "not_found"
 //     for a transfer that is unknown (the call probably never arrived) AND the
-//     channel still deduplicates that REFID (domain.ResendWindow; a channel
-//     without a window, such as an OtomaX supplier that only reports the
-//     earlier status of a known REFID, is always safe). Past the window (Iris
-//     forgets keys after 24 h) a resend could pay twice, so the transfer stays
-//     unknown with a needs-attention event and a person checks the gateway.
-//     "Retry" follows the same rule: query first, resend only as above.
+//     channel still deduplicates that REFID: domain.ResendAllowed over the
+//     channel's domain.KeyWindow from the first send, at the engine's clock,
+//     decided in one place (Engine.resendAllowed). A channel that declares no
+//     window is never resent to. Past the window (Iris: the first midnight
+//     UTC after the first send) a resend could pay twice, so the transfer
+//     stays unknown, its reason says why, a needs-attention event is raised
+//     once, and a person checks the gateway; the tracker keeps asking, so a
+//     payout that turns up later is still applied. "Retry" follows the same
+//     rule: query first, resend only as above.
 //   - A new REFID (SendAgain) needs a definite non-payment of its parent
 //     (failed, rejected, cancelled, reversed), no other attempt for the
 //     obligation that is pending, unknown or succeeded, no earlier child, no
@@ -150,8 +153,12 @@ type Config struct {
 	// NewRefID makes a fresh REFID (nil: NewRefID); the simulator draws
 	// them from its seed so that a run replays exactly.
 	NewRefID func(now time.Time) string
-	Log      *slog.Logger
-	Bus      *Bus // nil: a new bus
+	// ResendAllowed, when set, replaces domain.ResendAllowed as the rule for
+	// a same-REFID resend (see Engine.resendAllowed); only tests and the
+	// simulator set it, to plant a faulty rule and prove it is caught.
+	ResendAllowed func(w domain.KeyWindow, firstSent, now time.Time) bool
+	Log           *slog.Logger
+	Bus           *Bus // nil: a new bus
 }
 
 // Engine runs the money loops. Create with New, then Start; Stop waits until

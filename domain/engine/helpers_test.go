@@ -211,10 +211,14 @@ func (c *channel) ValidateAccount(ctx context.Context, ch, acct string) (domain.
 	return domain.AccountInfo{Channel: ch, AccountNumber: acct, Valid: true}, nil
 }
 
-// windowed adds an idempotency window (as Iris's 24 h).
+// KeyWindow: the test channel follows the REFID rule for ever (it reports
+// the stored status of every REFID it has seen), unless windowed.
+func (c *channel) KeyWindow() domain.KeyWindow { return domain.KeyWindow{Forever: true} }
+
+// windowed gives the channel an idempotency window of c.window.
 type windowed struct{ *channel }
 
-func (w windowed) ResendSafe(first, now time.Time) bool { return now.Sub(first) < w.window }
+func (w windowed) KeyWindow() domain.KeyWindow { return domain.KeyWindow{For: w.window} }
 
 // gateway is a payment gateway whose answers the test sets.
 type gateway struct {

@@ -112,3 +112,11 @@ type FinalCheckReader interface {
 type CorrectionTx interface {
 	CorrectTransferStatus(refID string, from, to domain.TransferStatus, reason string) error
 }
+
+// NoteTx records why a transfer waits without moving it (compare-and-set on
+// its status), so that a person sees the reason (implemented by the store's
+// transaction type). A store without it loses only the stored reason: the
+// audit entry and the needs-attention event are still made.
+type NoteTx interface {
+	NoteTransfer(refID string, status domain.TransferStatus, reason string) error
+}

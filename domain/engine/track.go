@@ -35,7 +35,7 @@ func (e *Engine) watchLoop(ctx context.Context) {
 // next check is due (all of them when all is true) and records the answers.
 // An unknown transfer the gateway has never heard of is resent with the SAME
 // REFID, but only while the channel still deduplicates that REFID
-// (ResendWindow); past the window it waits for a person, because a resend
+// (domain.ResendAllowed); past the window it waits for a person, because a resend
 // could pay twice. A transfer in sending with no call of this process in
 // flight for SendingAfter is made unknown and asked about the same way. Then
 // recent successes whose reversal check is due are asked about (watch.go).
@@ -105,20 +105,33 @@ func (e *Engine) trackOpen(ctx context.Context, all bool) error {
 	return nil
 }
 
-// resendSafe reports whether a same-REFID resend is still deduplicated by the channel.
-func (e *Engine) resendSafe(t domain.Transfer, now time.Time) bool {
+// resendAllowed is the engine's one decision on a same-REFID resend: the
+// channel's key window (domain.KeyWindowOf; none declared means no resend)
+// from the transfer's first send, judged at now from the engine's clock by
+// domain.ResendAllowed (or Config.ResendAllowed when a test plants a rule).
+func (e *Engine) resendAllowed(t domain.Transfer, now time.Time) bool {
 	ch, ok := e.cfg.Channels[t.Channel]
 	if !ok {
 		return false
 	}
-	if w, ok := ch.(domain.ResendWindow); ok {
-		first := t.SentAt
-		if first.IsZero() {
-			first = t.CreatedAt
-		}
-		return w.ResendSafe(first, now)
+	first := t.SentAt
+	if first.IsZero() {
+		first = t.CreatedAt // earlier than any send: the safe side
 	}
-	return true
+	rule := e.cfg.ResendAllowed
+	if rule == nil {
+		rule = domain.ResendAllowed
+	}
+	return rule(domain.KeyWindowOf(ch), first, now)
+}
+
+// windowClosedReason is what an unknown transfer says once the gateway has
+// no record of it and its key window has closed, in both languages.
+func windowClosedReason(channel string) string {
+	return "no payout with this REFID was found at " + channel + " and the time in which " + channel +
+		" recognises a resend has passed: Lunas will not send it again by itself (that could pay twice); look the REFID up in " + channel +
+		"'s dashboard / payout dengan REFID ini tidak ditemukan di " + channel + " dan masa perlindungan duplikatnya sudah lewat: Lunas tidak mengirim ulang sendiri (bisa membayar dua kali); cari REFID ini di dashboard " + channel
+
 }
 
 // resend sends unknown transfers the gateway said it never saw, with the
@@ -145,9 +158,22 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 			if t.Status != domain.TransferUnknown {
 				continue
 			}
-			if !e.resendSafe(t, now) {
-				notify = append(notify, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount,
-					Message: "the gateway has no record of this transfer and its duplicate protection has expired; check the gateway's dashboard before doing anything / gateway tidak mengenal REFID ini dan masa perlindungan duplikat sudah lewat; periksa dashboard gateway"})
+			if !e.resendAllowed(t, now) {
+				// Raised once: the reason is kept with the transfer, so the
+				// tracker's later rounds (it keeps asking) stay quiet.
+				reason := windowClosedReason(t.Channel)
+				if t.FailureReason == reason {
+					continue
+				}
+				if nt, ok := tx.(NoteTx); ok {
+					if err := nt.NoteTransfer(t.RefID, t.Status, reason); err != nil && !errors.Is(err, domain.ErrConflict) {
+						return err
+					}
+				}
+				if err := audit(tx, now, actor, "transfer.resend_refused", "transfer:"+t.RefID, "key window closed; not resent"); err != nil {
+					return err
+				}
+				notify = append(notify, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount, Message: reason, At: now})
 				continue
 			}
 			if err := e.move(tx, &t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, actor, "gateway has no record; resending the same REFID", now, &events); err != nil {

@@ -57,12 +57,13 @@ func h2hReq(dest string) func(string, domain.Rupiah) domain.PayoutRequest {
 
 func init() {
 	iris := payoutCase{
-		Name:           "iris",
-		Book:           "iris",
-		New:            func(t testing.TB, e *Env) domain.PayoutChannel { return newIris(t, e) },
-		Request:        irisReq("0611101146", "BCA"),
-		CreateEndpoint: "iris.payout.create",
-		StatusEndpoint: "iris.payout.get",
+		Name:                "iris",
+		Book:                "iris",
+		New:                 func(t testing.TB, e *Env) domain.PayoutChannel { return newIris(t, e) },
+		Request:             irisReq("0611101146", "BCA"),
+		CreateEndpoint:      "iris.payout.create",
+		StatusEndpoint:      "iris.payout.get",
+		LostCreateNotListed: true,
 		// Approval carries no idempotency key: a 5xx must not be repeated.
 		UnkeyedEndpoint: "iris.payout.approve",
 		UnkeyedPost: func(ctx context.Context, e *Env) error {
@@ -197,9 +198,10 @@ func TestMidtransPaymentStatusCases(t *testing.T) {
 	}
 }
 
-// TestIrisKeyWindow shows why Iris implements domain.ResendWindow: once the
-// sandbox forgets the idempotency key (24 h), a resend would create a second
-// payout, so the adapter refuses to resend and only queries.
+// TestIrisKeyWindow: once the sandbox forgets the idempotency key (the first
+// midnight UTC), a posted create would make a second payout; a Send of a
+// REFID whose reference_no is known only queries, and the key window says no
+// resend may be made.
 func TestIrisKeyWindow(t *testing.T) {
 	e := newEnv(t)
 	ch := newIris(t, e)
@@ -208,8 +210,8 @@ func TestIrisKeyWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch.ResendSafe(e.Srv.Now(), e.Srv.Now().Add(24*60*60*1e9)) {
-		t.Fatal("ResendSafe true at 24 h")
+	if domain.ResendAllowed(ch.KeyWindow(), e.Srv.Now(), e.Srv.Now().Add(24*60*60*1e9)) {
+		t.Fatal("resend allowed at 24 h")
 	}
 	e.Srv.Advance(25 * 60 * 60 * 1e9)
 	again, err := ch.Send(ctx(t), req)

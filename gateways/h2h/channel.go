@@ -86,7 +86,21 @@ type Channel struct {
 	now    func() time.Time
 }
 
-var _ domain.PayoutChannel = (*Channel)(nil)
+var (
+	_ domain.PayoutChannel = (*Channel)(nil)
+	_ domain.ResendWindow  = (*Channel)(nil)
+)
+
+// KeyWindow is how long Lunas counts on an H2H supplier recognising a refID
+// it has seen: until the first 00:00 WIB after the first send, less 15
+// minutes. The OtomaX REFID rule (a known refID is never processed again,
+// whatever its status) names no time limit, and suppliers without it only
+// block a repeat on the same day, so the supplier's day is taken as the
+// shortest reading; see docs/GATEWAYS.md.
+var KeyWindow = domain.KeyWindow{MidnightIn: time.FixedZone("WIB", 7*3600), Margin: 15 * time.Minute}
+
+// KeyWindow implements domain.ResendWindow.
+func (ch *Channel) KeyWindow() domain.KeyWindow { return KeyWindow }
 
 // New builds a channel for a supplier. It returns ErrConfig for a config that
 // cannot work (bad pattern, unknown transport, missing URL or member id).
@@ -171,7 +185,9 @@ func (ch *Channel) render(tpl string, f fields) string {
 // request carries the REFID, which the supplier deduplicates, so the
 // client may repeat it (GETs, and text POSTs keyed by the REFID).
 func (ch *Channel) exchange(ctx context.Context, op, rendered, refID string) (string, error) {
-	call := gateways.Call{Op: "h2h " + op}
+	// A transaction request is sent once: a repeat is a same-REFID resend,
+	// which only the engine decides (domain.ResendAllowed).
+	call := gateways.Call{Op: "h2h " + op, NoRetry: op == "send"}
 	if ch.cfg.Transport == TransportText {
 		call.Method, call.Path = http.MethodPost, ch.cfg.TextPath
 		call.Body, call.ContentType = []byte(rendered), "text/plain; charset=utf-8"

@@ -22,10 +22,12 @@
 // The owner's own approval in Lunas (maker/checker) happens before Send, so the
 // automatic Iris approval adds no second human step.
 //
-// Iris has no merchant reference to query by, only its own reference_no, and it
-// forgets idempotency keys after 24 h (purged at midnight UTC). Iris therefore
-// keeps a RefBook from REFID to reference_no (and the original request). While
-// the key is remembered a lost reply is recovered by replaying the identical
-// create, which Iris answers with the original payout; past the window
-// ResendSafe reports false and Status only queries.
+// Iris has no merchant reference to query by, only its own reference_no, and
+// it purges idempotency keys at midnight UTC (read in its shortest form:
+// IrisKeyWindow, see docs/GATEWAYS.md). Iris therefore keeps a RefBook from
+// REFID to reference_no (StoreBook reads it back from the store after a
+// restart). A create is posted once per Send; a REFID whose reference_no was
+// never learnt is looked up in Iris's statements (the REFID is the first
+// word of the payout's notes). Whether a same-REFID resend may be made is the
+// engine's decision by the key window, never the adapter's.
 package midtrans

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,19 +18,26 @@ import (
 	"lunas/gateways"
 )
 
-// IrisKeyWindow is how long Iris is documented to remember an
-// X-Idempotency-Key (older keys are purged every midnight UTC).
-const IrisKeyWindow = 24 * time.Hour
-
-// irisSafetyMargin keeps resends well inside the key window, allowing for
-// clock skew between this computer and Iris.
-const irisSafetyMargin = 15 * time.Minute
+// IrisKeyWindow is how long Lunas counts on Iris remembering an
+// X-Idempotency-Key: until the first 00:00 UTC after the first send, less a
+// margin for clock skew. Iris documents "We will removing Idempotency-Key
+// which is older than 24 hours, every midnight (UTC)"
+// (docs.midtrans.com/reference/https-header); that sentence also reads as
+// "every key goes at midnight", so the shortest reading is used (see
+// docs/GATEWAYS.md). Past it Lunas never posts the create again; it looks
+// the REFID up in Iris's statements instead.
+var IrisKeyWindow = domain.KeyWindow{MidnightIn: time.UTC, Margin: 15 * time.Minute}
 
 // ErrReferenceUnknown reports a REFID whose Iris reference_no this computer
-// does not know and can no longer learn safely (Iris cannot be queried by
-// REFID). The outcome stays unknown; a person checks the Iris portal, where
-// the REFID is in the payout's notes.
+// does not know. Iris cannot be queried by REFID: Status looks the REFID up
+// in Iris's statements (the REFID is the first word of the payout's notes).
 var ErrReferenceUnknown = errors.New("iris: reference_no for this REFID is not known; look the REFID up in the Iris portal (notes)")
+
+// ErrCreateRefused reports a create Iris answered with an HTTP 4xx. Iris
+// documents no refusal of a create by status code (a payout that fails
+// validation is created and then "rejected"), so the REFID's outcome stays
+// unknown: a payout may exist.
+var ErrCreateRefused = errors.New("iris refused the create; whether a payout exists is not known")
 
 // ErrKeyConflict reports that Iris already holds this REFID's idempotency
 // key with a different request: a payout exists that does not match ours.
@@ -61,22 +69,11 @@ func TOTP(secret string, now func() time.Time) OTPSource {
 // IrisEntry is what Iris needs to remember about one REFID.
 type IrisEntry struct {
 	RefID       string
-	ReferenceNo string               // Iris's reference_no, once known
-	Request     domain.PayoutRequest // the original request, replayed byte-identically within the key window
-	FirstSent   time.Time
-	// TimedOut records that the last create got no answer in time: Iris may
-	// still be working on it, so Status leaves the resend to the engine.
-	TimedOut bool
+	ReferenceNo string    // Iris's reference_no, once known
+	FirstSent   time.Time // the first create for the REFID (statements are searched from its day)
 	// Completed records that Iris reported the payout completed; a later
 	// "failed" is then a bank refund (reversal), not a failure.
 	Completed bool
-	// Attempts counts creates this process posted for the REFID.
-	Attempts int
-	// Rejected records that Iris definitively refused the first create
-	// (HTTP 400/422, not an idempotency conflict): no payout exists, and
-	// Status must never post the create again.
-	Rejected               bool
-	RejectCode, RejectText string
 }
 
 // RefBook remembers REFID -> Iris reference_no. Entries must exist before
@@ -159,6 +156,9 @@ type Iris struct {
 	banks            map[string]string
 	now              func() time.Time
 	log              *slog.Logger
+
+	notesMu sync.Mutex
+	notes   map[string]string // reference_no -> REFID from its notes, as read back from Iris
 }
 
 var (
@@ -174,7 +174,8 @@ func NewIris(cfg IrisConfig) *Iris {
 		Secrets: []string{cfg.ApproverKey, cfg.MerchantKey}, DecodeError: decodeError,
 	})
 	it := &Iris{c: c, creator: &gateways.BasicAuth{User: cfg.CreatorKey}, otp: cfg.OTP,
-		merchantKey: cfg.MerchantKey, book: cfg.Book, banks: cfg.BankCodes, now: cfg.Now, log: c.Logger()}
+		merchantKey: cfg.MerchantKey, book: cfg.Book, banks: cfg.BankCodes, now: cfg.Now, log: c.Logger(),
+		notes: map[string]string{}}
 	if cfg.ApproverKey != "" {
 		it.approve = &gateways.BasicAuth{User: cfg.ApproverKey}
 	}
@@ -190,11 +191,8 @@ func NewIris(cfg IrisConfig) *Iris {
 // Name implements domain.PayoutChannel.
 func (it *Iris) Name() string { return "iris" }
 
-// ResendSafe implements domain.ResendWindow: a resend under the same REFID
-// is safe only while Iris still remembers the idempotency key.
-func (it *Iris) ResendSafe(firstSent, now time.Time) bool {
-	return !firstSent.IsZero() && now.Sub(firstSent) < IrisKeyWindow-irisSafetyMargin
-}
+// KeyWindow implements domain.ResendWindow (IrisKeyWindow).
+func (it *Iris) KeyWindow() domain.KeyWindow { return IrisKeyWindow }
 
 // Remember records a REFID's reference_no learnt elsewhere (for example from
 // the store after a restart), so Status can query it.
@@ -248,67 +246,51 @@ func validatePayout(req domain.PayoutRequest) error {
 }
 
 // Send creates the payout with the creator key (X-Idempotency-Key = REFID,
-// REFID in notes) and, when an approver key is configured, approves it with
-// the OTP. A resend of the same REFID inside the key window returns the same
-// payout; Iris processes it once.
+// REFID first in notes) and, when an approver key is configured, approves it
+// with the OTP. The create is posted once per call (no retry inside the
+// call): whether a same-REFID resend may be made is the engine's decision
+// (domain.ResendAllowed), and a REFID whose reference_no is already known is
+// only queried, never posted again. Any HTTP 4xx to a create leaves the
+// outcome unknown (ErrCreateRefused), because Iris documents none as a
+// refusal that created nothing.
 func (it *Iris) Send(ctx context.Context, req domain.PayoutRequest) (domain.PayoutResult, error) {
 	res := domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeUnknown, Amount: req.Amount}
 	if err := validatePayout(req); err != nil {
-		res.Outcome = domain.OutcomeRejected
+		res.Outcome = domain.OutcomeRejected // refused here: nothing was sent
 		return res, err
 	}
 	e, ok := it.book.Get(req.RefID)
 	if !ok || e.FirstSent.IsZero() {
-		e = IrisEntry{RefID: req.RefID, ReferenceNo: e.ReferenceNo, FirstSent: it.now(), Attempts: e.Attempts, Rejected: e.Rejected}
+		e = IrisEntry{RefID: req.RefID, ReferenceNo: e.ReferenceNo, FirstSent: it.now(), Completed: e.Completed}
+		it.book.Put(e)
 	}
-	if e.Rejected {
-		// Iris refused this REFID's create for good; nothing exists to resend.
-		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeRejected, Amount: req.Amount, Code: e.RejectCode, Reason: e.RejectText}, nil
+	if e.ReferenceNo != "" {
+		return it.queryAndApprove(ctx, req.RefID, e.ReferenceNo)
 	}
-	// A resend: the engine says so (Attempt > 1), or this process already
-	// posted a create for the REFID.
-	resend := req.Attempt > 1 || (req.Attempt == 0 && e.Attempts > 0)
-	e.Request = req
-	it.book.Put(e)
-	if !it.ResendSafe(e.FirstSent, it.now()) {
-		// Iris may have forgotten the key: a resend could pay twice.
-		if e.ReferenceNo != "" {
-			return it.Status(ctx, req.RefID)
-		}
-		return res, fmt.Errorf("%w: %w", domain.ErrUnsafe, ErrReferenceUnknown)
-	}
-	e.Attempts++
-	it.book.Put(e)
 	ref, _, err := it.create(ctx, req)
 	if err != nil {
-		e.TimedOut = gateways.IsTimeout(err)
 		var ae *gateways.APIError
 		switch {
 		case errors.Is(err, ErrKeyConflict):
-			// The key is known to Iris: the earlier create exists. Unknown.
-		case resend:
-			// The same REFID after an unanswered create: a refusal may be Iris
-			// objecting to the key it already holds (its conflict answer is
-			// not documented as a status code), so the payout may exist.
-			err = fmt.Errorf("iris refused a resend of this REFID; the first create may exist: %w", err)
-		case errors.As(err, &ae) && (ae.HTTPStatus == http.StatusBadRequest || ae.HTTPStatus == http.StatusUnprocessableEntity):
-			res.Outcome, res.Code, res.Reason = domain.OutcomeRejected, ae.Code, ae.Message
-			e.Rejected, e.RejectCode, e.RejectText = true, ae.Code, ae.Message
+			// Iris holds this key with another request: a payout exists that
+			// is not ours as sent. Unknown; a person looks.
+		case errors.As(err, &ae) && ae.HTTPStatus >= 400 && ae.HTTPStatus < 500:
+			res.Code, res.Reason = strconv.Itoa(ae.HTTPStatus), clip(ae.Message)
+			err = fmt.Errorf("%w: %w", ErrCreateRefused, err)
 		}
-		it.book.Put(e)
 		return res, err
 	}
-	e.ReferenceNo, e.TimedOut = ref, false
+	e.ReferenceNo = ref
 	it.book.Put(e)
 	return it.queryAndApprove(ctx, req.RefID, ref)
 }
 
-// create posts the payout and returns Iris's reference_no.
+// create posts the payout once and returns Iris's reference_no.
 func (it *Iris) create(ctx context.Context, req domain.PayoutRequest) (ref, status string, err error) {
 	resp, err := it.c.Do(ctx, gateways.Call{
 		Op: "iris create payout", Method: http.MethodPost, Path: "/api/v1/payouts",
 		JSON: it.payoutBody(req), IdempotencyKey: req.RefID, IdempotencyHeader: "X-Idempotency-Key",
-		Auth: it.creator,
+		NoRetry: true, Auth: it.creator,
 	})
 	if err != nil {
 		var ae *gateways.APIError
@@ -321,8 +303,8 @@ func (it *Iris) create(ctx context.Context, req domain.PayoutRequest) (ref, stat
 }
 
 // irisKeyConflictText is Iris's documented answer to a reused
-// X-Idempotency-Key with a different body; the HTTP status is not documented,
-// so the text is what identifies it.
+// X-Idempotency-Key with a different body (docs.midtrans.com/reference/
+// https-header); the HTTP status is not documented, so the text identifies it.
 const irisKeyConflictText = "idempotency-key is not unique"
 
 func isKeyConflict(ae *gateways.APIError) bool {
@@ -404,40 +386,28 @@ func (it *Iris) get(ctx context.Context, refID, ref string) (domain.PayoutResult
 }
 
 // Status asks Iris about a REFID. Iris is queried by its own reference_no,
-// so the RefBook must know it (entries are written before any network call):
+// so the RefBook must know the REFID (entries are written before any
+// network call; StoreBook reads them back from the store after a restart):
 //   - no entry: this computer never sent the REFID, so OutcomeNotFound;
-//   - a create Iris refused for good (see Send): OutcomeRejected, with no
-//     request at all (a replayed create could be accepted and paid);
-//   - a create whose connection broke after sending: the reference_no is
-//     learnt by replaying the identical keyed create inside the key window
-//     (Iris answers with the original payout and pays once);
-//   - a create that timed out, or one sent before a restart (no request
-//     to replay): OutcomeNotFound inside the window, so the engine resends
-//     the same REFID on its own schedule (Iris deduplicates);
-//   - past the window with no reference_no: unknown, ErrReferenceUnknown.
+//   - a reference_no: the payout's details (approving it if still queued);
+//   - no reference_no (the create's answer was lost or refused): the REFID
+//     is looked up in Iris's statements since the day of the first send; a
+//     payout found there is ours (its reference_no is remembered), and none
+//     found gives OutcomeNotFound. Whether to resend is then the engine's
+//     decision, by the key window; it never happens here.
 func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
 	e, ok := it.book.Get(refID)
 	if !ok {
 		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound, Reason: "Lunas has not sent this REFID to Iris"}, nil
 	}
-	if e.Rejected && e.ReferenceNo == "" {
-		// The create was refused for good: report that, never post it again.
-		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeRejected, Code: e.RejectCode, Reason: e.RejectText}, nil
-	}
 	if e.ReferenceNo == "" {
-		if !it.ResendSafe(e.FirstSent, it.now()) {
-			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, ErrReferenceUnknown
-		}
-		if e.TimedOut || e.Request.RefID == "" {
-			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound,
-				Reason: "Iris did not answer the create in time; a resend with the same REFID is safe"}, nil
-		}
-		e.Attempts++
-		it.book.Put(e)
-		ref, _, err := it.create(ctx, e.Request)
+		ref, err := it.findInStatements(ctx, refID, e.FirstSent)
 		if err != nil {
-			// A replay is a resend: even a 400 leaves the outcome unknown.
 			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, err
+		}
+		if ref == "" {
+			return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound,
+				Reason: "Iris's statements show no payout with this REFID"}, nil
 		}
 		e.ReferenceNo = ref
 		it.book.Put(e)

@@ -72,67 +72,58 @@ func lnsPayout(attempt int) domain.PayoutRequest {
 		AccountHolder: "Ani", Description: "Lunas LNS-1", Attempt: attempt}
 }
 
-// A create refused with 400 makes the transfer failed; a later Status (check
-// now, reconciliation) must not post the create again (it could be accepted
-// and approved: paid after Lunas recorded failed).
-func TestIrisStatusNeverRepostsARejectedCreate(t *testing.T) {
-	s := (&scriptedIris{}).answer(400, irisRefused).answer(201, irisCreated)
-	it := scriptedClient(t, s)
-	res, _ := it.Send(context.Background(), lnsPayout(1))
-	if res.Outcome != domain.OutcomeRejected {
-		t.Fatalf("setup: %s", res.Outcome)
-	}
-	for i := 0; i < 2; i++ {
-		st, err := it.Status(context.Background(), "LNS-1")
-		if err != nil || st.Outcome != domain.OutcomeRejected {
-			t.Errorf("status after rejection = %s, %v; want rejected", st.Outcome, err)
-		}
-	}
-	// A resend of the same REFID must not post either.
-	if res, _ := it.Send(context.Background(), lnsPayout(2)); res.Outcome != domain.OutcomeRejected {
-		t.Errorf("resend after rejection = %s", res.Outcome)
-	}
-	if s.creates.Load() != 1 || s.approves.Load() != 0 {
-		t.Errorf("creates=%d approves=%d; want 1 and 0", s.creates.Load(), s.approves.Load())
-	}
-}
-
-// A refusal of a RESEND (same REFID after an unanswered create) may be Iris
-// objecting to the key it already holds: unknown, never failed.
-func TestIrisRefusedResendIsUnknown(t *testing.T) {
-	cases := []struct {
+// Any 4xx to a create, first send or resend, with or without Iris's
+// documented key-conflict text, leaves the outcome unknown: Iris documents
+// no create refusal by status code (validation ends as a "rejected" payout),
+// so a payout may exist and Lunas must not record a failure it could pay
+// again after. The create is posted once per Send (no retry inside it).
+func TestIrisRefusedCreateIsUnknown(t *testing.T) {
+	for _, c := range []struct {
 		name    string
 		attempt int
 		code    int
 		body    string
-		first   bool // the client itself posted a create before (Attempt not given)
 	}{
-		{"engine says attempt 2, 400", 2, 400, irisRefused, false},
-		{"engine says attempt 3, 422", 3, 422, irisRefused, false},
-		{"this process sent before, 400", 0, 400, irisRefused, true},
-		{"key conflict text on a first send, 400", 1, 400, irisKeyInUse, false},
-		{"key conflict text, 409", 2, 409, irisKeyInUse, false},
-	}
-	for _, c := range cases {
+		{"first send, 400", 1, 400, irisRefused},
+		{"first send, 422", 1, 422, irisRefused},
+		{"first send, 403", 1, 403, irisRefused},
+		{"resend, 400", 2, 400, irisRefused},
+		{"key conflict text on a first send, 400", 1, 400, irisKeyInUse},
+		{"key conflict text, 409", 2, 409, irisKeyInUse},
+	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := &scriptedIris{}
-			if c.first {
-				s.answer(500, `{"error_message":"internal"}`)
-			}
-			s.answer(c.code, c.body)
+			s := (&scriptedIris{}).answer(c.code, c.body)
 			it := scriptedClient(t, s)
-			if c.first {
-				if res, _ := it.Send(context.Background(), lnsPayout(0)); res.Outcome != domain.OutcomeUnknown {
-					t.Fatalf("setup: %s", res.Outcome)
-				}
-			}
 			res, err := it.Send(context.Background(), lnsPayout(c.attempt))
 			if res.Outcome != domain.OutcomeUnknown || err == nil {
-				t.Fatalf("refused resend = %s, %v; want unknown with an error", res.Outcome, err)
+				t.Fatalf("refused create = %s, %v; want unknown with an error", res.Outcome, err)
 			}
-			if strings.Contains(c.body, "idempotency") && !errors.Is(err, ErrKeyConflict) {
-				t.Errorf("err = %v; want ErrKeyConflict", err)
+			if strings.Contains(c.body, "idempotency") {
+				if !errors.Is(err, ErrKeyConflict) {
+					t.Errorf("err = %v; want ErrKeyConflict", err)
+				}
+			} else if !errors.Is(err, ErrCreateRefused) || res.Reason == "" {
+				t.Errorf("err = %v, reason %q; want ErrCreateRefused with Iris's message", err, res.Reason)
+			}
+			if n := s.creates.Load(); n != 1 {
+				t.Errorf("%d creates posted by one Send, want 1", n)
 			}
 		})
+	}
+}
+
+// A known reference_no is only queried: a second Send of the REFID posts
+// nothing.
+func TestIrisSendWithKnownReferenceOnlyQueries(t *testing.T) {
+	s := (&scriptedIris{}).answer(201, irisCreated)
+	it := scriptedClient(t, s)
+	if res, err := it.Send(context.Background(), lnsPayout(1)); err != nil || res.Outcome != domain.OutcomeAccepted {
+		t.Fatalf("send: %+v, %v", res, err)
+	}
+	if res, err := it.Send(context.Background(), lnsPayout(2)); err != nil || res.Outcome != domain.OutcomeAccepted {
+		t.Fatalf("resend: %+v, %v", res, err)
+	}
+	if n := s.creates.Load(); n != 1 {
+		t.Fatalf("%d creates, want 1", n)
 	}
 }

@@ -114,10 +114,11 @@ func TestIrisRejectsBeforeSending(t *testing.T) {
 			t.Errorf("%s: %+v, %v", name, res, err)
 		}
 	}
-	// Iris's own validation (unknown bank): rejected, nothing created.
+	// Iris's own refusal (unknown bank): Iris documents no such refusal, so
+	// the outcome is unknown, never rejected; nothing exists in the sandbox.
 	res, err := it.Send(ctx, domain.PayoutRequest{RefID: "REF-BANK", Amount: 1000, Channel: "NOBANK", AccountNumber: "0611101146", AccountHolder: "x"})
 	var ae *gateways.APIError
-	if !errors.As(err, &ae) || ae.HTTPStatus != 400 || res.Outcome != domain.OutcomeRejected {
+	if !errors.As(err, &ae) || ae.HTTPStatus != 400 || !errors.Is(err, ErrCreateRefused) || res.Outcome != domain.OutcomeUnknown {
 		t.Fatalf("invalid bank: %+v, %v", res, err)
 	}
 	if srv.IrisPayoutCount("REF-BANK") != 0 {
@@ -144,42 +145,44 @@ func TestIrisSameKeyDifferentBodyIsConflict(t *testing.T) {
 	}
 }
 
-func TestIrisPastWindowQueriesOnly(t *testing.T) {
+// TestIrisLostCreateIsFoundInStatements: a create whose answer was lost
+// leaves no reference_no; Status finds the payout in Iris's statements once
+// money moved for it (here: the same REFID approved from another book), and
+// reports not_found while nothing moved (queued payouts are not in the
+// statements). Status never posts the create.
+func TestIrisLostCreateIsFoundInStatements(t *testing.T) {
 	srv, url := irisEnv(t)
 	it := irisFor(srv, url, nil)
 	ctx := context.Background()
-	srv.Faults().Add(sandbox.Fault{Endpoint: "iris.payout.create", Kind: sandbox.FaultDrop, Count: 4})
-	if res, err := it.Send(ctx, payout("REF-LATE", "0611101146")); res.Outcome != domain.OutcomeUnknown || !gateways.IsUnknown(err) {
+	srv.Faults().Add(sandbox.Fault{Endpoint: "iris.payout.create", Kind: sandbox.FaultDrop, Count: 1})
+	if res, err := it.Send(ctx, payout("REF-LOST", "0611101146")); res.Outcome != domain.OutcomeUnknown || !gateways.IsUnknown(err) {
 		t.Fatalf("dropped: %+v, %v", res, err)
 	}
-	srv.Advance(25 * time.Hour)
-	if it.ResendSafe(srv.Now().Add(-25*time.Hour), srv.Now()) {
-		t.Fatal("resend reported safe after 25 h")
+	res, err := it.Status(ctx, "REF-LOST")
+	if err != nil || res.Outcome != domain.OutcomeNotFound {
+		t.Fatalf("queued payout, not in the statements: %+v, %v", res, err)
 	}
-	res, err := it.Status(ctx, "REF-LATE")
-	if !errors.Is(err, ErrReferenceUnknown) || res.Outcome != domain.OutcomeUnknown {
-		t.Fatalf("status past window: %+v, %v", res, err)
+	creates := srv.Hits("iris.payout.create")
+	other := irisFor(srv, url, nil) // a person's resend from elsewhere approves it
+	if _, err := other.Send(ctx, payout("REF-LOST", "0611101146")); err != nil {
+		t.Fatal(err)
 	}
-	res, err = it.Send(ctx, payout("REF-LATE", "0611101146"))
-	if !errors.Is(err, domain.ErrUnsafe) || res.Outcome != domain.OutcomeUnknown {
-		t.Fatalf("resend past window: %+v, %v", res, err)
+	srv.Advance(time.Hour)
+	res, err = it.Status(ctx, "REF-LOST")
+	if err != nil || res.Outcome != domain.OutcomeSucceeded || res.GatewayRef == "" {
+		t.Fatalf("found in the statements: %+v, %v", res, err)
 	}
-	if n := srv.IrisPayoutCount("REF-LATE"); n != 1 {
-		t.Fatalf("%d payouts for the REFID, want 1 (the dropped one)", n)
+	if srv.Hits("iris.payout.create") != creates+1 || srv.IrisPayoutCount("REF-LOST") != 1 || srv.PaidCount("iris", "REF-LOST") != 1 {
+		t.Fatalf("creates %d (want %d), payouts %d, paid %d", srv.Hits("iris.payout.create"), creates+1, srv.IrisPayoutCount("REF-LOST"), srv.PaidCount("iris", "REF-LOST"))
 	}
-	// Once a person finds the reference_no in the portal, Status works again.
 }
 
-func TestIrisResendSafe(t *testing.T) {
+func TestIrisKeyWindowEndsAtMidnightUTC(t *testing.T) {
 	it := NewIris(IrisConfig{BaseURL: "http://127.0.0.1:1"})
-	t0 := time.Date(2026, 11, 22, 23, 0, 0, 0, time.UTC)
-	for d, want := range map[time.Duration]bool{0: true, 23 * time.Hour: true, 24*time.Hour - 10*time.Minute: false, 24 * time.Hour: false, 48 * time.Hour: false} {
-		if got := it.ResendSafe(t0, t0.Add(d)); got != want {
-			t.Errorf("ResendSafe after %v = %v", d, got)
-		}
-	}
-	if it.ResendSafe(time.Time{}, t0) {
-		t.Error("unknown first-sent time reported safe")
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	end, ends := it.KeyWindow().End(t0)
+	if want := time.Date(2026, 11, 22, 23, 45, 0, 0, time.UTC); !ends || !end.Equal(want) {
+		t.Fatalf("window of a 03:00 UTC send ends %v, %v; want %v", end, ends, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package midtrans
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -27,8 +28,8 @@ func (s transfersOnly) GetTransfer(refID string) (domain.Transfer, error) {
 func (s transfersOnly) Read(ctx context.Context, fn func(domain.ReadTx) error) error { return fn(s) }
 
 // TestStoreBookSurvivesRestart: a new Iris (a restarted app) still queries a
-// payout sent before the restart, and treats one whose reference_no was
-// never learnt by the resend window.
+// payout sent before the restart, and looks one whose reference_no was
+// never learnt up in Iris's statements.
 func TestStoreBookSurvivesRestart(t *testing.T) {
 	srv, url := irisEnv(t)
 	ctx := context.Background()
@@ -55,8 +56,15 @@ func TestStoreBookSurvivesRestart(t *testing.T) {
 	if got, err := after.Status(ctx, "REF-XENDIT"); err != nil || got.Outcome != domain.OutcomeNotFound {
 		t.Fatalf("another channel's REFID: %+v, %v", got, err)
 	}
+	// Past the key window the answer is the same fact (no payout in the
+	// statements); the engine, not Status, refuses the resend.
 	srv.Advance(24 * time.Hour)
-	if got, err := after.Status(ctx, "REF-NOREF"); err == nil || got.Outcome != domain.OutcomeUnknown {
+	if got, err := after.Status(ctx, "REF-NOREF"); err != nil || got.Outcome != domain.OutcomeNotFound {
 		t.Fatalf("no reference past the window: %+v, %v", got, err)
+	}
+	// Older than the statements Iris serves: no answer, not "not found".
+	srv.Advance(31 * 24 * time.Hour)
+	if got, err := after.Status(ctx, "REF-NOREF"); !errors.Is(err, ErrReferenceUnknown) || got.Outcome != domain.OutcomeUnknown {
+		t.Fatalf("no reference past the statements: %+v, %v", got, err)
 	}
 }

@@ -23,14 +23,13 @@ import (
 // Statuses: queued -> approved -> processed -> completed, or failed (test
 // accounts below, or too little balance at approval); queued -> rejected;
 // completed -> failed after a reversal (bank refund). X-Idempotency-Key is
-// remembered for IrisKeyWindow: the same key and body give the original
-// answer, a different body gives HTTP 409 "idempotency-key is not unique"
-// (the real HTTP code is not documented; reference §8 item 6). Once the
-// window has passed (Advance), the key is forgotten and the same request
-// creates a new payout, which is exactly the danger Lunas guards against.
-
-// IrisKeyWindow is how long the sandbox remembers an X-Idempotency-Key.
-const IrisKeyWindow = 24 * time.Hour
+// remembered until Config.KeyPurge forgets it (default: the first midnight
+// UTC): the same key and body give the original answer, a different body
+// gives HTTP 409 "idempotency-key is not unique" (the text is documented at
+// docs.midtrans.com/reference/https-header; the HTTP code is not, reference
+// §8 item 6, and 409 is our assumption). Once the key is forgotten, the same
+// request creates a new payout, which is exactly the danger Lunas guards
+// against.
 
 // IrisTestAccount is a sandbox beneficiary account.
 type IrisTestAccount struct {
@@ -237,7 +236,7 @@ func (s *Server) irisCreate(w http.ResponseWriter, r *http.Request) {
 	st := s.iris()
 	now := s.now()
 	if key != "" {
-		if k := st.keys[key]; k != nil && now.Sub(k.created) < IrisKeyWindow {
+		if k := st.keys[key]; k != nil && !s.keyForgotten(k.created, now) {
 			if k.hash != hash {
 				irisErr(w, http.StatusConflict, "idempotency-key is not unique", "idempotency-key is not unique")
 				return
@@ -276,7 +275,7 @@ func (s *Server) irisCreate(w http.ResponseWriter, r *http.Request) {
 	if key != "" {
 		st.keys[key] = &irisKey{hash: hash, resp: resp, created: now}
 		for k, v := range st.keys { // purge, as Iris does at midnight
-			if now.Sub(v.created) >= IrisKeyWindow {
+			if s.keyForgotten(v.created, now) {
 				delete(st.keys, k)
 			}
 		}

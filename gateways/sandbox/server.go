@@ -99,6 +99,10 @@ type Config struct {
 	// neither, as a server that does not page would.
 	XenditInvoiceCursor string
 
+	// KeyPurge says when idempotency keys are forgotten (keys.go); zero
+	// means PurgeAtMidnight.
+	KeyPurge KeyPurge
+
 	// RateLimit, when RateLimit.PerWindow > 0, enforces a per-endpoint
 	// request limit (429 with Retry-After); see ratelimit.go. Off by default.
 	RateLimit RateLimit
@@ -165,6 +169,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.XenditInvoiceCursor == "" {
 		cfg.XenditInvoiceCursor = "last_invoice"
+	}
+	if cfg.KeyPurge == "" {
+		cfg.KeyPurge = PurgeAtMidnight
 	}
 	if cfg.XenditDuplicateCode == "" {
 		cfg.XenditDuplicateCode = "DUPLICATE_ERROR"

@@ -348,7 +348,7 @@ func (s *Server) xPayoutCreate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance()
-	if p := s.x.byKey[key]; p != nil {
+	if p := s.x.byKey[key]; p != nil && !s.keyForgotten(p.Created, s.now()) {
 		if p.Hash == hash {
 			writeJSON(w, 200, p.view(false))
 			return
@@ -828,4 +828,12 @@ func (s *Server) xPayPage(w http.ResponseWriter, r *http.Request) {
 	if status == "PENDING" {
 		fmt.Fprint(w, `<form method="post"><button>Pay (sandbox)</button></form>`)
 	}
+}
+
+// XenditPayoutCount returns how many Xendit payouts carry refID as their
+// reference_id: more than one means a resend created a second payout.
+func (s *Server) XenditPayoutCount(refID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.x.byRef[refID])
 }

@@ -41,6 +41,24 @@ import (
 // DefaultBaseURL is Xendit's API host; test or live mode follows the key.
 const DefaultBaseURL = "https://api.xendit.co"
 
+// KeyWindow is how long Lunas counts on Xendit remembering a payout's
+// Idempotency-key: until the first 00:00 UTC after the first send, less 15
+// minutes. Xendit's API reference states no retention (xendit-go's generated
+// comment says "No expiration", which no Xendit page repeats), so Lunas takes
+// the shortest payout-key window any gateway it speaks documents (Iris) and
+// only ever resends after a lookup by reference_id found nothing; see
+// docs/GATEWAYS.md.
+var KeyWindow = domain.KeyWindow{MidnightIn: time.UTC, Margin: 15 * time.Minute}
+
+// rejections are the create errors Xendit documents as refusals of the
+// request itself (HTTP 400 on POST /v2/payouts): nothing was created, and
+// the same body would be refused again. Any other 4xx leaves the outcome
+// unknown.
+var rejections = map[string]bool{
+	"API_VALIDATION_ERROR": true, "INVALID_JSON_FORMAT": true, "CHANNEL_CODE_NOT_SUPPORTED": true,
+	"MINIMUM_TRANSFER_LIMIT_ERROR": true, "MAXIMUM_TRANSFER_LIMIT_ERROR": true, "AMOUNT_INCREMENT_NOT_SUPPORTED": true,
+}
+
 // Config configures a Client.
 type Config struct {
 	BaseURL        string // default DefaultBaseURL (the sandbox URL in demo mode and tests)
@@ -88,6 +106,7 @@ var (
 	_ domain.PaymentLister   = (*Client)(nil)
 	_ domain.PayoutChannel   = (*Client)(nil)
 	_ domain.PayoutCanceller = (*Client)(nil)
+	_ domain.ResendWindow    = (*Client)(nil)
 )
 
 // New returns a Client. The secret key and callback token are registered for
@@ -116,6 +135,9 @@ func New(cfg Config) *Client {
 
 // Name implements domain.PaymentGateway and domain.PayoutChannel.
 func (c *Client) Name() string { return "xendit" }
+
+// KeyWindow implements domain.ResendWindow.
+func (c *Client) KeyWindow() domain.KeyWindow { return KeyWindow }
 
 // HTTP returns the underlying shared client (for its redactor and logger).
 func (c *Client) HTTP() *gateways.Client { return c.hc }
@@ -175,6 +197,7 @@ func (c *Client) Send(ctx context.Context, req domain.PayoutRequest) (domain.Pay
 	resp, err := c.hc.Do(ctx, gateways.Call{
 		Op: "POST /v2/payouts", Method: http.MethodPost, Path: "/v2/payouts", JSON: body,
 		IdempotencyKey: req.RefID, IdempotencyHeader: "Idempotency-key",
+		NoRetry: true, // a repeat is a resend: the engine decides it by the key window
 	})
 	if err != nil {
 		return c.sendError(ctx, req, err)
@@ -217,12 +240,16 @@ func (c *Client) sendError(ctx context.Context, req domain.PayoutRequest, err er
 			return res, fmt.Errorf("xendit: payout %s exists with amount %d, sent %d: %w", req.RefID, res.Amount, req.Amount, gateways.ErrMismatch)
 		}
 		return res, nil
-	case ae.HTTPStatus == http.StatusBadRequest:
-		// Validation: Xendit created nothing.
+	case ae.HTTPStatus == http.StatusBadRequest && rejections[ae.Code]:
+		// A documented refusal of the request: Xendit created nothing.
 		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeRejected, Code: ae.Code, Reason: rejectReason(ae), RawStatus: ae.Code}, nil
 	default:
-		// 401/403 (configuration), 404, 409, 429, 5xx: nothing definite.
-		return unknown(req.RefID, err)
+		// Any other 4xx (an undocumented 400 code, 401/403 configuration,
+		// 404, 409, 429) and 5xx: the request may have reached Xendit and
+		// nothing definite was said about the REFID.
+		res, _ := unknown(req.RefID, err)
+		res.Code, res.Reason = ae.Code, ae.Message
+		return res, err
 	}
 }
 
@@ -244,7 +271,8 @@ func rejectReason(ae *gateways.APIError) string {
 }
 
 // Status asks Xendit about a REFID (GET /v2/payouts?reference_id=). No
-// payout gives OutcomeNotFound; two payouts under one REFID give
+// payout gives OutcomeNotFound. reference_id is not unique at Xendit, so any
+// payout under the REFID that did not fail is taken as ours; two such give
 // OutcomeUnknown with gateways.ErrAmbiguous, because a person must look.
 func (c *Client) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
 	resp, err := c.hc.Do(ctx, gateways.Call{
@@ -258,22 +286,31 @@ func (c *Client) Status(ctx context.Context, refID string) (domain.PayoutResult,
 	if err != nil {
 		return unknown(refID, fmt.Errorf("xendit: payouts of %s: %w", refID, err))
 	}
-	var mine []payout
+	var mine, live []payout
 	for _, p := range list {
 		if p.ReferenceID == refID {
 			mine = append(mine, p)
+			if out, ok := payoutOutcome(p.Status); !ok || out != domain.OutcomeFailed {
+				live = append(live, p)
+			}
 		}
 	}
-	switch len(mine) {
-	case 0:
+	switch {
+	case len(mine) == 0:
 		if len(list) > 0 {
 			return unknown(refID, fmt.Errorf("xendit: payouts of %s name other references: %w", refID, gateways.ErrMismatch))
 		}
 		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound}, nil
-	case 1:
+	case len(mine) == 1:
 		return mine[0].result(refID)
+	case len(live) == 1:
+		// reference_id is not unique at Xendit: a payout under our REFID that
+		// did not fail is ours, whatever failed beside it.
+		return live[0].result(refID)
+	case len(live) == 0:
+		return mine[0].result(refID) // every one failed: no money moved
 	}
-	return unknown(refID, fmt.Errorf("xendit: %d payouts under %s: %w", len(mine), refID, gateways.ErrAmbiguous))
+	return unknown(refID, fmt.Errorf("xendit: %d payouts under %s that did not fail (paid more than once?): %w", len(live), refID, gateways.ErrAmbiguous))
 }
 
 // PayoutByID reads one payout by Xendit's id (GET /v2/payouts/{id}).
