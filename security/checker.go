@@ -182,6 +182,11 @@ func (c *Checker) gather(st secWriter, t domain.Transfer, window time.Duration) 
 	if in.PriorPayouts, err = st.PayeeSucceededPayouts(t.PayeeID); err != nil {
 		return in, err
 	}
+	if in.PriorPayouts == 0 {
+		if in.LookAlikes, err = lookAlikes(st, in.Payee); err != nil {
+			return in, err
+		}
+	}
 	fp, err := c.svc.vault.Fingerprint(in.Payee.Channel + "\x00" + in.Payee.AccountNumber)
 	if err != nil {
 		return in, err
@@ -216,4 +221,26 @@ func (c *Checker) gather(st secWriter, t domain.Transfer, window time.Duration) 
 		return in, err
 	}
 	return in, nil
+}
+
+// lookAlikes lists the other payees whose names look like p's (Unicode
+// TR39 skeletons, case folded) but who are paid to another account: before
+// p's first payout, someone may be posing as a known maker.
+func lookAlikes(st secReader, p domain.Payee) ([]risk.LookAlike, error) {
+	all, err := st.ListPayees(domain.Page{})
+	if err != nil {
+		return nil, err
+	}
+	skel := risk.Skeleton(p.Name)
+	var out []risk.LookAlike
+	for _, o := range all {
+		if o.ID == p.ID || o.Erased || risk.Skeleton(o.Name) != skel {
+			continue
+		}
+		if o.Channel == p.Channel && o.AccountNumber == p.AccountNumber {
+			continue // the same account: a duplicate, not someone posing
+		}
+		out = append(out, risk.LookAlike{PayeeID: o.ID, Name: o.Name})
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,12 +98,23 @@ func TestEngineHoldsFlaggedTransferUntilOwnerApprovesWithCode(t *testing.T) {
 	if err := eng.Approve(ctx, owner, bad, ref); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("wrong code: %v", err)
 	}
+	// Seven concurrent submissions of one Approve (a double-click, retries):
+	// one approval, no failure, and the owner is not locked out.
 	code := f.code(enr.Secret)
-	if err := eng.Approve(ctx, owner, code, ref); err != nil {
-		t.Fatal(err)
+	var wg sync.WaitGroup
+	errs := make([]error, 7)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = eng.Approve(ctx, owner, code, ref) }()
 	}
-	if err := eng.Approve(ctx, owner, code, ref); !errors.Is(err, ErrCodeReplayed) {
-		t.Fatalf("replayed approval code: %v", err)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("concurrent approval %d: %v", i, err)
+		}
+	}
+	if u := f.userRow(owner.UserID); u.Failures != 0 || !u.LockedUntil.IsZero() {
+		t.Fatalf("after seven submissions of one approval: failures %d, locked until %v", u.Failures, u.LockedUntil)
 	}
 	var final domain.Transfer
 	for i := 0; i < 100; i++ {

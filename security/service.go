@@ -93,6 +93,9 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	approvalsMu sync.Mutex
+	approvals   map[int64]approvalUse // by user: the approval each one's last code was claimed for
 }
 
 // New returns the service over store (which must use vault as its cipher).

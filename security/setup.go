@@ -3,7 +3,6 @@ package security
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"lunas/domain"
 )
@@ -26,12 +25,13 @@ func (s *Service) BeginOwner(ctx context.Context, name, password string) (Enrolm
 	} else if !need {
 		return Enrolment{}, ErrOwnerExists
 	}
-	key, qr, err := newTOTP(s.opts.Issuer, strings.TrimSpace(name))
+	name, _ = cleanUserName(name) // validName accepted it
+	key, qr, err := newTOTP(s.opts.Issuer, name)
 	if err != nil {
 		return Enrolment{}, err
 	}
 	img, _ := key.Image(256, 256)
-	return Enrolment{Name: strings.TrimSpace(name), Secret: key.Secret(), URL: key.URL(), QRPNG: qr, QR: img,
+	return Enrolment{Name: name, Secret: key.Secret(), URL: key.URL(), QRPNG: qr, QR: img,
 		RecoveryCodes: newRecoveryCodes()}, nil
 }
 
@@ -60,7 +60,11 @@ func (s *Service) FinishOwner(ctx context.Context, name, password string, enr En
 		} else if n > 0 {
 			return ErrOwnerExists
 		}
-		u := domain.User{Name: strings.TrimSpace(name), Role: domain.RoleOwner, PasswordHash: hash}
+		clean, err := cleanUserName(name)
+		if err != nil {
+			return err
+		}
+		u := domain.User{Name: clean, Role: domain.RoleOwner, PasswordHash: hash}
 		if err := st.CreateUser(&u); err != nil {
 			return err
 		}

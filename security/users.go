@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"lunas/domain"
+	"lunas/domain/risk"
 )
 
 // Sign-in errors. Users see these messages; the audit log gets the detail.
@@ -41,11 +41,52 @@ func (e *LockedOutError) Error() string {
 func (e *LockedOutError) Is(t error) bool { return t == ErrLockedOut }
 
 func validName(name string) error {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 64 || name == domain.EngineActor.Name || name == "system" {
-		return domain.Invalid("name", "nama pengguna 1-64 karakter, bukan 'engine' atau 'system' / user name must be 1-64 characters")
+	_, err := cleanUserName(name)
+	return err
+}
+
+// ErrNameTaken reports a new user name that is, or looks like, an existing
+// user's or a reserved one ("engine", "system"). It matches domain.ErrInvalid.
+var ErrNameTaken = &domain.ValidationError{Field: "name", Message: "nama ini sudah dipakai atau tampak sama dengan " +
+	"pengguna lain / this name is taken or looks like another user's"}
+
+// cleanUserName returns the name as stored: NFKC, trimmed, without
+// invisible, control or bidi characters (refused), 1-64 characters, and
+// not looking like a reserved name.
+func cleanUserName(name string) (string, error) {
+	n, err := risk.CleanName(name)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	if n == "" || len([]rune(n)) > 64 {
+		return "", domain.Invalid("name", "nama pengguna 1-64 karakter, bukan 'engine' atau 'system' / user name must be 1-64 characters")
+	}
+	for _, r := range []string{domain.EngineActor.Name, "system"} {
+		if risk.LooksLike(n, r) {
+			return "", ErrNameTaken
+		}
+	}
+	return n, nil
+}
+
+// checkNewUserName is cleanUserName plus: no existing user's name looks
+// like it (Unicode TR39 skeletons, case folded), inside the transaction
+// that creates the user.
+func checkNewUserName(st secReader, name string) (string, error) {
+	n, err := cleanUserName(name)
+	if err != nil {
+		return "", err
+	}
+	us, err := st.ListUsers()
+	if err != nil {
+		return "", err
+	}
+	for _, u := range us {
+		if risk.LooksLike(n, u.Name) {
+			return "", ErrNameTaken
+		}
+	}
+	return n, nil
 }
 
 func validRole(r domain.Role) error {
@@ -115,7 +156,11 @@ func (s *Service) CreateOwner(ctx context.Context, name, password string) (Enrol
 		} else if n > 0 {
 			return ErrOwnerExists
 		}
-		u := domain.User{Name: strings.TrimSpace(name), Role: domain.RoleOwner, PasswordHash: hash}
+		clean, err := cleanUserName(name)
+		if err != nil {
+			return err
+		}
+		u := domain.User{Name: clean, Role: domain.RoleOwner, PasswordHash: hash}
 		if err := st.CreateUser(&u); err != nil {
 			return err
 		}
@@ -156,7 +201,11 @@ func (s *Service) AddUser(ctx context.Context, actor domain.Actor, name string, 
 		if err != nil {
 			return err
 		}
-		u := domain.User{Name: strings.TrimSpace(name), Role: role, PasswordHash: hash}
+		clean, err := checkNewUserName(st, name)
+		if err != nil {
+			return err
+		}
+		u := domain.User{Name: clean, Role: role, PasswordHash: hash}
 		if err := st.CreateUser(&u); err != nil {
 			return err
 		}
@@ -352,6 +401,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor domain.Actor, oldPas
 }
 
 func (s *Service) credentials(ctx context.Context, name string) (domain.User, error) {
+	if n, err := risk.CleanName(name); err == nil && n != "" {
+		name = n // stored names are NFKC: "ｓａｒｉ" signs in as "sari"
+	}
 	var u domain.User
 	err := s.store.Read(ctx, func(tx domain.ReadTx) error {
 		st, err := rtx(tx)
@@ -492,7 +544,11 @@ func (s *Service) Login(ctx context.Context, name, password, code string) (domai
 		return Audit(tx, full.Actor(), "login", "user:"+full.Name, "signed in with "+how)
 	})
 	if codeErr != nil {
-		_ = s.recordFailure(ctx, u.Name, codeReason(codeErr))
+		if errors.Is(codeErr, ErrCodeReplayed) { // valid once: refused, not counted
+			_ = s.audit(ctx, u.Actor(), "login.code_replayed", "user:"+u.Name, "replayed two-factor code refused (not counted)")
+		} else {
+			_ = s.recordFailure(ctx, u.Name, codeReason(codeErr))
+		}
 		return domain.Actor{}, codeErr
 	}
 	if err != nil {
@@ -551,9 +607,23 @@ func (s *Service) checkCode(st secWriter, u domain.User, code string, now time.T
 }
 
 // VerifyCode implements the engine's CodeVerifier: the approver's fresh TOTP
-// code (one code approves a batch; a replayed code is refused). Failures
-// count towards the same lockout as sign-in.
+// code (one code approves a batch; a replayed code is refused). Only a code
+// that was never valid counts towards the lockout; a replayed one is refused
+// without counting (a double-click must not lock the owner out).
 func (s *Service) VerifyCode(ctx context.Context, actor domain.Actor, code string) error {
+	return s.VerifyApprovalCode(ctx, actor, code, "")
+}
+
+// approvalUse is the last approval a user's code was claimed for.
+type approvalUse struct {
+	step    int64
+	subject string
+}
+
+// VerifyApprovalCode implements engine.ApprovalCodeVerifier: VerifyCode,
+// and the same code submitted again for the same approval (subject) within
+// its time step is the same approval: accepted, no failure counted.
+func (s *Service) VerifyApprovalCode(ctx context.Context, actor domain.Actor, code, subject string) error {
 	if err := actor.Can(domain.PermApprove); err != nil {
 		return err
 	}
@@ -580,9 +650,28 @@ func (s *Service) VerifyCode(ctx context.Context, actor domain.Actor, code strin
 			codeErr = ErrBadCredentials
 			return codeErr
 		}
-		if _, err := s.checkCode(st, u, code, now); err != nil {
+		if _, err := s.checkCode(st, u, code, now); errors.Is(err, ErrCodeReplayed) && subject != "" {
+			step, _ := matchTOTP(u.TOTPSecret, code, now)
+			s.approvalsMu.Lock()
+			last, ok := s.approvals[u.ID]
+			s.approvalsMu.Unlock()
+			if ok && last.step == step && last.subject == subject {
+				return nil // the same approval again
+			}
 			codeErr = err
 			return err
+		} else if err != nil {
+			codeErr = err
+			return err
+		}
+		if subject != "" {
+			step, _ := matchTOTP(u.TOTPSecret, code, now)
+			s.approvalsMu.Lock()
+			if s.approvals == nil {
+				s.approvals = map[int64]approvalUse{}
+			}
+			s.approvals[u.ID] = approvalUse{step: step, subject: subject}
+			s.approvalsMu.Unlock()
 		}
 		if u.Failures > 0 {
 			if latest, err := st.GetUser(u.ID); err == nil {
@@ -592,7 +681,12 @@ func (s *Service) VerifyCode(ctx context.Context, actor domain.Actor, code strin
 		return nil
 	})
 	if codeErr != nil {
-		if !errors.Is(codeErr, ErrLockedOut) && !errors.Is(codeErr, ErrDisabled) {
+		switch {
+		case errors.Is(codeErr, ErrLockedOut), errors.Is(codeErr, ErrDisabled):
+		case errors.Is(codeErr, ErrCodeReplayed):
+			// A code that was valid, used again: refused, not counted.
+			_ = s.audit(ctx, actor, "approval.code_replayed", "user:"+u.Name, "replayed two-factor code refused (not counted)")
+		default:
 			_ = s.recordFailure(ctx, u.Name, "approval: "+codeReason(codeErr))
 		}
 		return codeErr

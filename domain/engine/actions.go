@@ -24,7 +24,11 @@ func (e *Engine) Approve(ctx context.Context, actor domain.Actor, code string, r
 	if len(refIDs) == 0 {
 		return refuse(domain.ErrInvalid, "", "pilih transfer yang akan disetujui", "choose the transfers to approve")
 	}
-	if e.cfg.Codes != nil {
+	if v, ok := e.cfg.Codes.(ApprovalCodeVerifier); ok {
+		if err := v.VerifyApprovalCode(ctx, actor, code, ApprovalSubject(refIDs)); err != nil {
+			return err
+		}
+	} else if e.cfg.Codes != nil {
 		if err := e.cfg.Codes.VerifyCode(ctx, actor, code); err != nil {
 			return err
 		}
@@ -45,6 +49,9 @@ func (e *Engine) Approve(ctx context.Context, actor domain.Actor, code string, r
 			t, err := e.getTransfer(tx, ref)
 			if err != nil {
 				return err
+			}
+			if t.ApprovedBy == actor.Name && t.Status != domain.TransferAwaitingApproval && t.Status != domain.TransferRejected {
+				continue // the same approval again (a double-click): already done
 			}
 			if t.Status != domain.TransferAwaitingApproval {
 				return refuse(domain.ErrInvalidTransition, ref, "transfer ini tidak sedang menunggu persetujuan ("+string(t.Status)+")",

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"sort"
+	"strings"
 
 	"lunas/domain"
 )
@@ -23,4 +25,20 @@ type RiskChecker interface {
 // CodeVerifier checks an approver's fresh TOTP code (one code approves a batch; replays refused).
 type CodeVerifier interface {
 	VerifyCode(ctx context.Context, actor domain.Actor, code string) error
+}
+
+// ApprovalCodeVerifier is optionally implemented by a CodeVerifier that
+// knows what the code approves: the same code submitted again for the same
+// approval (a double-click, a retried request) within its time step is the
+// same approval, accepted without counting a failure; subject names the
+// approval (ApprovalSubject of the REFIDs).
+type ApprovalCodeVerifier interface {
+	VerifyApprovalCode(ctx context.Context, actor domain.Actor, code, subject string) error
+}
+
+// ApprovalSubject names an approval of refIDs, in any order.
+func ApprovalSubject(refIDs []string) string {
+	s := append([]string(nil), refIDs...)
+	sort.Strings(s)
+	return strings.Join(s, ",")
 }

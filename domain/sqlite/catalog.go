@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"lunas/domain"
+	"lunas/domain/risk"
 )
 
 // scanner is *sql.Row or *sql.Rows.
@@ -166,6 +167,15 @@ func (t *Tx) ListPayees(pg domain.Page) ([]domain.Payee, error) {
 }
 
 func validPayee(p *domain.Payee) error {
+	// Names people read before approving money: NFKC, and nothing invisible
+	// (zero-width, bidi overrides, control characters).
+	var err error
+	if p.Name, err = risk.CleanName(p.Name); err != nil {
+		return err
+	}
+	if p.AccountHolder, err = risk.CleanName(p.AccountHolder); err != nil {
+		return domain.Invalid("account_holder", "%v", err)
+	}
 	if p.Name == "" {
 		return domain.Invalid("name", "payee name is required")
 	}

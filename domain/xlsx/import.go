@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"lunas/domain"
+	"lunas/domain/risk"
 )
 
 // RowError says precisely what is wrong with one cell or row of an import.
@@ -177,6 +178,21 @@ func (im *importer) text(i int, f Field, required bool, maxLen int) string {
 	return ""
 }
 
+// name reads a person's name: NFKC, nothing invisible (zero-width
+// characters, bidi overrides, control characters), at most 100 characters.
+func (im *importer) name(i int, f Field, required bool) string {
+	s := im.text(i, f, required, 100)
+	if s == "" {
+		return ""
+	}
+	n, err := risk.CleanName(s)
+	if err != nil {
+		im.fail(i, f, "berisi karakter tak terlihat, kendali atau pembalik arah teks (invisible, control or text-direction characters)")
+		return ""
+	}
+	return n
+}
+
 func (im *importer) email(i int, f Field) string {
 	s := im.cell(i, f)
 	if s == "" {
@@ -289,10 +305,10 @@ func (im *importer) payees() ([]record, error) {
 	for i := range im.t.Rows {
 		im.bad = false
 		p := domain.Payee{
-			Name:          im.text(i, FName, true, 100),
+			Name:          im.name(i, FName, true),
 			Channel:       im.bank(i),
 			AccountNumber: im.account(i),
-			AccountHolder: im.text(i, FHolder, false, 100),
+			AccountHolder: im.name(i, FHolder, false),
 			Email:         im.email(i, FEmail),
 			PayoutRuleID:  im.rule(i, rules),
 		}
