@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"lunas/app"
+	_ "lunas/locale" // before Fyne initialises: no "Error parsing user locale C"
 )
 
 func main() { os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr)) }

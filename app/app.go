@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	_ "lunas/locale" // before Fyne initialises: no "Error parsing user locale C"
 )
 
 // Version is the application version, set at build time with
