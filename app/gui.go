@@ -44,11 +44,17 @@ func runGUI(e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	a := fyneapp.NewWithID("id.lunas.desktop")
-	g, err := newGUIServices(context.Background(), e.DBPath, slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	alog, err := openAppLog(e.DBPath, e.Stderr)
 	if err != nil {
 		return err
 	}
+	defer alog.Close()
+	a := fyneapp.NewWithID("id.lunas.desktop")
+	g, err := newGUIServices(context.Background(), e.DBPath, alog.Logger)
+	if err != nil {
+		return err
+	}
+	g.redact, g.logPath = alog.Redact, alog.Path
 	defer g.Close()
 	u := ui.New(a, g.Services(), ui.Options{StartScreen: *screen, AutoDemo: *demo})
 	defer u.Close()
@@ -94,8 +100,10 @@ var processStart = time.Now()
 // declares. The store and engine can be swapped once, when the user starts
 // the demo shop (its own throw-away database, sandbox and engine).
 type guiServices struct {
-	log    *slog.Logger
-	dbPath string
+	log     *slog.Logger
+	redact  *gateways.Redactor // the log file's: secrets seen are added to it
+	logPath string             // the log file, for Settings' "Open log folder"
+	dbPath  string
 	store  *storeSwitch
 	own    *sqlite.DB        // nil when the file could not be opened (damaged)
 	sec    *security.Service // nil with own
@@ -189,6 +197,7 @@ func (g *guiServices) Services() ui.Services {
 		Personal:   g,
 		Health:     g,
 		Restorer:   g,
+		LogPath:    g.logPath,
 		// Reroute targets: the channels the demo shop pays through; a real
 		// shop's channels come with its gateway settings.
 		Channels: []string{"xendit", "iris", "h2h:sandbox"},
@@ -639,7 +648,26 @@ func (g *guiServices) startShopEngine(ctx context.Context) error {
 // key gets "not found", a wrong one 401) and, with an Iris key, Iris's
 // balance; an H2H supplier's balance. LUNAS_SANDBOX_URL points all of them
 // at a sandbox, LUNAS_XENDIT_URL only Xendit.
+//
+// The answer is put in words the desktop shows (ui.ErrKeyRefused,
+// ui.ErrUnreachable, ui.ErrTestMode) and the detail goes to the log file,
+// with the keys typed redacted.
 func (g *guiServices) TestConnection(ctx context.Context, gateway string, keys map[string]string) error {
+	for k, v := range keys {
+		if k != "url" && k != "member_id" {
+			g.redact.Add(strings.TrimSpace(v), v)
+		}
+	}
+	err := connectionAnswer(gateway, keys, g.testConnection(ctx, gateway, keys))
+	if err != nil && !errors.Is(err, ui.ErrTestMode) {
+		g.log.Warn("test connection failed", "gateway", gateway, "err", err)
+	} else {
+		g.log.Info("test connection", "gateway", gateway, "result", fmt.Sprint(err))
+	}
+	return err
+}
+
+func (g *guiServices) testConnection(ctx context.Context, gateway string, keys map[string]string) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	sb := strings.TrimRight(os.Getenv("LUNAS_SANDBOX_URL"), "/")
@@ -882,6 +910,7 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 		return err
 	}
 	if isSecretSetting(key) {
+		g.redact.Add(value)
 		if g.inDemo() {
 			return fmt.Errorf("the demo shop keeps no keys: %w", ui.ErrNotAvailable)
 		}
@@ -1202,14 +1231,27 @@ func (g *guiServices) Import(ctx context.Context, actor domain.Actor, kind, path
 }
 
 // Export implements ui.Exporter with the streaming spreadsheet writer.
-func (g *guiServices) Export(ctx context.Context, actor domain.Actor, kind string, f domain.TransferFilter, path string, progress func(done, total int)) error {
+func (g *guiServices) Export(ctx context.Context, actor domain.Actor, req ui.ExportRequest, path string, progress func(done, total int)) error {
+	f := req.Filter
 	rf := domain.ReportFilter{From: f.From, To: f.To, PayeeID: f.PayeeID, Gateway: f.Channel}
 	for _, s := range f.Statuses {
 		rf.Statuses = append(rf.Statuses, string(s))
 	}
-	sheet, err := xlsx.ParseSheet(kind)
+	var sheets []xlsx.Sheet
+	for _, k := range req.Sheets {
+		s, err := xlsx.ParseSheet(k)
+		if err != nil {
+			return fmt.Errorf("%w: %w", domain.ErrInvalid, err)
+		}
+		sheets = append(sheets, s)
+	}
+	var sheet xlsx.Sheet
+	if len(sheets) > 0 {
+		sheet = sheets[0]
+	}
+	lang, err := xlsx.ParseLang(req.Lang)
 	if err != nil {
-		sheet = ""
+		return fmt.Errorf("%w: %w", domain.ErrInvalid, err)
 	}
 	loc, _ := xlsx.ShopLocation()
 	var result xlsx.Result
@@ -1218,7 +1260,7 @@ func (g *guiServices) Export(ctx context.Context, actor domain.Actor, kind strin
 		if !ok {
 			return errors.New("this store cannot stream reports")
 		}
-		res, err := xlsx.Export(ctx, rows, path, xlsx.Options{Actor: actor, Filter: rf, Location: loc, CSVSheet: sheet,
+		res, err := xlsx.Export(ctx, rows, path, xlsx.Options{Actor: actor, Filter: rf, Location: loc, CSVSheet: sheet, Sheets: sheets, Lang: lang,
 			Progress: func(p xlsx.Progress) { progress(int(p.Done), int(p.Total)) }})
 		if err != nil {
 			return err

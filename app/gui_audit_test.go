@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"lunas/domain"
+	"lunas/ui"
 )
 
 // TestGUIExportIsAuditedAndChainSigned: a report exported from the desktop
@@ -21,7 +22,7 @@ func TestGUIExportIsAuditedAndChainSigned(t *testing.T) {
 	ctx := context.Background()
 
 	out := filepath.Join(dir, "laporan.xlsx")
-	if err := g.Export(ctx, owner, "", domain.TransferFilter{}, out, func(int, int) {}); err != nil {
+	if err := g.Export(ctx, owner, ui.ExportRequest{}, out, func(int, int) {}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(out); err != nil {
@@ -48,7 +49,7 @@ func TestGUIExportIsAuditedAndChainSigned(t *testing.T) {
 
 	// Someone without the export permission gets nothing and no file.
 	nobody := domain.Actor{Name: "x", Role: domain.Role("none")}
-	if err := g.Export(ctx, nobody, "", domain.TransferFilter{}, filepath.Join(dir, "x.xlsx"), func(int, int) {}); !errors.Is(err, domain.ErrPermission) {
+	if err := g.Export(ctx, nobody, ui.ExportRequest{}, filepath.Join(dir, "x.xlsx"), func(int, int) {}); !errors.Is(err, domain.ErrPermission) {
 		t.Fatalf("export without permission: err = %v, want ErrPermission", err)
 	}
 

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -154,8 +156,8 @@ func TestGUIShopEngineStartsWithItsKey(t *testing.T) {
 	if err := g.TestConnection(ctx, "xendit", map[string]string{"key1": "xnd_wrong"}); err == nil {
 		t.Fatal("a wrong key passed the connection test")
 	}
-	if err := g.TestConnection(ctx, "xendit", map[string]string{"key1": key}); err != nil {
-		t.Fatalf("connection test: %v", err)
+	if err := g.TestConnection(ctx, "xendit", map[string]string{"key1": key}); !errors.Is(err, ui.ErrTestMode) {
+		t.Fatalf("connection test: %v, want connected in test mode (a sandbox key)", err)
 	}
 	staff := domain.Actor{Name: "admin", Role: domain.RoleStaff}
 	if err := g.SaveSetting(ctx, staff, "gateway.xendit.key1", key); !errors.Is(err, domain.ErrPermission) {
@@ -557,10 +559,64 @@ func TestGUITestConnectionEveryGateway(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := g.TestConnection(context.Background(), tc.gateway, tc.keys)
-			if (err == nil) != tc.ok {
+			if ok := err == nil || errors.Is(err, ui.ErrTestMode); ok != tc.ok {
 				t.Fatalf("TestConnection = %v, want ok=%v", err, tc.ok)
 			}
+			// Sandbox keys are test-mode keys; a refused key is said so.
+			if strings.HasPrefix(tc.keys["key1"], "xnd_development_") && tc.ok && !errors.Is(err, ui.ErrTestMode) {
+				t.Fatalf("TestConnection = %v, want the test-mode note", err)
+			}
+			if strings.Contains(tc.name, "wrong") && tc.gateway != "h2h" && !errors.Is(err, ui.ErrKeyRefused) {
+				t.Fatalf("TestConnection = %v, want key refused", err)
+			}
 		})
+	}
+	// Nothing listens on port 1 of this machine: unreachable, said so.
+	t.Setenv("LUNAS_SANDBOX_URL", "http://127.0.0.1:1")
+	if err := g.TestConnection(context.Background(), "xendit", map[string]string{"key1": c.XenditSecretKey}); !errors.Is(err, ui.ErrUnreachable) {
+		t.Fatalf("closed port: %v, want unreachable", err)
+	}
+}
+
+// TestAppLogFile: the desktop's log is logs/lunas.log beside the database;
+// the connection test's detail lands there with the key typed redacted, and
+// Fyne's own errors (the standard logger) land in the same file.
+func TestAppLogFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "lunas.db")
+	var stderr strings.Builder
+	alog, err := openAppLog(db, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newGUIServices(context.Background(), db, alog.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.redact, g.logPath = alog.Redact, alog.Path
+	t.Setenv("LUNAS_SANDBOX_URL", "http://127.0.0.1:1")
+	secret := "xnd_production_VerySecretKeyTyped0001"
+	if err := g.TestConnection(context.Background(), "xendit", map[string]string{"key1": secret}); !errors.Is(err, ui.ErrUnreachable) {
+		t.Fatalf("closed port: %v", err)
+	}
+	log.Printf("Fyne error: something with %s", secret)
+	g.Close()
+	if err := alog.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if alog.Path != filepath.Join(dir, "logs", "lunas.log") {
+		t.Fatalf("log at %s", alog.Path)
+	}
+	b, err := os.ReadFile(alog.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if !strings.Contains(text, "test connection failed") || !strings.Contains(text, "Fyne error: something with") {
+		t.Fatalf("log lacks the connection test or Fyne's error:\n%s", text)
+	}
+	if strings.Contains(text, secret) || strings.Contains(stderr.String(), secret) {
+		t.Fatalf("the key typed reached the log:\n%s", text)
 	}
 }
 

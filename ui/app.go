@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -110,6 +111,7 @@ type UI struct {
 	tamperBox  *fyne.Container
 	tamperDone chan struct{} // closed when the alarm has been looked up
 	engineBtn  *widget.Button
+	engineLbl  *widget.Label // what automatic transfers are doing; the button says what it will do
 	userLabel  *widget.Label
 
 	trayStatus *fyne.MenuItem
@@ -138,9 +140,8 @@ func New(a fyne.App, svc Services, opts Options) *UI {
 	}
 	u := &UI{app: a, svc: svc, opts: opts, lockAfter: 10 * time.Minute}
 	loadTranslations()
-	lng := u.setting(SettingLanguage)
-	SetLanguage(lng)
-	a.Settings().SetTheme(&lunasTheme{variant: u.setting(SettingTheme)})
+	SetLanguage(u.preference(SettingLanguage))
+	a.Settings().SetTheme(&lunasTheme{variant: u.preference(SettingTheme)})
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	u.win = a.NewWindow("Lunas")
 	u.win.SetIcon(a.Icon())
@@ -168,8 +169,22 @@ func (u *UI) setting(key string) string {
 
 // saveUISetting stores a personal display preference (language, theme).
 // These are not security settings, so they do not need change_settings.
+// The language and the theme are also kept in the app's preferences (the
+// user's config folder), so they outlive the demo shop's database.
 func (u *UI) saveUISetting(key, value string) error {
+	if key == SettingLanguage || key == SettingTheme {
+		u.app.Preferences().SetString(key, value)
+	}
 	return u.svc.Store.Write(context.Background(), func(tx domain.Tx) error { return tx.SetSetting(key, value) })
+}
+
+// preference is a display preference: the app's preferences first (they
+// survive the demo), then the shop's setting.
+func (u *UI) preference(key string) string {
+	if v := u.app.Preferences().String(key); v != "" {
+		return v
+	}
+	return u.setting(key)
 }
 
 // Start shows the window: the wizard on first run, the login screen after
@@ -217,12 +232,27 @@ func (u *UI) startDemo() {
 				return
 			}
 			u.demo = &info
+			u.win.SetCloseIntercept(u.confirmCloseDemo)
 			u.ShowMain(info.Actor)
 			if info.Password != "" {
 				showInfo(u.win, tr("demo.title"), trf("demo.welcome", map[string]any{"User": info.Actor.Name, "Password": info.Password}))
 			}
 		})
 	}()
+}
+
+// confirmCloseDemo says plainly, before the window closes, that the demo
+// shop goes with it, and offers to keep it open.
+func (u *UI) confirmCloseDemo() {
+	body := widget.NewLabel(tr("demo.close.body"))
+	body.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(tr("demo.close.title"), tr("demo.close.quit"), tr("demo.close.keep"), body, func(quit bool) {
+		if quit {
+			u.app.Quit()
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(480, 200))
+	d.Show()
 }
 
 // ShowMain shows the main window for a signed-in actor.
@@ -259,6 +289,7 @@ func (u *UI) ShowMain(actor domain.Actor) {
 	title := widget.NewLabelWithStyle(shop, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	u.userLabel = widget.NewLabel(actor.Name + " · " + tr("role."+string(actor.Role)))
 	u.engineBtn = widget.NewButton("", u.toggleEngine)
+	u.engineLbl = widget.NewLabel("")
 	lockBtn := widget.NewButtonWithIcon(tr("action.lock"), theme.LogoutIcon(), func() { u.Lock() })
 	if u.svc.Auth == nil || u.demo != nil {
 		lockBtn.Disable() // the demo shop has no accounts to sign in to again
@@ -268,7 +299,7 @@ func (u *UI) ShowMain(actor domain.Actor) {
 	}
 	u.updateEngineButton()
 	top := container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(u.app.Icon()), title),
-		container.NewHBox(u.userLabel, u.engineBtn, lockBtn))
+		container.NewHBox(u.userLabel, u.engineLbl, u.engineBtn, lockBtn))
 
 	side := container.NewBorder(nil, nil, nil, widget.NewSeparator(), u.nav)
 	u.tamper, u.tamperBox = nil, container.NewVBox()
@@ -478,20 +509,28 @@ func (u *UI) updateEngineButton() {
 	if u.engineBtn == nil {
 		return
 	}
+	// The label says what automatic transfers are doing; the button what it does.
 	switch {
 	case u.svc.Engine == nil:
-		u.engineBtn.SetText(tr("engine.none"))
-		u.engineBtn.SetIcon(theme.InfoIcon())
-		u.engineBtn.Disable()
+		u.engineLbl.SetText(tr("engine.none"))
+		u.engineLbl.Importance = widget.LowImportance
+		u.engineBtn.Hide()
 	case u.svc.Engine.Paused():
-		u.engineBtn.SetText(tr("engine.paused"))
+		u.engineBtn.Show()
+		u.engineLbl.SetText(tr("engine.paused"))
+		u.engineLbl.Importance = widget.WarningImportance
+		u.engineBtn.SetText(tr("engine.resume"))
 		u.engineBtn.SetIcon(theme.MediaPlayIcon())
-		u.engineBtn.Importance = widget.WarningImportance
+		u.engineBtn.Importance = widget.HighImportance
 	default:
-		u.engineBtn.SetText(tr("engine.running"))
+		u.engineBtn.Show()
+		u.engineLbl.SetText(tr("engine.running"))
+		u.engineLbl.Importance = widget.SuccessImportance
+		u.engineBtn.SetText(tr("engine.pause"))
 		u.engineBtn.SetIcon(theme.MediaPauseIcon())
 		u.engineBtn.Importance = widget.MediumImportance
 	}
+	u.engineLbl.Refresh()
 	if u.svc.Engine != nil && !u.can(domain.PermControlEngine) {
 		u.engineBtn.Disable()
 	}

@@ -29,6 +29,12 @@ func userMessage(err error) string {
 		return tr("err.invalidinput")
 	case errors.As(err, &ve):
 		return validationMessage(ve)
+	case errors.Is(err, ErrKeyRefused):
+		return tr("err.keyrefused")
+	case errors.Is(err, ErrUnreachable):
+		return tr("err.unreachable")
+	case errors.Is(err, ErrTestMode):
+		return tr("err.testmode")
 	case errors.Is(err, ErrBadLogin):
 		return tr("err.badlogin")
 	case errors.Is(err, ErrLockedOut):
@@ -107,3 +113,13 @@ var ErrNotAvailable = errNotAvailable
 // ErrOpenObligations is what a PersonalData service wraps when a payee is
 // still owed money or has a transfer under way, so nothing may be erased yet.
 var ErrOpenObligations = errors.New("payee has open obligations")
+
+// Connection test answers (GatewayTester).
+var (
+	// ErrKeyRefused: the gateway answered and refused the key (401/403).
+	ErrKeyRefused = errors.New("the gateway refused the key")
+	// ErrUnreachable: no answer (no connection, timeout, server error).
+	ErrUnreachable = errors.New("the gateway could not be reached")
+	// ErrTestMode: connected, but the key is a test (sandbox) key.
+	ErrTestMode = errors.New("connected with a test-mode key")
+)

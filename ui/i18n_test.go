@@ -185,7 +185,7 @@ func TestUserMessages(t *testing.T) {
 		{errors.Join(errors.New("x"), domain.ErrUnsafe), "Refused: this could pay twice. Check the status first."},
 		{context.DeadlineExceeded, "The gateway took too long to answer. Nothing was lost; try again in a moment."},
 		{ErrBadCode, "That code is not right. Type the newest code from your authenticator app."},
-		{errors.New("secret detail sk_test_123"), "Something went wrong. Please try again; details are in the log."},
+		{errors.New("secret detail sk_test_123"), "Something went wrong. Please try again; the details are in the log file (Settings, Log file)."},
 	} {
 		if got := userMessage(c.err); got != c.want {
 			t.Errorf("userMessage(%v) = %q, want %q", c.err, got, c.want)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,42 +15,50 @@ import (
 	"lunas/domain"
 )
 
-// Report kinds offered on the Reports screen.
-var reportKinds = []string{"transfers", "orders", "payments", "ledger", "flags", "audit"}
+// Report sheets offered on the Reports screen, in workbook order.
+var reportKinds = []string{"summary", "orders", "payments", "transfers", "ledger", "flags", "audit"}
 
 // reportsScreen exports spreadsheets with progress and cancel, and runs a
 // reconciliation.
 type reportsScreen struct {
 	u        *UI
 	root     fyne.CanvasObject
-	kind     *widget.Select
+	sheets   *widget.CheckGroup
 	format   *widget.RadioGroup
-	from, to *widget.Entry
+	from, to *widget.DateEntry
 	status   *widget.Select
 	progress *widget.ProgressBar
 	progLbl  *widget.Label
+	openDir  *widget.Button
+	savedDir string
 	export   *widget.Button
 	cancel   *widget.Button
 	stop     context.CancelFunc
 	recon    *fyne.Container
+	wg       chanWaiter // the running export, for tests
 }
 
 func newReportsScreen(u *UI) *reportsScreen {
 	s := &reportsScreen{u: u}
-	kinds := make([]string, len(reportKinds))
-	for i, k := range reportKinds {
-		kinds[i] = tr("report." + k)
+	var kinds []string
+	for _, k := range reportKinds {
+		if k == "audit" && !u.can(domain.PermVerifyAudit) {
+			continue // the audit sheet is the owner's
+		}
+		kinds = append(kinds, tr("report."+k))
 	}
-	s.kind = widget.NewSelect(kinds, nil)
-	s.kind.SetSelected(kinds[0])
+	s.sheets = widget.NewCheckGroup(kinds, nil)
+	s.sheets.Horizontal = true
+	s.sheets.SetSelected([]string{tr("report.transfers")})
 	s.format = widget.NewRadioGroup([]string{"xlsx", "csv"}, nil)
 	s.format.Horizontal = true
 	s.format.SetSelected("xlsx")
 	now := u.svc.Now().In(u.svc.Location)
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, u.svc.Location)
-	s.from, s.to = widget.NewEntry(), widget.NewEntry()
-	s.from.SetText(first.Format(time.DateOnly))
-	s.to.SetText(now.Format(time.DateOnly))
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, u.svc.Location)
+	s.from, s.to = widget.NewDateEntry(), widget.NewDateEntry()
+	s.from.SetDate(&first)
+	s.to.SetDate(&today)
 	statusOpts := []string{tr("filter.all")}
 	for _, st := range domain.AllTransferStatuses {
 		statusOpts = append(statusOpts, statusText(st))
@@ -58,6 +67,9 @@ func newReportsScreen(u *UI) *reportsScreen {
 	s.status.SetSelected(statusOpts[0])
 	s.progress = widget.NewProgressBar()
 	s.progLbl = widget.NewLabel("")
+	s.progLbl.Wrapping = fyne.TextWrapWord
+	s.openDir = widget.NewButtonWithIcon(tr("report.openfolder"), theme.FolderOpenIcon(), func() { openFolder(s.u, s.savedDir) })
+	s.openDir.Hide()
 	s.export = widget.NewButtonWithIcon(tr("report.export"), theme.DownloadIcon(), s.startExport)
 	s.export.Importance = widget.HighImportance
 	s.cancel = widget.NewButtonWithIcon(tr("action.cancel"), theme.CancelIcon(), func() {
@@ -70,14 +82,14 @@ func newReportsScreen(u *UI) *reportsScreen {
 		s.export.Disable()
 	}
 	form := widget.NewForm(
-		widget.NewFormItem(tr("report.kind"), s.kind),
+		widget.NewFormItem(tr("report.kind"), s.sheets),
 		widget.NewFormItem(tr("report.from"), s.from),
 		widget.NewFormItem(tr("report.to"), s.to),
 		widget.NewFormItem(tr("col.status"), s.status),
 		widget.NewFormItem(tr("report.format"), s.format),
 	)
 	exportCard := widget.NewCard(tr("report.export.title"), tr("report.export.help"),
-		container.NewVBox(form, container.NewHBox(s.export, s.cancel), s.progress, s.progLbl))
+		container.NewVBox(form, container.NewHBox(s.export, s.cancel), s.progress, s.progLbl, container.NewHBox(s.openDir)))
 
 	s.recon = container.NewVBox()
 	run := widget.NewButtonWithIcon(tr("recon.run"), theme.ViewRefreshIcon(), s.reconcile)
@@ -93,26 +105,42 @@ func (s *reportsScreen) view() fyne.CanvasObject { return s.root }
 func (s *reportsScreen) reload()                 {}
 func (s *reportsScreen) focusSearch()            { s.u.win.Canvas().Focus(s.from) }
 
+// period is the days chosen, from the first day's midnight to the day after
+// the last, in the shop's zone.
 func (s *reportsScreen) period() (time.Time, time.Time, error) {
 	loc := s.u.svc.Location
-	from, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s.from.Text), loc)
-	if err != nil {
-		return time.Time{}, time.Time{}, domain.Invalid("from", "%s", tr("report.date.invalid"))
+	day := func(e *widget.DateEntry, label string) (time.Time, error) {
+		if e.Date == nil {
+			return time.Time{}, invalidField(label, "report.date.invalid", nil)
+		}
+		d := e.Date.In(loc)
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc), nil
 	}
-	to, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s.to.Text), loc)
+	from, err := day(s.from, tr("report.from"))
 	if err != nil {
-		return time.Time{}, time.Time{}, domain.Invalid("to", "%s", tr("report.date.invalid"))
+		return time.Time{}, time.Time{}, err
+	}
+	to, err := day(s.to, tr("report.to"))
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if to.Before(from) {
+		return time.Time{}, time.Time{}, invalidField(tr("report.to"), "report.date.order", nil)
 	}
 	return from, to.AddDate(0, 0, 1), nil
 }
 
-func (s *reportsScreen) kindCode() string {
+// chosenSheets are the sheet codes ticked, in workbook order.
+func (s *reportsScreen) chosenSheets() []string {
+	var out []string
 	for _, k := range reportKinds {
-		if s.kind.Selected == tr("report."+k) {
-			return k
+		for _, sel := range s.sheets.Selected {
+			if sel == tr("report."+k) {
+				out = append(out, k)
+			}
 		}
 	}
-	return reportKinds[0]
+	return out
 }
 
 // startExport asks where to save and writes the report with progress (Ctrl+E).
@@ -121,17 +149,25 @@ func (s *reportsScreen) startExport() {
 		return
 	}
 	from, to, err := s.period()
+	if err == nil && len(s.chosenSheets()) == 0 {
+		err = invalidField(tr("report.kind"), "report.sheets.none", nil)
+	}
+	if err == nil && s.format.Selected == "csv" && len(s.chosenSheets()) > 1 {
+		err = invalidField(tr("report.kind"), "report.csv.one", nil)
+	}
 	if err != nil {
-		showError(s.u.win, err)
+		s.progLbl.Importance = widget.DangerImportance
+		s.progLbl.SetText(userMessage(err))
 		return
 	}
-	f := domain.TransferFilter{From: from, To: to}
+	req := ExportRequest{Sheets: s.chosenSheets(), Lang: currentLanguage(), Filter: domain.TransferFilter{From: from, To: to}}
 	for _, st := range domain.AllTransferStatuses {
 		if s.status.Selected == statusText(st) {
-			f.Statuses = []domain.TransferStatus{st}
+			req.Filter.Statuses = []domain.TransferStatus{st}
 		}
 	}
-	kind, format := s.kindCode(), s.format.Selected
+	format := s.format.Selected
+	name := "lunas-" + strings.Join(req.Sheets, "-") + "-" + from.Format(time.DateOnly) + "-" + to.AddDate(0, 0, -1).Format(time.DateOnly) + "." + format
 	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			showError(s.u.win, err)
@@ -144,22 +180,26 @@ func (s *reportsScreen) startExport() {
 		// the path, not the open writer.
 		uri := w.URI()
 		_ = w.Close()
-		s.run(kind, f, uri)
+		s.run(req, uri.Path())
 	}, s.u.win)
-	save.SetFileName("lunas-" + kind + "-" + s.from.Text + "-" + s.to.Text + "." + format)
+	save.SetFileName(name)
 	save.Show()
 }
 
-func (s *reportsScreen) run(kind string, f domain.TransferFilter, uri fyne.URI) {
+func (s *reportsScreen) run(req ExportRequest, path string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.export.Disable()
 	s.cancel.Enable()
+	s.openDir.Hide()
 	s.progress.SetValue(0)
+	s.progLbl.Importance = widget.MediumImportance
 	s.progLbl.SetText(tr("report.working"))
 	var last time.Time
+	s.wg.add()
 	go func() {
-		err := s.u.svc.Exporter.Export(ctx, s.u.actor, kind, f, uri.Path(), func(done, total int) {
+		defer s.wg.done()
+		err := s.u.svc.Exporter.Export(ctx, s.u.actor, req, path, func(done, total int) {
 			if time.Since(last) < 100*time.Millisecond && done != total {
 				return
 			}
@@ -177,11 +217,15 @@ func (s *reportsScreen) run(kind string, f domain.TransferFilter, uri fyne.URI) 
 			s.export.Enable()
 			s.cancel.Disable()
 			if err != nil {
+				s.progLbl.Importance = widget.DangerImportance
 				s.progLbl.SetText(userMessage(err))
 				return
 			}
 			s.progress.SetValue(1)
-			s.progLbl.SetText(trf("report.done", map[string]any{"File": uri.Name()}))
+			s.savedDir = filepath.Dir(path)
+			s.progLbl.Importance = widget.SuccessImportance
+			s.progLbl.SetText(trf("report.saved", map[string]any{"File": filepath.Base(path), "Folder": s.savedDir}))
+			s.openDir.Show()
 		})
 	}()
 }

@@ -112,7 +112,9 @@ type DemoInfo struct {
 	CodeNow    func() string
 }
 
-// GatewayTester checks gateway keys from the wizard and settings.
+// GatewayTester checks gateway keys from the wizard and settings. It wraps
+// ErrKeyRefused, ErrUnreachable or ErrTestMode (connected, with a key that
+// moves no real money) so the desktop says what the gateway answered.
 type GatewayTester interface {
 	TestConnection(ctx context.Context, gateway string, keys map[string]string) error
 }
@@ -137,11 +139,21 @@ type OrderCreator interface {
 	CreateOrder(ctx context.Context, actor domain.Actor, o *domain.Order, gateway string) (domain.Payment, error)
 }
 
-// Exporter writes a report for the filter on screen to path (.xlsx or .csv;
-// kind picks the CSV's one sheet). progress reports rows written so far out
-// of total; cancelling ctx stops it and leaves no partial file.
+// ExportRequest is the report a person asked for.
+type ExportRequest struct {
+	// Sheets are the sheets to write, by code ("transfers", "orders",
+	// "payments", "ledger", "flags", "audit", "summary"); a CSV file holds
+	// the first. Nil is every sheet.
+	Sheets []string
+	Lang   string // LangIndonesian or LangEnglish: sheet and column names
+	Filter domain.TransferFilter
+}
+
+// Exporter writes a report to path (.xlsx or .csv). progress reports rows
+// written so far out of total; cancelling ctx stops it and leaves no
+// partial file.
 type Exporter interface {
-	Export(ctx context.Context, actor domain.Actor, kind string, f domain.TransferFilter, path string, progress func(done, total int)) error
+	Export(ctx context.Context, actor domain.Actor, req ExportRequest, path string, progress func(done, total int)) error
 }
 
 // Reconciler compares Lunas's records with the gateway's for a period.
@@ -230,6 +242,9 @@ type Services struct {
 	Restorer   Restorer
 	// Channels lists the payout channels configured, for "reroute".
 	Channels []string
+	// LogPath is the application's log file ("" when there is none);
+	// Settings opens its folder.
+	LogPath string
 }
 
 // ImportPreview is the column-mapping step of a spreadsheet import.

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -121,6 +123,9 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		acc.Append(widget.NewAccordionItem(tr(g.title), s.fieldsForm(g.fields)))
 	}
 	acc.Append(widget.NewAccordionItem(tr("settings.more"), s.moreBox()))
+	if u.svc.LogPath != "" {
+		acc.Append(widget.NewAccordionItem(tr("settings.log"), s.logBox()))
+	}
 	acc.Open(0)
 	acc.MultiOpen = true
 	s.acc = acc
@@ -136,7 +141,7 @@ func (s *settingsScreen) displayForm() fyne.CanvasObject {
 	langs := []string{tr("settings.lang.system"), "Bahasa Indonesia", "English"}
 	codes := []string{LangSystem, LangIndonesian, LangEnglish}
 	lang := widget.NewSelect(langs, nil)
-	cur := s.u.setting(SettingLanguage)
+	cur := s.u.preference(SettingLanguage)
 	for i, c := range codes {
 		if c == cur {
 			lang.SetSelected(langs[i])
@@ -144,7 +149,7 @@ func (s *settingsScreen) displayForm() fyne.CanvasObject {
 	}
 	lang.OnChanged = func(v string) {
 		for i, l := range langs {
-			if l == v && codes[i] != s.u.setting(SettingLanguage) {
+			if l == v && codes[i] != s.u.preference(SettingLanguage) {
 				if err := s.u.saveUISetting(SettingLanguage, codes[i]); err != nil {
 					showError(s.u.win, err)
 					return
@@ -159,7 +164,7 @@ func (s *settingsScreen) displayForm() fyne.CanvasObject {
 	themes := []string{tr("settings.theme.system"), tr("settings.theme.light"), tr("settings.theme.dark")}
 	tcodes := []string{ThemeSystem, ThemeLight, ThemeDark}
 	th := widget.NewSelect(themes, nil)
-	curT := s.u.setting(SettingTheme)
+	curT := s.u.preference(SettingTheme)
 	for i, c := range tcodes {
 		if c == curT {
 			th.SetSelected(themes[i])
@@ -474,4 +479,23 @@ func (s *settingsScreen) importWatchlist() {
 		}()
 	}, s.u.win)
 	d.Show()
+}
+
+// logBox shows where the log file is and opens its folder.
+func (s *settingsScreen) logBox() fyne.CanvasObject {
+	path := s.u.svc.LogPath
+	help := widget.NewLabel(tr("settings.log.help"))
+	help.Wrapping = fyne.TextWrapWord
+	where := widget.NewLabel(path)
+	where.Wrapping = fyne.TextWrapBreak
+	where.Selectable = true
+	open := widget.NewButtonWithIcon(tr("settings.log.open"), theme.FolderOpenIcon(), func() { openFolder(s.u, filepath.Dir(path)) })
+	return container.NewVBox(help, where, container.NewHBox(open))
+}
+
+// openFolder shows a folder in the system's file manager.
+func openFolder(u *UI, dir string) {
+	if err := u.app.OpenURL(&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}); err != nil {
+		showError(u.win, err)
+	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -34,6 +35,15 @@ type wizard struct {
 func (u *UI) showWizard() {
 	w := &wizard{u: u, zone: timeZones[0].name}
 	w.welcome()
+}
+
+// wizardSteps is how many steps setting up a shop takes (the welcome page
+// is not one of them).
+const wizardSteps = 4
+
+// step is a page title with the step counter: "Step 2 of 4: Owner account".
+func step(n int, titleKey string) string {
+	return trf("wizard.step", map[string]any{"N": n, "Of": wizardSteps, "Title": tr(titleKey)})
 }
 
 func (w *wizard) page(title string, body fyne.CanvasObject, buttons ...fyne.CanvasObject) {
@@ -101,7 +111,7 @@ func (w *wizard) shopPage() {
 	status.Importance = widget.DangerImportance
 	next := widget.NewButton(tr("action.next"), func() {
 		if strings.TrimSpace(name.Text) == "" {
-			status.SetText(tr("wizard.shop.required"))
+			status.SetText(invalidField(tr("wizard.shop.name"), "form.required", nil).Error())
 			return
 		}
 		w.shop = strings.TrimSpace(name.Text)
@@ -115,13 +125,13 @@ func (w *wizard) shopPage() {
 	next.Importance = widget.HighImportance
 	back := widget.NewButton(tr("action.back"), w.welcome)
 	form := widget.NewForm(widget.NewFormItem(tr("wizard.shop.name"), name), widget.NewFormItem(tr("wizard.shop.zone"), zone))
-	w.page(tr("wizard.shop.title"), container.NewVBox(form, status), back, next)
+	w.page(step(1, "wizard.shop.title"), container.NewVBox(form, status), back, next)
 	w.u.win.Canvas().Focus(name)
 }
 
 func (w *wizard) ownerPage() {
-	user := newKeyEntry()
-	user.SetText("sari")
+	user := newKeyEntry() // nothing prefilled: the demo's owner is not this shop's
+	user.SetPlaceHolder(tr("wizard.owner.placeholder"))
 	pass := newPasswordKeyEntry()
 	pass2 := newPasswordKeyEntry()
 	help := widget.NewLabel(tr("wizard.owner.help"))
@@ -131,8 +141,12 @@ func (w *wizard) ownerPage() {
 	status.Wrapping = fyne.TextWrapWord
 	var next *widget.Button
 	submit := func() {
+		if strings.TrimSpace(user.Text) == "" {
+			status.SetText(invalidField(tr("login.user"), "wizard.owner.name.required", nil).Error())
+			return
+		}
 		if pass.Text != pass2.Text {
-			status.SetText(tr("wizard.owner.mismatch"))
+			status.SetText(invalidField(tr("wizard.owner.repeat"), "wizard.owner.mismatch", nil).Error())
 			return
 		}
 		next.Disable()
@@ -142,7 +156,7 @@ func (w *wizard) ownerPage() {
 			runOnUI(func() {
 				next.Enable()
 				if err != nil {
-					status.SetText(userMessage(err))
+					status.SetText(ownerError(err))
 					return
 				}
 				w.password = p
@@ -157,7 +171,7 @@ func (w *wizard) ownerPage() {
 	}
 	form := widget.NewForm(widget.NewFormItem(tr("login.user"), user),
 		widget.NewFormItem(tr("login.password"), pass), widget.NewFormItem(tr("wizard.owner.repeat"), pass2))
-	w.page(tr("wizard.owner.title"), container.NewVBox(help, form, status), widget.NewButton(tr("action.back"), w.shopPage), next)
+	w.page(step(2, "wizard.owner.title"), container.NewVBox(help, form, status), widget.NewButton(tr("action.back"), w.shopPage), next)
 	w.u.win.Canvas().Focus(user)
 }
 
@@ -180,10 +194,15 @@ func (w *wizard) totpPage(name string, enr Enrolment) {
 	code.SetPlaceHolder(tr("login.code"))
 	status := widget.NewLabel("")
 	status.Importance = widget.DangerImportance
+	status.Wrapping = fyne.TextWrapWord
 	var next *widget.Button
 	submit := func() {
-		next.Disable()
 		c := strings.TrimSpace(code.Text)
+		if c == "" {
+			status.SetText(invalidField(tr("login.code"), "wizard.totp.missing", nil).Error())
+			return
+		}
+		next.Disable()
 		go func() {
 			actor, err := w.u.svc.Owner.FinishOwner(context.Background(), name, w.password, enr, c)
 			if err == nil {
@@ -197,7 +216,14 @@ func (w *wizard) totpPage(name string, enr Enrolment) {
 			runOnUI(func() {
 				next.Enable()
 				if err != nil {
-					status.SetText(userMessage(err))
+					// The name and password were just set: what can be wrong
+					// here is the code.
+					if errors.Is(err, ErrBadLogin) || errors.Is(err, ErrBadCode) {
+						status.SetText(tr("wizard.totp.badcode"))
+					} else {
+						status.SetText(userMessage(err))
+					}
+					code.SetText("")
 					return
 				}
 				w.owner = actor
@@ -211,7 +237,7 @@ func (w *wizard) totpPage(name string, enr Enrolment) {
 	left := container.NewVBox(container.NewCenter(qr), secret)
 	right := container.NewVBox(codesHelp, codes, copyButton(func() fyne.Window { return w.u.win }, func() string { return strings.Join(enr.RecoveryCodes, "\n") }))
 	body := container.NewVBox(help, container.NewGridWithColumns(2, left, right), widget.NewForm(widget.NewFormItem(tr("login.code"), code)), status)
-	w.page(tr("wizard.totp.title"), body, next)
+	w.page(step(3, "wizard.totp.title"), body, next)
 	w.u.win.Canvas().Focus(code)
 }
 
@@ -250,17 +276,17 @@ func (w *wizard) gatewayPage() {
 			result.SetText(userMessage(errNotAvailable))
 			return
 		}
-		result.SetText(tr("wizard.gw.testing"))
 		name, k := gatewayCode(gw.Selected), keys()
+		if strings.TrimSpace(k["key1"]) == "" && strings.TrimSpace(k["key2"]) == "" {
+			result.Importance = widget.DangerImportance
+			result.SetText(invalidField(tr("wizard.gw.key1"), "wizard.gw.key.required", nil).Error())
+			return
+		}
+		result.Importance = widget.MediumImportance
+		result.SetText(tr("wizard.gw.testing"))
 		go func() {
 			err := w.u.svc.Gateways.TestConnection(context.Background(), name, k)
-			runOnUI(func() {
-				if err != nil {
-					result.SetText(userMessage(err))
-					return
-				}
-				result.SetText(tr("wizard.gw.ok"))
-			})
+			runOnUI(func() { showConnectionResult(result, err) })
 		}()
 	})
 	realBox := container.NewVBox(gw, key1, key2, key3, member, test, result)
@@ -288,7 +314,7 @@ func (w *wizard) gatewayPage() {
 	finish.Importance = widget.HighImportance
 	help := widget.NewLabel(tr("wizard.gw.help"))
 	help.Wrapping = fyne.TextWrapWord
-	w.page(tr("wizard.gw.title"), container.NewVBox(help, choice, realBox), finish)
+	w.page(step(4, "wizard.gw.title"), container.NewVBox(help, choice, realBox), finish)
 }
 
 func gatewayCode(label string) string {
@@ -299,4 +325,28 @@ func gatewayCode(label string) string {
 		return "h2h"
 	}
 	return "xendit"
+}
+
+// showConnectionResult puts a connection test's answer in words: connected,
+// connected with a test-mode key (a warning), or what went wrong.
+func showConnectionResult(l *widget.Label, err error) {
+	switch {
+	case err == nil:
+		l.Importance = widget.SuccessImportance
+		l.SetText(tr("wizard.gw.ok"))
+	case errors.Is(err, ErrTestMode):
+		l.Importance = widget.WarningImportance
+		l.SetText(userMessage(err))
+	default:
+		l.Importance = widget.DangerImportance
+		l.SetText(userMessage(err))
+	}
+}
+
+// ownerError words what went wrong creating the owner account.
+func ownerError(err error) string {
+	if errors.Is(err, domain.ErrDuplicate) {
+		return tr("wizard.owner.exists")
+	}
+	return userMessage(err)
 }

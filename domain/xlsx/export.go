@@ -51,6 +51,10 @@ type Options struct {
 	Format   Format         // "" picks by the file extension
 	// CSVSheet is the one sheet a CSV file holds ("" is transfers).
 	CSVSheet Sheet
+	// Sheets, if set, are the only sheets an xlsx workbook holds (in
+	// workbook order); nil is every sheet the actor may see. The summary
+	// still counts orders, payments and transfers when it is chosen alone.
+	Sheets []Sheet
 	// Progress, if set, is called from the exporting goroutine every few
 	// thousand rows and at the end of each sheet.
 	Progress func(Progress)
@@ -127,6 +131,13 @@ func Export(ctx context.Context, src Rows, path string, opts Options) (Result, e
 	if format == FormatCSV && opts.CSVSheet == SheetAudit && opts.Actor.Role != domain.RoleOwner {
 		return Result{}, &domain.PermissionError{Actor: opts.Actor.Name, Role: opts.Actor.Role, Perm: domain.PermVerifyAudit}
 	}
+	all := sheets // what the summary may count
+	if format == FormatXLSX && len(opts.Sheets) > 0 {
+		var err error
+		if sheets, err = chosenSheets(opts, sheets); err != nil {
+			return Result{}, err
+		}
+	}
 
 	e := &exporter{ctx: ctx, src: src, opts: opts, res: Result{Path: path, Rows: map[Sheet]int64{}}, sum: newSummary(opts.Location)}
 	if c, ok := src.(Counter); ok && opts.Progress != nil {
@@ -143,7 +154,7 @@ func Export(ctx context.Context, src Rows, path string, opts Options) (Result, e
 			}
 			defer xw.f.Close() // removes excelize's own temporary files
 			e.w = xw
-			if err := e.run(sheets); err != nil {
+			if err := e.runChosen(sheets, all); err != nil {
 				return err
 			}
 			if err := writeWorkbook(xw.f, out); err != nil {
@@ -246,6 +257,70 @@ func (e *exporter) run(sheets []Sheet) error {
 	}
 	return nil
 }
+
+// chosenSheets keeps opts.Sheets in workbook order, refusing a sheet the
+// actor may not see or that does not exist.
+func chosenSheets(opts Options, allowed []Sheet) ([]Sheet, error) {
+	want := map[Sheet]bool{}
+	for _, s := range opts.Sheets {
+		want[s] = true
+	}
+	var out []Sheet
+	for _, s := range AllSheets {
+		if !want[s] {
+			continue
+		}
+		delete(want, s)
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == s
+		}
+		if !ok {
+			return nil, &domain.PermissionError{Actor: opts.Actor.Name, Role: opts.Actor.Role, Perm: domain.PermVerifyAudit}
+		}
+		out = append(out, s)
+	}
+	for s := range want {
+		return nil, fmt.Errorf("export: no sheet %q: %w", s, domain.ErrInvalid)
+	}
+	return out, nil
+}
+
+// runChosen writes the chosen sheets; when the summary is among them, the
+// sheets it counts that were not chosen are read but not written.
+func (e *exporter) runChosen(chosen, all []Sheet) error {
+	write := map[Sheet]bool{}
+	for _, s := range chosen {
+		write[s] = true
+	}
+	if !write[SheetSummary] || len(chosen) == len(all) {
+		return e.run(chosen)
+	}
+	for _, s := range all {
+		if s == SheetSummary || write[s] {
+			continue
+		}
+		if s != SheetOrders && s != SheetPayments && s != SheetTransfers {
+			continue // the summary does not count it
+		}
+		w := e.w
+		e.w = discardWriter{}
+		err := e.sheet(s)
+		e.w = w
+		delete(e.res.Rows, s)
+		if err != nil {
+			return err
+		}
+	}
+	return e.run(chosen)
+}
+
+// discardWriter reads a sheet for the summary without writing it.
+type discardWriter struct{}
+
+func (discardWriter) begin(Sheet, string, []column) error { return nil }
+func (discardWriter) row([]any) error                     { return nil }
+func (discardWriter) end() error                          { return nil }
 
 // tick counts a row, checks for cancellation and reports progress.
 func (e *exporter) tick(s Sheet) error {

@@ -332,6 +332,59 @@ func TestNeutralize(t *testing.T) {
 	}
 }
 
+// TestExportChosenSheetsOnly: a workbook holds the sheets chosen and no
+// other, named in the language asked for; the summary chosen alone still
+// counts the orders, payments and transfers it does not show.
+func TestExportChosenSheetsOnly(t *testing.T) {
+	for _, c := range []struct {
+		lang   Lang
+		sheets []Sheet
+	}{
+		{LangEN, []Sheet{SheetTransfers}},
+		{LangID, []Sheet{SheetTransfers}},
+		{LangEN, []Sheet{SheetLedger, SheetOrders}},
+		{LangID, []Sheet{SheetSummary}},
+	} {
+		path := filepath.Join(t.TempDir(), "r.xlsx")
+		res, err := Export(context.Background(), sampleRows(), path, Options{Actor: owner, Lang: c.lang, Sheets: c.sheets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, s := range AllSheets { // workbook order, whatever order they were asked in
+			for _, w := range c.sheets {
+				if s == w {
+					want = append(want, s.Title(c.lang))
+				}
+			}
+		}
+		if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s %v: sheets %q, want %q", c.lang, c.sheets, got, want)
+		}
+		if len(res.Rows) != len(c.sheets) {
+			t.Errorf("%s %v: rows recorded for %v", c.lang, c.sheets, res.Rows)
+		}
+		if c.sheets[0] == SheetSummary {
+			rows, _ := f.GetRows(SheetSummary.Title(c.lang), excelize.Options{RawCellValue: true})
+			if len(rows) < 3 {
+				t.Errorf("summary alone has %d rows: %q", len(rows), rows)
+			}
+		}
+		f.Close()
+	}
+	staff := domain.Actor{Name: "ani", Role: domain.RoleStaff}
+	if _, err := Export(context.Background(), sampleRows(), filepath.Join(t.TempDir(), "a.xlsx"), Options{Actor: staff, Sheets: []Sheet{SheetAudit}}); !errors.Is(err, domain.ErrPermission) {
+		t.Errorf("staff asking for the audit sheet: %v, want ErrPermission", err)
+	}
+	if _, err := Export(context.Background(), sampleRows(), filepath.Join(t.TempDir(), "b.xlsx"), Options{Actor: owner, Sheets: []Sheet{"nope"}}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("unknown sheet: %v, want ErrInvalid", err)
+	}
+}
+
 func TestExportCSV(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "transfer.csv")
 	if _, err := Export(context.Background(), sampleRows(), path, Options{Actor: owner, Lang: LangEN, Unmask: true}); err != nil {
