@@ -56,7 +56,8 @@ func runGUI(e *env, args []string) error {
 	}
 	g.redact, g.logPath = alog.Redact, alog.Path
 	defer g.Close()
-	u := ui.New(a, g.Services(), ui.Options{StartScreen: *screen, AutoDemo: *demo})
+	u := ui.New(a, g.Services(), ui.Options{StartScreen: *screen, AutoDemo: *demo,
+		StartPaused: os.Getenv("LUNAS_DEMO_PAUSED") == "1"}) // the footprint benchmark's paused desktop
 	defer u.Close()
 	u.Start()
 	if os.Getenv("LUNAS_TOUR") == "1" {

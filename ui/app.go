@@ -88,6 +88,9 @@ type Options struct {
 	StartScreen string
 	// AutoDemo starts the demo shop without the wizard (screenshots, kiosk demos).
 	AutoDemo bool
+	// StartPaused pauses automatic transfers once the demo shop is up (the
+	// footprint benchmark measures a paused desktop).
+	StartPaused bool
 }
 
 // UI is the running desktop application.
@@ -125,6 +128,8 @@ type UI struct {
 	lockTimer *time.Timer
 	lockAfter time.Duration
 	lockGen   int
+
+	busy *widget.ProgressBarInfinite // the busy view's bar, stopped when the main window shows
 
 	dbState int   // the background integrity check (health.go)
 	dbErr   error // why the file is damaged
@@ -218,6 +223,7 @@ func (u *UI) Start() {
 // busyView is a calm full-window message.
 func (u *UI) busyView(text string) fyne.CanvasObject {
 	pb := widget.NewProgressBarInfinite()
+	u.busy = pb
 	return container.NewCenter(container.NewVBox(widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), pb))
 }
 
@@ -234,6 +240,12 @@ func (u *UI) startDemo() {
 			u.demo = &info
 			u.win.SetCloseIntercept(u.confirmCloseDemo)
 			u.ShowMain(info.Actor)
+			if u.opts.StartPaused && u.svc.Engine != nil {
+				if err := u.svc.Engine.SetPaused(context.Background(), info.Actor, true); err != nil {
+					showError(u.win, err)
+				}
+				u.updateEngineButton()
+			}
 			if info.Password != "" {
 				showInfo(u.win, tr("demo.title"), trf("demo.welcome", map[string]any{"User": info.Actor.Name, "Password": info.Password}))
 			}
@@ -260,6 +272,10 @@ func (u *UI) ShowMain(actor domain.Actor) {
 	if u.dbState == dbDamaged {
 		u.showDamaged() // nothing may be done on a damaged file
 		return
+	}
+	if u.busy != nil {
+		u.busy.Stop() // its animation would keep redrawing the window
+		u.busy = nil
 	}
 	u.actor, u.signedIn = actor, true
 	u.screens = map[string]screen{}

@@ -78,11 +78,17 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	if r.n == 0 {
 		return
 	}
-	var maxV domain.Rupiah = 1
+	var maxV domain.Rupiah
 	for _, d := range r.c.days {
 		maxV = max(maxV, d.Settled, d.PaidOut)
 	}
+	// The highest amount is the scale; with nothing yet, say what will
+	// appear instead of a scale of "Rp1".
 	r.maxText.Text = money(maxV)
+	if maxV <= 0 {
+		r.maxText.Text = tr("dash.chart.empty")
+		maxV = 1
+	}
 	r.maxText.Move(fyne.NewPos(0, 0))
 	r.maxText.Refresh()
 	top := float32(20)

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"image/color"
+	"reflect"
 	"sort"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -132,6 +134,28 @@ type dashboard struct {
 	stamp  *widget.Label
 	wg     chanWaiter
 	data   DashboardData // what is on screen
+	shown  bool
+
+	balMu  sync.Mutex
+	balAt  time.Time // when the balances were last asked
+	bal    map[string]domain.Rupiah
+	balErr error
+}
+
+// balanceEvery is how often the dashboard asks the gateways for balances:
+// each ask is a request to every payout channel, and engine events come
+// every few seconds.
+const balanceEvery = time.Minute
+
+// balances asks the gateways at most once a balanceEvery.
+func (d *dashboard) balances(ctx context.Context) (map[string]domain.Rupiah, error) {
+	d.balMu.Lock()
+	defer d.balMu.Unlock()
+	if now := d.u.svc.Now(); d.balAt.IsZero() || now.Sub(d.balAt) >= balanceEvery || now.Before(d.balAt) {
+		d.bal, d.balErr = d.u.svc.Balances.Balances(ctx)
+		d.balAt = now
+	}
+	return d.bal, d.balErr
 }
 
 func newDashboard(u *UI) *dashboard {
@@ -162,7 +186,7 @@ func (d *dashboard) reload() {
 		defer cancel()
 		data, err := loadDashboard(ctx, d.u.svc.Store, d.u.svc.Now(), d.u.svc.Location)
 		if err == nil && d.u.svc.Balances != nil {
-			data.Balances, data.BalanceErr = d.u.svc.Balances.Balances(ctx)
+			data.Balances, data.BalanceErr = d.balances(ctx)
 		}
 		if err == nil && d.u.svc.Review != nil {
 			// A conflict on a failed transfer is already counted by status;
@@ -188,7 +212,10 @@ func (d *dashboard) reload() {
 }
 
 func (d *dashboard) show(data DashboardData) {
-	d.data = data
+	if d.shown && reflect.DeepEqual(d.data, data) {
+		return // nothing changed: nothing to redraw
+	}
+	d.data, d.shown = data, true
 	d.cards.Objects = []fyne.CanvasObject{
 		statCard(tr("dash.today"), money(data.SettledToday), widget.HighImportance, nil),
 		statCard(tr("dash.waiting"), itoa(data.PaymentsWaiting), widget.MediumImportance, func() { d.u.Navigate(ScreenOrders) }),

@@ -97,7 +97,7 @@ func newOrdersScreen(u *UI) *ordersScreen {
 	}
 	imp := u.importButton("orders", domain.PermManageOrders, s.reload)
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.status, imp, newBtn), s.search)
-	split := container.NewHSplit(s.table.table, container.NewScroll(container.NewPadded(s.detail)))
+	split := container.NewHSplit(s.table.withEmpty(tr("empty.orders")), container.NewScroll(container.NewPadded(s.detail)))
 	split.SetOffset(0.68)
 	s.root = container.NewBorder(container.NewPadded(bar), nil, nil, nil, split)
 	return s

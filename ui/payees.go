@@ -80,7 +80,7 @@ func newPayeesScreen(u *UI) *payeesScreen {
 	s.table = newDataTable(p, []column[domain.Payee]{
 		{tr("col.name"), 190, func(p domain.Payee) string { return p.Name }},
 		{tr("payee.bank"), 130, func(p domain.Payee) string { return bankLabel(p.Channel) }},
-		{tr("payee.account"), 120, func(p domain.Payee) string { return domain.MaskAccount(p.AccountNumber) }},
+		{tr("payee.account"), 150, func(p domain.Payee) string { return domain.MaskAccount(p.AccountNumber) }},
 		{tr("payee.holder"), 190, func(p domain.Payee) string { return p.AccountHolder }},
 		{tr("payee.verified"), 150, func(p domain.Payee) string { return tr("verify." + string(p.Verification)) }},
 		{tr("payee.email"), 200, func(p domain.Payee) string { return p.Email }},
@@ -101,7 +101,7 @@ func newPayeesScreen(u *UI) *payeesScreen {
 	help := widget.NewLabel(tr("payee.help"))
 	help.Importance = widget.LowImportance
 	imp := u.importButton("payees", domain.PermManagePayees, s.reload)
-	s.root = container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, container.NewHBox(imp, add), help)), nil, nil, nil, s.table.table)
+	s.root = container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, container.NewHBox(imp, add), help)), nil, nil, nil, s.table.withEmpty(tr("empty.payees")))
 	return s
 }
 

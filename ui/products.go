@@ -72,7 +72,7 @@ func newProductsScreen(u *UI) *productsScreen {
 		add.Disable()
 	}
 	imp := u.importButton("products", domain.PermManagePayees, s.reload)
-	s.root = container.NewBorder(container.NewPadded(container.NewHBox(layoutSpacer(), imp, add)), nil, nil, nil, s.table.table)
+	s.root = container.NewBorder(container.NewPadded(container.NewHBox(layoutSpacer(), imp, add)), nil, nil, nil, s.table.withEmpty(tr("empty.products")))
 	return s
 }
 

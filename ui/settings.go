@@ -254,7 +254,9 @@ func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
 		if s.u.svc.Settings == nil {
 			note = tr("err.notavailable")
 		}
-		box.Add(widget.NewLabel(note))
+		l := widget.NewLabel(note)
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
 	}
 	return box
 }

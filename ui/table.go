@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"sync"
 
@@ -41,7 +42,8 @@ type pager[T any] struct {
 	counted bool
 	pages   map[int][]T
 	loading map[int]bool
-	order   []int // page numbers in arrival order, for eviction
+	order   []int        // page numbers in arrival order, for eviction
+	touched map[int]bool // pages the table asked for since the last refresh: what is on screen
 	wg      sync.WaitGroup
 }
 
@@ -81,6 +83,10 @@ func (p *pager[T]) Row(i int) (T, bool) {
 		return zero, false
 	}
 	pg := i / pageSize
+	if p.touched == nil {
+		p.touched = map[int]bool{}
+	}
+	p.touched[pg] = true
 	rows, ok := p.pages[pg]
 	if !ok {
 		if !p.loading[pg] {
@@ -123,12 +129,18 @@ func (p *pager[T]) startLocked(pg int) {
 			return
 		}
 		delete(p.loading, pg)
+		changed := true
 		if err == nil {
 			if pg < 0 {
+				changed = !p.counted || p.total != n
 				p.total, p.counted = n, true
 			} else {
+				old, had := p.pages[pg]
+				changed = !had || !reflect.DeepEqual(old, rows)
 				p.pages[pg] = rows
-				p.order = append(p.order, pg)
+				if !had {
+					p.order = append(p.order, pg)
+				}
 				if len(p.order) > maxCachedPages {
 					delete(p.pages, p.order[0])
 					p.order = p.order[1:]
@@ -139,6 +151,9 @@ func (p *pager[T]) startLocked(pg int) {
 		}
 		onChange, onError := p.onChange, p.onError
 		p.mu.Unlock()
+		if err == nil && !changed {
+			return // the same rows: nothing to redraw
+		}
 		runOnUI(func() {
 			if err != nil {
 				if onError != nil {
@@ -160,15 +175,38 @@ func (p *pager[T]) setOnError(f func(error)) {
 	p.mu.Unlock()
 }
 
-// Reset drops everything cached (after a filter change or an engine event)
-// and counts again.
+// Reset fetches again what is on screen (after a filter change or an engine
+// event): the count and the pages the table asked for since the last
+// reset; other pages are dropped and fetched when scrolled to. What is shown
+// stays until the answers arrive, and an answer that is the same as what is
+// shown redraws nothing, so a busy engine does not repaint a still table.
 func (p *pager[T]) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.dormant {
 		return
 	}
-	p.resetLocked()
+	p.gen++
+	keep := p.touched
+	if len(keep) == 0 {
+		keep = map[int]bool{0: true}
+	}
+	var order []int
+	for _, pg := range p.order {
+		if keep[pg] {
+			order = append(order, pg)
+		} else {
+			delete(p.pages, pg)
+		}
+	}
+	p.order = order
+	p.loading = map[int]bool{-1: true}
+	p.startLocked(-1)
+	for pg := range keep {
+		p.loading[pg] = true
+		p.startLocked(pg)
+	}
+	p.touched = map[int]bool{}
 }
 
 // activate lets a dormant pager load (its tab was shown); it reports whether
@@ -216,6 +254,32 @@ type dataTable[T any] struct {
 	onSelect func(T)
 	// onChecked is called when the set of checked rows changes.
 	onChecked func()
+	// empty, if set (withEmpty), says what will appear when there are no rows.
+	empty *widget.Label
+}
+
+// withEmpty is the table with a sentence over it while it has no rows,
+// saying what will appear there and why.
+func (d *dataTable[T]) withEmpty(text string) fyne.CanvasObject {
+	d.empty = emptyHint(text)
+	d.empty.Hide()
+	d.updateEmpty()
+	return container.NewStack(d.table, container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 110), d.empty)))
+}
+
+// updateEmpty shows the empty sentence once the count says there is nothing.
+func (d *dataTable[T]) updateEmpty() {
+	if d.empty == nil {
+		return
+	}
+	d.pager.mu.Lock()
+	none := d.pager.counted && d.pager.total == 0 && !d.pager.dormant
+	d.pager.mu.Unlock()
+	if none {
+		d.empty.Show()
+	} else {
+		d.empty.Hide()
+	}
 }
 
 func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dataTable[T] {
@@ -296,7 +360,7 @@ func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dat
 		}
 	}
 	p.mu.Lock()
-	p.onChange = func() { d.table.Refresh() }
+	p.onChange = func() { d.table.Refresh(); d.updateEmpty() }
 	p.mu.Unlock()
 	return d
 }

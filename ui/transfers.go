@@ -116,7 +116,7 @@ func newTransfersScreen(u *UI) *transfersScreen {
 	s.tabs = container.NewAppTabs()
 	for _, tab := range transferTabs {
 		s.tables[tab] = s.newTable(tab)
-		var content fyne.CanvasObject = s.tables[tab].table
+		content := s.tables[tab].withEmpty(tr("empty.transfers." + tab))
 		if tab == tabApproval {
 			content = container.NewBorder(s.approvalBar(), nil, nil, nil, content)
 		}
