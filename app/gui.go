@@ -105,9 +105,9 @@ type guiServices struct {
 	redact  *gateways.Redactor // the log file's: secrets seen are added to it
 	logPath string             // the log file, for Settings' "Open log folder"
 	dbPath  string
-	store  *storeSwitch
-	own    *sqlite.DB        // nil when the file could not be opened (damaged)
-	sec    *security.Service // nil with own
+	store   *storeSwitch
+	own     *sqlite.DB        // nil when the file could not be opened (damaged)
+	sec     *security.Service // nil with own
 
 	startMu sync.Mutex // one startShopEngine at a time
 
