@@ -316,7 +316,7 @@ func checkEnds(st ChainState, s auditState, signedHashSeen string) *AuditBreak {
 }
 
 // guardAudit is the check every unlock makes before anything is written
-// with the key: it walks the whole log with the key and, when anything is
+// with the key (and seals emails an older Lunas stored in plaintext): it walks the whole log with the key and, when anything is
 // wrong, raises the tamper alarm instead of letting the next append sign
 // over it. An error reading the log locks the vault again.
 func (v *Vault) guardAudit(ctx context.Context) error {
@@ -325,6 +325,16 @@ func (v *Vault) guardAudit(ctx context.Context) error {
 	v.mu.RUnlock()
 	if store == nil {
 		return nil
+	}
+	// Rows from before sealed contacts (migration 0010) are sealed now that
+	// the key is at hand.
+	if s, ok := store.(interface {
+		SealLegacyContacts(context.Context) (int, error)
+	}); ok {
+		if _, err := s.SealLegacyContacts(ctx); err != nil {
+			v.Lock()
+			return fmt.Errorf("sealing emails stored in plaintext: %w", err)
+		}
 	}
 	c, err := CheckAuditLog(ctx, store, v)
 	if err != nil {

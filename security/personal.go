@@ -144,7 +144,10 @@ func writePersonalCSV(w io.Writer, d PersonalData) error {
 // transfer under way: name, account number, holder name and email are
 // removed; the row, its id, its transfers and the ledger stay, so every
 // rupiah remains traceable. Risk flags are kept as AML records with the
-// names in their text replaced by the pseudonym. Deleted content is zeroed
+// names in their text replaced by the pseudonym; the copies elsewhere go
+// too: mail to or about the payee in the outbox, payout rule names
+// (pseudonymised), the sealed destinations of their transfers and the
+// account fingerprints. Deleted content is zeroed
 // (secure_delete) and the WAL checkpointed, so the old values leave the file.
 func (s *Service) ErasePayee(ctx context.Context, actor domain.Actor, payeeID int64) error {
 	if err := actor.Can(domain.PermErasePersonal); err != nil {
@@ -171,6 +174,9 @@ func (s *Service) ErasePayee(ctx context.Context, actor domain.Actor, payeeID in
 		}
 		alias := "Terhapus #" + strconv.FormatInt(p.ID, 10)
 		if err := st.PseudonymiseFlags(p.ID, []string{p.Name, p.AccountHolder}, alias); err != nil {
+			return err
+		}
+		if err := st.ErasePayeeCopies(p.ID, []string{p.Name, p.AccountHolder}, p.Email, alias); err != nil {
 			return err
 		}
 		p.Name = alias

@@ -49,6 +49,7 @@ type secWriter interface {
 	ReplaceWatchlist(list []risk.WatchEntry) error
 	RecordAccountUse(refID string, payeeID int64, fp string) error
 	PseudonymiseFlags(payeeID int64, names []string, repl string) error
+	ErasePayeeCopies(payeeID int64, names []string, email, alias string) error
 	SecureDelete() error
 }
 

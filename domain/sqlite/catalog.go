@@ -102,7 +102,7 @@ func (t *Tx) UpdateProduct(p *domain.Product) error {
 
 // ---- payees
 
-const payeeCols = `id, name, channel, account_number, account_holder, verification, email,
+const payeeCols = `id, name, channel, account_number, account_holder, verification, email, email_sealed,
 	COALESCE(payout_rule_id,0), daily_limit, erased, created_at, updated_at`
 
 // accountRef is where a payee's encrypted account number lives.
@@ -117,13 +117,18 @@ func errNoCipher(what string) error {
 
 func (t *Tx) scanPayee(s scanner) (domain.Payee, error) {
 	var p domain.Payee
-	var acct []byte
+	var acct, email []byte
 	var created, updated int64
 	var verif string
-	err := s.Scan(&p.ID, &p.Name, &p.Channel, &acct, &p.AccountHolder, &verif, &p.Email,
+	err := s.Scan(&p.ID, &p.Name, &p.Channel, &acct, &p.AccountHolder, &verif, &p.Email, &email,
 		&p.PayoutRuleID, &p.DailyLimit, &p.Erased, &created, &updated)
 	if err != nil {
 		return p, err
+	}
+	if email != nil { // else a plaintext email from before 0010, until SealLegacyContacts
+		if p.Email, err = t.open("payee email", email, payeeEmailRef(p.ID)); err != nil {
+			return p, err
+		}
 	}
 	p.Verification = domain.VerificationState(verif)
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -188,8 +193,20 @@ func validPayee(p *domain.Payee) error {
 	return nil
 }
 
-// sealAccount stores p's account number encrypted for its row.
+func payeeEmailRef(id int64) domain.FieldRef {
+	return domain.FieldRef{Table: "payees", Column: "email", Row: id}
+}
+
+// sealAccount stores p's account number and email encrypted for its row
+// (the plaintext email column stays empty).
 func (t *Tx) sealAccount(p *domain.Payee) error {
+	email, err := t.seal("payee email", p.Email, payeeEmailRef(p.ID))
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec("UPDATE payees SET email = '', email_sealed = ? WHERE id = ?", email, p.ID); err != nil {
+		return err
+	}
 	var blob []byte
 	if p.AccountNumber != "" {
 		c := t.db.opts.Cipher
@@ -201,7 +218,7 @@ func (t *Tx) sealAccount(p *domain.Payee) error {
 			return fmt.Errorf("encrypt account number: %w", err)
 		}
 	}
-	_, err := t.exec("UPDATE payees SET account_number = ? WHERE id = ?", blob, p.ID)
+	_, err = t.exec("UPDATE payees SET account_number = ? WHERE id = ?", blob, p.ID)
 	return err
 }
 
@@ -214,7 +231,7 @@ func (t *Tx) CreatePayee(p *domain.Payee) error {
 	if err := validPayee(p); err != nil {
 		return err
 	}
-	if p.AccountNumber != "" && t.db.opts.Cipher == nil {
+	if (p.AccountNumber != "" || p.Email != "") && t.db.opts.Cipher == nil {
 		return errNoCipher("account number")
 	}
 	if p.CreatedAt.IsZero() {
@@ -223,7 +240,7 @@ func (t *Tx) CreatePayee(p *domain.Payee) error {
 	p.UpdatedAt = t.now
 	res, err := t.exec(`INSERT INTO payees(name, channel, account_holder, verification, email,
 		payout_rule_id, daily_limit, erased, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.Name, p.Channel, p.AccountHolder, string(p.Verification), p.Email, nullID(p.PayoutRuleID),
+		p.Name, p.Channel, p.AccountHolder, string(p.Verification), "", nullID(p.PayoutRuleID),
 		p.DailyLimit, p.Erased, micros(p.CreatedAt), micros(p.UpdatedAt))
 	if err != nil {
 		return mapErr("payee", err)
@@ -245,7 +262,7 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 	p.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE payees SET name = ?, channel = ?, account_holder = ?, verification = ?,
 		email = ?, payout_rule_id = ?, daily_limit = ?, erased = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.Channel, p.AccountHolder, string(p.Verification), p.Email, nullID(p.PayoutRuleID),
+		p.Name, p.Channel, p.AccountHolder, string(p.Verification), "", nullID(p.PayoutRuleID),
 		p.DailyLimit, p.Erased, micros(p.UpdatedAt), p.ID)
 	if err != nil {
 		return mapErr("payee", err)
