@@ -33,6 +33,7 @@ const (
 	settingH2HConfig     = "gateway.h2h.config"
 	settingH2HURL        = "gateway.h2h.url"
 	settingH2HMember     = "gateway.h2h.member_id"
+	settingH2HPreset     = "gateway.h2h.preset" // the supplier's reply style (h2h.Presets); empty reads them all
 	settingXenditURL     = "gateway.xendit.url"
 	settingMidtransCore  = "gateway.midtrans.core_url"
 	settingMidtransSnap  = "gateway.midtrans.snap_url"
@@ -240,7 +241,7 @@ func h2hConfigs(get func(string) string) ([]h2h.Config, []string, error) {
 		if member == "" {
 			return nil, []string{"H2H: " + settingH2HURL + " is set but " + settingH2HMember + " is not; the supplier is not used"}, nil
 		}
-		return []h2h.Config{{Name: "h2h", BaseURL: url, MemberID: member}}, nil, nil
+		return []h2h.Config{{Name: "h2h", BaseURL: url, MemberID: member, Preset: get(settingH2HPreset)}}, nil, nil
 	}
 	var list []h2h.Config
 	if strings.HasPrefix(raw, "[") {

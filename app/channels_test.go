@@ -1,6 +1,11 @@
 package app
 
-import "testing"
+import (
+	"errors"
+	"testing"
+
+	"lunas/gateways/h2h"
+)
 
 // TestH2HConfigs: the supplier settings as the owner may write them.
 func TestH2HConfigs(t *testing.T) {
@@ -62,4 +67,20 @@ func FuzzH2HConfigs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The desktop's reply-style setting reaches the supplier, and a style the
+// adapter does not know is refused when the channel is built.
+func TestH2HDesktopPreset(t *testing.T) {
+	for preset, ok := range map[string]bool{"digiflazz": true, "otomax-report": true, "": true, "tidak-ada": false} {
+		got, _, err := h2hConfigs(func(k string) string {
+			return map[string]string{settingH2HURL: "http://127.0.0.1:1/", settingH2HMember: "M1", settingH2HPreset: preset}[k]
+		})
+		if err != nil || len(got) != 1 || got[0].Preset != preset {
+			t.Fatalf("%q: %+v %v", preset, got, err)
+		}
+		if _, err := h2h.New(got[0], h2h.Options{}); (err == nil) != ok || (!ok && !errors.Is(err, h2h.ErrConfig)) {
+			t.Fatalf("%q: %v", preset, err)
+		}
+	}
 }

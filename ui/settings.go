@@ -87,6 +87,7 @@ var settingGroups = []struct {
 		{"gateway.iris.key_otp", "settings.iris.otp", true, domain.PermManageKeys},
 		{"gateway.h2h.url", "settings.h2h.url", false, domain.PermManageKeys},
 		{"gateway.h2h.member_id", "settings.h2h.member", false, domain.PermManageKeys},
+		{"gateway.h2h.preset", "settings.h2h.preset", false, domain.PermManageKeys},
 		{"gateway.h2h.key1", "settings.h2h.password", true, domain.PermManageKeys},
 		{"gateway.h2h.key2", "settings.h2h.pin", true, domain.PermManageKeys},
 	}},

@@ -56,6 +56,9 @@ type Config struct {
 	// product code; unmapped codes are sent as they are.
 	Products map[string]string `json:"products,omitempty"`
 
+	// Preset names a documented reply style ("otomax", "otomax-report",
+	// "digiflazz"; see Presets); empty reads every documented style.
+	Preset          string   `json:"preset,omitempty"`
 	ReplyPatterns   []string `json:"reply_patterns,omitempty"`
 	BalancePatterns []string `json:"balance_patterns,omitempty"`
 	// Status-word synonyms, added to the defaults (SUKSES/GAGAL/PROSES...).
@@ -127,6 +130,9 @@ func New(cfg Config, opt Options) (*Channel, error) {
 	def(&cfg.SendTemplate, DefaultQuerySend, DefaultTextSend)
 	def(&cfg.StatusTemplate, DefaultQueryStatus, DefaultTextStatus)
 	def(&cfg.BalanceTemplate, DefaultQueryBalance, DefaultTextBalance)
+	if err := applyPreset(&cfg); err != nil {
+		return nil, err
+	}
 	p, err := NewParser(cfg.ReplyPatterns, cfg.BalancePatterns, cfg.SuccessWords, cfg.FailedWords, cfg.PendingWords, cfg.NotFoundWords, cfg.ReversedWords)
 	if err != nil {
 		return nil, err

@@ -19,26 +19,43 @@ var ErrWrongRefID = fmt.Errorf("h2h: reply names another REFID: %w", gateways.Er
 // about ours. It wraps gateways.ErrUnparseable.
 var ErrNoRefID = fmt.Errorf("h2h: reply names no REFID: %w", gateways.ErrUnparseable)
 
-// Default reply patterns for OtomaX-style suppliers (gateways.md section 9).
-// Named groups: refid or trxid (our REFID), status, sn, reason, saldo or
-// balance, harga or price, supplier_ref (the supplier's own TRXID).
+// Reply patterns (gateways.md section 9; the documented replies are in
+// testdata/wire). Named groups: refid or trxid (the REFID the reply is
+// about: compared with the REFID Lunas sent, never taken from it), status,
+// sn, reason, saldo or balance, harga or price, supplier_ref (the
+// supplier's own transaction id: kept for reference, never a REFID).
+//
+// StatusWords in a pattern list stands for a whole-word pattern of every
+// configured status word (defaults plus synonyms), longest first.
+const StatusWords = "{status-words}"
+
+// The parts the default patterns and the presets are made of.
+const (
+	patRHash     = `R#(?P<refid>[A-Za-z0-9_-]+)`              // R#<refid> (OtomaX)
+	patRefidArg  = `(?i)[&?]refid=(?P<refid>[A-Za-z0-9_-]+)`  // &refid=<refid> (OtomaX suffix, report query)
+	patClientID  = `(?i)\bCLIENTID=(?P<refid>[A-Za-z0-9_-]+)` // CLIENTID=<refid> (Digiflazz, Sidopulsa)
+	patSN        = `(?i)\bSN(?:/Ref)?\s*[:=]\s*(?P<sn>[A-Za-z0-9/_.-]*[A-Za-z0-9/_-])`
+	patReason    = `(?i)\bREASON\s*:\s*(?P<reason>[^.]+)`
+	patGagalWhy  = `(?i)\b(?:GAGAL|FAILED),\s*(?P<reason>[^.]+)`           // "GAGAL, Nomor tujuan salah."
+	patTrxID     = `(?i)\bTRXID\s*[:=]\s*(?P<supplier_ref>[A-Za-z0-9_-]+)` // TRXID: and TrxID= alike
+	patSaldo     = `(?i)\bSALDO\s*[:=]?\s*(?:[\d.,]+\s*-\s*[\d.,]+\s*=\s*)?(?P<saldo>\d[\d.,]*)`
+	patPrice     = `(?i)\b(?:HARGA|HRG|PRICE)\s*[:=]?\s*(?:Rp\.?\s*)?(?P<price>\d[\d.,]*)`
+	patStatusArg = `(?i)[&?]status=(?P<status>\d+)` // OtomaX numeric report status
+)
+
 var (
-	DefaultReplyPatterns = []string{
-		`R#(?P<refid>[A-Za-z0-9_-]+)`,
-		`[&?]refid=(?P<refid>[A-Za-z0-9_-]+)`,
-		`(?i)\b(?P<status>SUKSES|SUCCESS|BERHASIL|GAGAL|FAILED|DIPROSES|PROSES|PENDING|INPROGRESS|TIDAK DITEMUKAN|NOT FOUND|REFUND|DIREFUND|REVERSAL|REVERSED)\b`,
-		`(?i)\bSN(?:/Ref)?\s*:\s*(?P<sn>[A-Za-z0-9/_-]+)`,
-		`(?i)\bREASON\s*:\s*(?P<reason>[^.]+)`,
-		`(?i)\bTRXID\s*:\s*(?P<supplier_ref>[A-Za-z0-9_-]+)`,
-		`(?i)\bSALDO\s*:?\s*(?:[\d.,]+\s*-\s*[\d.,]+\s*=\s*)?(?P<saldo>\d[\d.,]*)`,
-		`(?i)\b(?:HARGA|PRICE)\s*:?\s*(?:Rp\.?\s*)?(?P<price>\d[\d.,]*)`,
-	}
+	// DefaultReplyPatterns read every documented reply style: R#<refid>
+	// with TRXID:/SN:/SISA SALDO (Klikoo), report?refid=..&message=..
+	// (Maxsi) and TRX ... CLIENTID=<refid> (Digiflazz, Sidopulsa); the
+	// REFID is our R#, refid= or CLIENTID= value, and a reply carrying
+	// none of them is not applied to any transfer.
+	DefaultReplyPatterns   = []string{patRHash, patRefidArg, patClientID, StatusWords, patSN, patReason, patGagalWhy, patTrxID, patSaldo, patPrice}
 	DefaultBalancePatterns = []string{
 		`(?i)\b(?:SALDO|BALANCE)\s*(?:ANDA)?\s*:?\s*(?:Rp\.?\s*)?(?P<saldo>\d[\d.,]*)`,
 	}
 	DefaultSuccessWords  = []string{"SUKSES", "SUCCESS", "BERHASIL", "20"}
 	DefaultFailedWords   = []string{"GAGAL", "FAILED", "40"}
-	DefaultPendingWords  = []string{"PROSES", "DIPROSES", "PENDING", "INPROGRESS", "1", "2"}
+	DefaultPendingWords  = []string{"PROSES", "DIPROSES", "PENDING", "INPROGRESS", "PROCESSING", "1", "2"}
 	DefaultNotFoundWords = []string{"TIDAK DITEMUKAN", "NOT FOUND"}
 	DefaultReversedWords = []string{"REFUND", "DIREFUND", "REVERSAL", "REVERSED"}
 )
@@ -83,11 +100,13 @@ func NewParser(replyPatterns, balancePatterns []string, success, failed, pending
 		notFound: words(notFound, DefaultNotFoundWords),
 		reversed: words(reversed, DefaultReversedWords),
 	}
-	if sameList(replyPatterns, DefaultReplyPatterns) {
-		// The default status pattern lists the configured words, so that
-		// synonyms work without writing a pattern.
-		replyPatterns = append([]string(nil), replyPatterns...)
-		replyPatterns[statusPattern] = p.statusPattern()
+	// StatusWords lists the configured words, so that synonyms work
+	// without writing a pattern.
+	replyPatterns = append([]string(nil), replyPatterns...)
+	for i, pat := range replyPatterns {
+		if pat == StatusWords {
+			replyPatterns[i] = p.statusPattern()
+		}
 	}
 	var err error
 	if p.reply, err = compile(replyPatterns); err != nil {
@@ -97,21 +116,6 @@ func NewParser(replyPatterns, balancePatterns []string, success, failed, pending
 		return nil, err
 	}
 	return p, nil
-}
-
-// statusPattern is the index of the status-word pattern in DefaultReplyPatterns.
-const statusPattern = 2
-
-func sameList(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // statusPattern builds a case-insensitive whole-word pattern of every
@@ -173,6 +177,24 @@ func groups(res []*regexp.Regexp, text string) map[string][]string {
 	return out
 }
 
+// maskRefIDs replaces every span a refid or trxid group matched with "#".
+func maskRefIDs(res []*regexp.Regexp, text string) string {
+	b := []byte(text)
+	for _, re := range res {
+		names := re.SubexpNames()
+		for _, m := range re.FindAllStringSubmatchIndex(text, 8) {
+			for i, name := range names {
+				if (name == "refid" || name == "trxid") && m[2*i] >= 0 {
+					for j := m[2*i]; j < m[2*i+1]; j++ {
+						b[j] = '#'
+					}
+				}
+			}
+		}
+	}
+	return string(b)
+}
+
 // one returns the single value of the named groups, or an error if they
 // disagree. ok is false when none matched.
 func one(g map[string][]string, names ...string) (v string, ok bool, conflict bool) {
@@ -202,20 +224,16 @@ func (p *Parser) Parse(text, refID string) (Reply, error) {
 	case conflict || got != refID:
 		return r, ErrWrongRefID
 	}
-	// Read everything else with our REFID masked, so that a REFID such as
-	// "REF-GAGAL-1" is never taken for a status word.
-	g = groups(p.reply, strings.ReplaceAll(text, refID, "#"))
-	var out domain.PayoutOutcome
-	for _, w := range g["status"] {
-		o := p.outcome(w)
-		if o == domain.OutcomeUnknown || (out != "" && o != out) {
-			return r, fmt.Errorf("%w: status words %q", gateways.ErrUnknownStatus, clip(strings.Join(g["status"], ",")))
-		}
-		out, r.Status = o, w
+	// Read everything else with the REFID marks masked, so that a REFID
+	// such as "REF-GAGAL-1" is never taken for a status word. Only where
+	// a pattern found the REFID: the same digits inside a serial number
+	// or a balance stay as they are.
+	g = groups(p.reply, maskRefIDs(p.reply, text))
+	out, word, err := p.decide(g["status"])
+	if err != nil {
+		return r, err
 	}
-	if out == "" {
-		return r, fmt.Errorf("%w: no status word", gateways.ErrUnparseable)
-	}
+	r.Status = word
 	r.Outcome = out
 	r.Serial, _, _ = one(g, "sn")
 	r.Reason, _, _ = one(g, "reason", "message")
@@ -227,6 +245,35 @@ func (p *Parser) Parse(text, refID string) (Reply, error) {
 		r.Price, _ = domain.ParseRupiah(strings.TrimRight(s, ".,"))
 	}
 	return r, nil
+}
+
+// decide reads the status words of one reply. They must agree, with one
+// documented exception: a failed transaction whose deposit was refunded
+// ("GAGAL, Dibatalkan Refund Rp.9.000", Sidopulsa) names both a failure
+// and a refund, and is a failure (the money never reached the payee). Any
+// other mix, an unknown word or no word at all leaves the outcome unknown.
+func (p *Parser) decide(ws []string) (domain.PayoutOutcome, string, error) {
+	var out domain.PayoutOutcome
+	word := ""
+	for _, w := range ws {
+		o := p.outcome(w)
+		switch {
+		case o == domain.OutcomeUnknown:
+			return "", "", fmt.Errorf("%w: status words %q", gateways.ErrUnknownStatus, clip(strings.Join(ws, ",")))
+		case out == "" || o == out:
+			out, word = o, w
+		case out == domain.OutcomeFailed && o == domain.OutcomeReversed:
+			// keep the failure
+		case out == domain.OutcomeReversed && o == domain.OutcomeFailed:
+			out, word = o, w
+		default:
+			return "", "", fmt.Errorf("%w: status words %q", gateways.ErrUnknownStatus, clip(strings.Join(ws, ",")))
+		}
+	}
+	if out == "" {
+		return "", "", fmt.Errorf("%w: no status word", gateways.ErrUnparseable)
+	}
+	return out, word, nil
 }
 
 // outcome maps a status word to an outcome.

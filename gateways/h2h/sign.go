@@ -9,6 +9,13 @@
 // therefore a status check, and Channel retries freely under the same REFID.
 // A reply that does not parse, or that names another REFID ("salah kamar"),
 // is OutcomeUnknown. The PIN and password never appear in logs or errors.
+//
+// Money invariant: a reply moves a transfer only when it names the REFID
+// Lunas put in that request (R#refid, refid=, CLIENTID=); the supplier's own
+// transaction id (TRXID:, TrxID=) is kept for reference and is never taken
+// for a REFID, and a reply naming no REFID of ours stays unknown. The
+// default patterns read every reply style suppliers document (testdata/wire);
+// Presets narrow the reading to one family, chosen per supplier in settings.
 package h2h
 
 import (
