@@ -69,7 +69,7 @@ func TestIdempotencySameBodyDifferentBody(t *testing.T) {
 		t.Fatalf("same key same body: %d %v", st, again)
 	}
 	st, dup, _ := c.do("POST", "/v2/payouts", "K1", strings.Replace(payoutBody, "10000", "10001", 1))
-	if st != 400 || dup["error_code"] != "DUPLICATE_ERROR" {
+	if st != http.StatusConflict || dup["error_code"] != "DUPLICATE_ERROR" { // as recorded in test mode
 		t.Fatalf("same key other body: %d %v", st, dup)
 	}
 	st, _, _ = c.do("POST", "/v2/payouts", "", payoutBody)

@@ -89,10 +89,12 @@ type Config struct {
 	// HoldMax caps how long a "timeout" fault holds a request; default 2m.
 	HoldMax time.Duration
 
-	// Xendit wire variants where the sources disagree (reference §8).
-	XenditListShape     string // "array" (default) or "data" ({data,has_more,links})
-	XenditErrorKey      string // "message" (default) or "error_message"
-	XenditDuplicateCode string // "DUPLICATE_ERROR" (default) or "DUPLICATE_TRANSACTION_ERROR"
+	// Xendit wire variants where the sources disagree (reference §8). The
+	// defaults follow the recorded answers (gateways/xendit/testdata/wire):
+	// {has_more, data}, "message", and HTTP 409 DUPLICATE_ERROR.
+	XenditListShape     string // "data" (default: {has_more, data}) or "array" (the API page)
+	XenditErrorKey      string // "message" (default) or "error_message" (the API pages)
+	XenditDuplicateCode string // "DUPLICATE_ERROR" (default, 409) or "DUPLICATE_TRANSACTION_ERROR" (legacy, 400)
 	// XenditInvoiceCursor names the invoice list's paging parameter the
 	// sandbox honours: "last_invoice" (default; xendit-go@HEAD) or
 	// "last_invoice_id" (xendit-java, xendit-go v1 params); "ignore" honours
@@ -162,7 +164,7 @@ func New(cfg Config) *Server {
 		cfg.HoldMax = 2 * time.Minute
 	}
 	if cfg.XenditListShape == "" {
-		cfg.XenditListShape = "array"
+		cfg.XenditListShape = "data"
 	}
 	if cfg.XenditErrorKey == "" {
 		cfg.XenditErrorKey = "message"

@@ -200,6 +200,8 @@ type xInvoice struct {
 	Expiry      time.Time
 	PaidAt      time.Time
 	URL         string
+	Success     string // success_redirect_url, echoed when given
+	Failure     string // failure_redirect_url, echoed when given
 	tl          *Timeline
 	evicted     bool
 }
@@ -220,26 +222,46 @@ func (v *xInvoice) json(stale bool) map[string]any {
 			st, updated = prev, v.Created.Add(prev.After)
 		}
 	}
+	// The fields and shapes of the recorded invoices (wire fixtures
+	// invoice_create_pending_recorded.http, invoice_get_settled_recorded.http).
+	banks := []map[string]any{}
+	for _, b := range []string{"MANDIRI", "BRI", "BNI", "PERMATA", "BCA"} {
+		banks = append(banks, map[string]any{"bank_code": b, "collection_type": "POOL", "transfer_amount": v.Amount,
+			"bank_branch": "Virtual Account", "account_holder_name": "LUNAS SANDBOX", "identity_amount": 0})
+	}
 	m := map[string]any{
-		"id":            v.ID,
-		"external_id":   v.ExternalID,
-		"user_id":       XenditBusinessID,
-		"status":        st.Status,
-		"merchant_name": "Lunas Sandbox Shop",
-		"amount":        v.Amount,
-		"description":   v.Description,
-		"expiry_date":   xtime(v.Expiry),
-		"invoice_url":   v.URL,
-		"currency":      "IDR",
-		"created":       xtime(v.Created),
-		"updated":       xtime(updated),
-		"available_banks": []map[string]any{
-			{"bank_code": "BCA", "collection_type": "POOL", "transfer_amount": v.Amount, "bank_branch": "Virtual Account", "account_holder_name": "LUNAS SANDBOX"},
-		},
-		"should_send_email": false,
+		"id":                           v.ID,
+		"external_id":                  v.ExternalID,
+		"user_id":                      XenditBusinessID,
+		"status":                       st.Status,
+		"merchant_name":                "Lunas Sandbox Shop",
+		"merchant_profile_picture_url": "https://du8nwjtfkinx.cloudfront.net/xendit.png", // Xendit's default, as recorded
+		"amount":                       v.Amount,
+		"expiry_date":                  xtime(v.Expiry),
+		"invoice_url":                  v.URL,
+		"available_banks":              banks,
+		"available_retail_outlets":     []map[string]string{{"retail_outlet_name": "ALFAMART"}, {"retail_outlet_name": "INDOMARET"}},
+		"available_ewallets":           []map[string]string{{"ewallet_type": "OVO"}, {"ewallet_type": "DANA"}, {"ewallet_type": "SHOPEEPAY"}, {"ewallet_type": "LINKAJA"}},
+		"available_qr_codes":           []map[string]string{{"qr_code_type": "QRIS"}},
+		"available_direct_debits":      []map[string]string{{"direct_debit_type": "DD_BRI"}},
+		"available_paylaters":          []map[string]string{},
+		"should_exclude_credit_card":   false,
+		"should_send_email":            false,
+		"created":                      xtime(v.Created),
+		"updated":                      xtime(updated),
+		"currency":                     "IDR",
+	}
+	if v.Description != "" {
+		m["description"] = v.Description
 	}
 	if v.PayerEmail != "" {
 		m["payer_email"] = v.PayerEmail
+	}
+	if v.Success != "" {
+		m["success_redirect_url"] = v.Success
+	}
+	if v.Failure != "" {
+		m["failure_redirect_url"] = v.Failure
 	}
 	if st.Status == "PAID" || st.Status == "SETTLED" {
 		m["paid_amount"] = v.PaidAmount
@@ -247,6 +269,8 @@ func (v *xInvoice) json(stale bool) map[string]any {
 		m["payment_method"] = "BANK_TRANSFER"
 		m["payment_channel"] = "BCA"
 		m["bank_code"] = "BCA"
+		m["initial_amount"] = v.Amount
+		m["payment_destination"] = fmt.Sprintf("1076%09d", v.Created.UnixNano()%1e9) // a VA number's shape
 	}
 	return m
 }
@@ -282,6 +306,24 @@ func (s *Server) mountXendit(mux *http.ServeMux) {
 // configured key ("message" or "error_message").
 func (s *Server) xenditError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]string{"error_code": code, s.cfg.XenditErrorKey: msg})
+}
+
+// xenditFieldError is one entry of a validation error's errors[], in the
+// recorded shape (wire fixture invoice_create_validation_400_recorded.http).
+type xenditFieldError struct {
+	Field    []string `json:"field"`
+	Location string   `json:"location"`
+	Messages []string `json:"messages"`
+	Types    []string `json:"types"`
+}
+
+// xenditValidationError answers 400 API_VALIDATION_ERROR with the recorded
+// message and an errors[] entry for field.
+func (s *Server) xenditValidationError(w http.ResponseWriter, field, msg, typ string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{
+		s.cfg.XenditErrorKey: "Invalid input data. Please check your request", "error_code": "API_VALIDATION_ERROR",
+		"errors": []xenditFieldError{{Field: []string{field}, Location: "body", Messages: []string{msg}, Types: []string{typ}}},
+	})
 }
 
 func (s *Server) xAuth(h http.HandlerFunc) http.HandlerFunc {
@@ -353,11 +395,22 @@ func (s *Server) xPayoutCreate(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, p.view(false))
 			return
 		}
-		s.xenditError(w, 400, s.cfg.XenditDuplicateCode, "A payout with this idempotency key already exists. If you meant to execute a different request, please use another idempotency key")
+		// Recorded in test mode (wire fixture error_duplicate_409_recorded.http):
+		// HTTP 409 DUPLICATE_ERROR. The legacy code name is answered as the
+		// legacy API did, with 400.
+		status := http.StatusConflict
+		if s.cfg.XenditDuplicateCode != "DUPLICATE_ERROR" {
+			status = http.StatusBadRequest
+		}
+		s.xenditError(w, status, s.cfg.XenditDuplicateCode, "A payout with this idempotency key already exists. If you meant to execute a different request, please use another idempotency key.")
 		return
 	}
 	amount, verr := s.xValidatePayout(&req)
 	if verr != nil {
+		if verr.code == "API_VALIDATION_ERROR" && verr.field != "" {
+			s.xenditValidationError(w, verr.field, verr.msg, verr.typ)
+			return
+		}
 		s.xenditError(w, 400, verr.code, verr.msg)
 		return
 	}
@@ -378,7 +431,7 @@ func (s *Server) xPayoutCreate(w http.ResponseWriter, r *http.Request) {
 		p.debited = true
 		steps = append(steps, Step{After: step, Status: "REQUESTED"}, Step{After: 2 * step, Status: "SUCCEEDED"})
 		if f.Kind == FaultReverse {
-			steps = append(steps, Step{After: 3 * step, Status: "REVERSED", Code: "REJECTED_BY_CHANNEL"})
+			steps = append(steps, Step{After: 3 * step, Status: "REVERSED"})
 		}
 	}
 	if behaviour == "ACCEPTED" {
@@ -421,27 +474,35 @@ func (s *Server) xEvictPayouts() {
 	}
 }
 
-type xValidation struct{ code, msg string }
+// xValidation is a refused payout: code and message, and for
+// API_VALIDATION_ERROR the field and the validator's type name.
+type xValidation struct{ code, msg, field, typ string }
 
 func (s *Server) xValidatePayout(req *xPayoutReq) (domain.Rupiah, *xValidation) {
-	bad := func(code, msg string) (domain.Rupiah, *xValidation) { return 0, &xValidation{code, msg} }
+	bad := func(code, msg string) (domain.Rupiah, *xValidation) { return 0, &xValidation{code: code, msg: msg} }
+	badField := func(field, msg, typ string) (domain.Rupiah, *xValidation) {
+		return 0, &xValidation{code: "API_VALIDATION_ERROR", msg: msg, field: field, typ: typ}
+	}
 	if n := len(req.ReferenceID); n < 1 || n > 255 {
-		return bad("API_VALIDATION_ERROR", "reference_id must be 1-255 characters")
+		return badField("reference_id", `"reference_id" length must be between 1 and 255 characters`, "string.length")
 	}
 	if req.Currency != "IDR" {
-		return bad("API_VALIDATION_ERROR", "currency must be IDR")
+		return badField("currency", `"currency" must be IDR`, "any.only")
 	}
 	ch, ok := findXenditChannel(req.ChannelCode)
 	if !ok {
 		return bad("CHANNEL_CODE_NOT_SUPPORTED", "channel_code is not supported")
 	}
 	acct := req.ChannelProperties["account_number"]
-	if acct == "" || req.ChannelProperties["account_holder_name"] == "" {
-		return bad("API_VALIDATION_ERROR", "channel_properties.account_number and account_holder_name are required")
+	if acct == "" {
+		return badField("channel_properties.account_number", `"account_number" is required`, "any.required")
+	}
+	if req.ChannelProperties["account_holder_name"] == "" {
+		return badField("channel_properties.account_holder_name", `"account_holder_name" is required`, "any.required")
 	}
 	amt, err := strconv.ParseInt(req.Amount.String(), 10, 64)
 	if err != nil || amt <= 0 {
-		return bad("API_VALIDATION_ERROR", "amount must be a positive integer for IDR")
+		return badField("amount", `"amount" must be a positive integer for IDR`, "number.integer")
 	}
 	if amt < ch.Limits.Minimum {
 		return bad("MINIMUM_TRANSFER_LIMIT_ERROR", fmt.Sprintf("amount is below the minimum of %d", ch.Limits.Minimum))
@@ -450,7 +511,7 @@ func (s *Server) xValidatePayout(req *xPayoutReq) (domain.Rupiah, *xValidation) 
 		return bad("MAXIMUM_TRANSFER_LIMIT_ERROR", fmt.Sprintf("amount is above the maximum of %d", ch.Limits.Maximum))
 	}
 	if len(req.Description) > 100 {
-		return bad("API_VALIDATION_ERROR", "description must be at most 100 characters")
+		return badField("description", `"description" length must be less than or equal to 100 characters long`, "string.max")
 	}
 	return domain.Rupiah(amt), nil
 }
@@ -489,12 +550,12 @@ func (s *Server) xPayoutList(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, p.view(f.Kind == FaultStale))
 	}
-	if s.cfg.XenditListShape == "data" {
-		writeJSON(w, 200, map[string]any{"data": list, "has_more": false,
-			"links": []map[string]string{{"href": r.URL.String(), "rel": "self", "method": "GET"}}})
+	if s.cfg.XenditListShape == "array" {
+		writeJSON(w, 200, list)
 		return
 	}
-	writeJSON(w, 200, list)
+	// As recorded in test mode (wire fixture payout_list_requested_recorded.http).
+	writeJSON(w, 200, map[string]any{"has_more": false, "data": list})
 }
 
 func (s *Server) xPayoutCancel(w http.ResponseWriter, r *http.Request) {
@@ -543,7 +604,9 @@ func (s *Server) xChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 type xInvoiceReq struct {
-	ExternalID      string      `json:"external_id"`
+	ExternalID      *string     `json:"external_id"`
+	SuccessURL      string      `json:"success_redirect_url"`
+	FailureURL      string      `json:"failure_redirect_url"`
 	Amount          json.Number `json:"amount"`
 	PayerEmail      string      `json:"payer_email"`
 	Description     string      `json:"description"`
@@ -559,11 +622,18 @@ func (s *Server) xInvoiceCreate(w http.ResponseWriter, r *http.Request) {
 		s.xenditError(w, 400, "INVALID_JSON_FORMAT", "Request body is not valid JSON")
 		return
 	}
-	amt, err := strconv.ParseInt(req.Amount.String(), 10, 64)
-	if req.ExternalID == "" || err != nil || amt <= 0 {
-		s.xenditError(w, 400, "API_VALIDATION_ERROR", "external_id and a positive integer amount are required")
+	if req.ExternalID == nil || *req.ExternalID == "" {
+		// As recorded for external_id null (wire fixture
+		// invoice_create_validation_400_recorded.http).
+		s.xenditValidationError(w, "external_id", `"external_id" must be a string`, "string.base")
 		return
 	}
+	amt, err := strconv.ParseInt(req.Amount.String(), 10, 64)
+	if err != nil || amt <= 0 {
+		s.xenditValidationError(w, "amount", `"amount" must be a positive number`, "number.base")
+		return
+	}
+	ext := *req.ExternalID
 	if req.Currency != "" && req.Currency != "IDR" {
 		s.xenditError(w, 400, "UNSUPPORTED_CURRENCY", "currency is not supported")
 		return
@@ -578,8 +648,9 @@ func (s *Server) xInvoiceCreate(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.advance()
 	now := s.now()
-	v := &xInvoice{ID: s.newXenditID(""), ExternalID: req.ExternalID, Amount: amt, Description: req.Description,
-		PayerEmail: req.PayerEmail, Created: now, Expiry: now.Add(time.Duration(dur) * time.Second)}
+	v := &xInvoice{ID: s.newXenditID(""), ExternalID: ext, Amount: amt, Description: req.Description,
+		PayerEmail: req.PayerEmail, Created: now, Expiry: now.Add(time.Duration(dur) * time.Second),
+		Success: req.SuccessURL, Failure: req.FailureURL}
 	v.URL = "http://" + r.Host + "/_pay/xendit/" + v.ID
 	v.tl = NewTimeline(now, Step{Status: "PENDING"}, Step{After: time.Duration(dur) * time.Second, Status: "EXPIRED"})
 	s.x.invoices[v.ID] = v
@@ -793,7 +864,8 @@ func (s *Server) ReverseXenditPayout(idOrRef string) error {
 	if st := p.tl.Current().Status; st != "SUCCEEDED" {
 		return fmt.Errorf("sandbox: xendit payout %q is %s: %w", idOrRef, st, domain.ErrInvalidTransition)
 	}
-	st := Step{Status: "REVERSED", Code: "REJECTED_BY_CHANNEL"}
+	// No failure_code: Xendit documents none for REVERSED (get-payout).
+	st := Step{Status: "REVERSED"}
 	p.tl.Jump(s.now(), st)
 	p.enter(st)
 	s.touch()
