@@ -89,7 +89,7 @@ func init() {
 			New:     func(t testing.TB, e *Env) domain.PayoutChannel { return newH2H(t, e, tr) },
 			Request: h2hReq("081234567890"),
 			Failures: []failureCase{
-				{Name: "GAGAL", Code: "GAGAL", Request: h2hReq(sandbox.H2HFailDest)},
+				{Name: "FAILED", Code: "FAILED", Request: h2hReq(sandbox.H2HFailDest)},
 			},
 			CreateEndpoint: "h2h.trx",
 			StatusEndpoint: "h2h.trx",

@@ -31,10 +31,12 @@ import (
 // "h2h.trx" (transactions and status checks), "h2h.balance", "h2h.text".
 // Book channel "h2h".
 //
-// Test destinations: H2HFailDest fails (GAGAL, REASON: NOMOR TIDAK VALID),
-// H2HStuckDest stays PROSES; any other destination succeeds one Step after
-// the request. A request under FaultReverse succeeds, then is refunded
-// (REFUND) three Steps after the request. Products: any code of 1-16 capital letters and digits.
+// Replies use the layout and words of the documented R# style (Klikoo:
+// SUCCESS, FAILED, INPROGRESS; see reply). Test destinations: H2HFailDest
+// fails (FAILED, REASON: NOMOR TIDAK VALID), H2HStuckDest stays INPROGRESS;
+// any other destination succeeds one Step after the request. A request under
+// FaultReverse succeeds, then is refunded (REFUND, the sandbox's own word)
+// three Steps after the request. Products: any code of 1-16 capital letters and digits.
 
 // H2HPath is the H2H supplier's base path: its adapter's BaseURL is
 // URL+H2HPath (templates then name "trx", "balance"; the text transport
@@ -129,8 +131,16 @@ func dotted(r domain.Rupiah) string {
 	return b.String()
 }
 
-// reply writes the OtomaX-style reply for the transaction's status at the
-// current (or, stale, previous) step, naming refID.
+// reply writes the reply for the transaction's status at the current (or,
+// stale, previous) step, naming refID, in the layout and words of the
+// documented R# style (Klikoo; gateways/h2h/testdata/wire/klikoo_*.http):
+//
+//	R#<refid> <product>. <dest> SUCCESS. SN: <sn>. TRXID: <id>. SISA SALDO: <a> - <b> = <c> @<time>&refid=<refid>
+//	R#<refid> <product>. <dest> FAILED. REASON: <why>. TRXID: <id>. SISA SALDO: <a> - 0 = <a> @<time>&refid=<refid>
+//	R#<refid> <product>. <dest> INPROGRESS. TRXID: <id>. @<time>
+//
+// The REFUND reply (a success undone) is the sandbox's own: no supplier
+// publishes one.
 func (t *h2hTrx) reply(refID string, stale bool) string {
 	st := t.tl.Current()
 	if stale {
@@ -138,18 +148,19 @@ func (t *h2hTrx) reply(refID string, stale bool) string {
 			st = prev
 		}
 	}
-	at := t.tl.Changed().In(wib).Format("15:04:05 02/01/2006")
-	head := fmt.Sprintf("R#%s %s %s.%s", refID, t.Product, t.Product, t.Dest)
-	saldo := fmt.Sprintf("SISA SALDO: %s - %s = %s", dotted(t.balanceAfter+t.Qty), dotted(t.Qty), dotted(t.balanceAfter))
+	at := t.tl.Changed().In(wib).Format("15:04:05.000000 02/01/2006")
+	head := fmt.Sprintf("R#%s %s. %s", refID, t.Product, t.Dest)
 	switch st.Status {
 	case "SUKSES":
-		return fmt.Sprintf("%s SUKSES. SN: %s. TRXID: %s. %s @%s&refid=%s", head, t.Serial, t.TrxID, saldo, at, refID)
+		saldo := fmt.Sprintf("SISA SALDO: %s - %s = %s", dotted(t.balanceAfter+t.Qty), dotted(t.Qty), dotted(t.balanceAfter))
+		return fmt.Sprintf("%s SUCCESS. SN: %s. TRXID: %s. %s @%s&refid=%s", head, t.Serial, t.TrxID, saldo, at, refID)
 	case "GAGAL":
-		return fmt.Sprintf("%s GAGAL. REASON: %s. TRXID: %s. @%s&refid=%s", head, st.Code, t.TrxID, at, refID)
+		saldo := fmt.Sprintf("SISA SALDO: %s - 0 = %s", dotted(t.s.balance("h2h")), dotted(t.s.balance("h2h")))
+		return fmt.Sprintf("%s FAILED. REASON: %s. TRXID: %s. %s @%s&refid=%s", head, st.Code, t.TrxID, saldo, at, refID)
 	case "REFUND":
 		return fmt.Sprintf("%s REFUND. REASON: %s. TRXID: %s. @%s&refid=%s", head, st.Code, t.TrxID, at, refID)
 	}
-	return fmt.Sprintf("%s PROSES. TRXID: %s. @%s&refid=%s", head, t.TrxID, at, refID)
+	return fmt.Sprintf("%s INPROGRESS. TRXID: %s. @%s", head, t.TrxID, at)
 }
 
 var (
@@ -191,11 +202,12 @@ func (s *Server) h2hDo(req h2hRequest, f Fault) (int, string) {
 	qty, err := strconv.ParseInt(req.qty, 10, 64)
 	switch {
 	case !h2hProduct.MatchString(req.product):
-		return 200, fmt.Sprintf("R#%s GAGAL. REASON: PRODUK %s TIDAK TERSEDIA.&refid=%s", name, strings.ToUpper(clipText(req.product)), name)
+		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: PRODUK TIDAK TERSEDIA. TRXID: -.&refid=%s", name, strings.ToUpper(clipText(req.product)), name)
 	case !h2hField.MatchString(req.dest):
-		return 200, fmt.Sprintf("R#%s GAGAL. REASON: NOMOR TUJUAN SALAH.&refid=%s", name, name)
+		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: NOMOR TUJUAN SALAH. TRXID: -.&refid=%s", name, req.product, name)
 	case err != nil || qty < 1:
-		return 200, fmt.Sprintf("R#%s GAGAL. REASON: NOMINAL SALAH.&refid=%s", name, name)
+		// As Klikoo's "Failed Dana Open Denom without Amount".
+		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: Amount must be in numbers only. TRXID: -.&refid=%s", name, req.product, name)
 	}
 	now := s.now()
 	t := &h2hTrx{s: s, RefID: req.refID, Product: req.product, Dest: req.dest, Qty: domain.Rupiah(qty),

@@ -24,13 +24,13 @@ func TestH2HTextAndBalance(t *testing.T) {
 		t.Fatalf("wrong pin: %q", got)
 	}
 	first := post("GOPAY.0812.10000." + pin + ".R#T1")
-	if !strings.HasPrefix(first, "R#T1 ") || !strings.Contains(first, "PROSES") {
+	if !strings.HasPrefix(first, "R#T1 ") || !strings.Contains(first, "INPROGRESS") {
 		t.Fatalf("trx: %q", first)
 	}
 	srv.Advance(2 * time.Minute)
 	// A resend under the same REFID with other content is not processed.
 	again := post("GOPAY.0899.99999." + pin + ".R#T1")
-	if !strings.Contains(again, "SUKSES") || !strings.Contains(again, "GOPAY.0812") {
+	if !strings.Contains(again, "SUCCESS") || !strings.Contains(again, "GOPAY. 0812") {
 		t.Fatalf("resend: %q", again)
 	}
 	if srv.PaidCount("h2h", "T1") != 1 || srv.Balance("h2h") != 1_224_567 {

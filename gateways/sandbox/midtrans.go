@@ -60,8 +60,9 @@ type mtOrder struct {
 	Settled     time.Time
 	// history of (transaction_status, fraud_status); empty: the buyer has
 	// not chosen a method yet (Core status says 404).
-	history [][2]string
-	tamper  bool // serve a wrong signature_key
+	history  [][2]string
+	tamper   bool      // serve a wrong signature_key
+	settleAt time.Time // a card capture (accept) settles then
 }
 
 func (o *mtOrder) current() (status, fraud string, ok bool) {
@@ -217,8 +218,14 @@ func (s *Server) newUUID() string {
 	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:24] + "0000" + id[0:4]
 }
 
-// mtStatusCode is the body status_code Midtrans gives for a status.
-func mtStatusCode(status string) string {
+// mtStatusCode is the body status_code Midtrans gives for a status: 201 for
+// pending and for a card capture held for review (the documented Challenge
+// Notification), 202 for deny, 407 for expire.
+func mtStatusCode(status, fraud string) string {
+	switch {
+	case status == "capture" && fraud == "challenge":
+		return "201"
+	}
 	switch status {
 	case "pending":
 		return "201"
@@ -239,6 +246,7 @@ func (s *Server) mtStatus(w http.ResponseWriter, r *http.Request) {
 	o := st.orders[r.PathValue("id")]
 	if o != nil {
 		s.mtExpireDue(o)
+		s.mtSettleDue(o)
 	}
 	status, fraud, ok := "", "", false
 	if o != nil {
@@ -256,7 +264,7 @@ func (s *Server) mtStatus(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, map[string]string{"status_code": "404", "status_message": "Transaction doesn't exist.", "id": s.newUUID()})
 		return
 	}
-	code := mtStatusCode(status)
+	code := mtStatusCode(status, fraud)
 	gross := strconv.FormatInt(o.Paid, 10) + ".00"
 	sig := midtransSignature(o.OrderID, code, gross, s.cfg.Credentials.MidtransServerKey)
 	if o.tamper {
@@ -273,8 +281,33 @@ func (s *Server) mtStatus(w http.ResponseWriter, r *http.Request) {
 		"transaction_status": word, "signature_key": sig, "merchant_id": "G000000000",
 		"expiry_time": o.Expiry.In(wib).Format(time.DateTime),
 	}
+	if status == "expire" {
+		// The documented expire answer carries no signature_key (the
+		// SDK's stub, wire fixture core_expire_sdk.http); the adapter
+		// accepts an unsigned state that settles nothing.
+		delete(m, "signature_key")
+	}
 	if fraud != "" {
 		m["fraud_status"] = fraud
+	}
+	switch o.PaymentType {
+	case "credit_card":
+		// The card fields of the documented notifications (wire fixtures
+		// core_notif_*_doc.http from the 3DS reference page).
+		m["masked_card"], m["bank"], m["eci"], m["card_type"], m["three_ds_version"] = "48111111-1114", "bni", "05", "credit", "2"
+		m["channel_response_code"], m["channel_response_message"] = "00", "Approved"
+		m["approval_code"] = fmt.Sprintf("%06d", o.Created.UnixNano()%1e6)
+		if status == "deny" {
+			m["eci"], m["channel_response_code"], m["channel_response_message"] = "06", "05", "Do not honor"
+		}
+	case "bank_transfer":
+		// As the documented BNI VA notification (core_notif_bni_va_settlement_doc.http).
+		m["va_numbers"] = []map[string]string{{"bank": "bni", "va_number": fmt.Sprintf("8808%012d", o.Created.UnixNano()%1e12)}}
+		paid := []map[string]string{}
+		if status == "settlement" {
+			paid = append(paid, map[string]string{"paid_at": o.Settled.In(wib).Format(time.DateTime), "amount": gross})
+		}
+		m["payment_amounts"] = paid
 	}
 	if !o.Settled.IsZero() && (status == "settlement" || status == "capture") {
 		m["settlement_time"] = o.Settled.In(wib).Format(time.DateTime)
@@ -290,6 +323,15 @@ var wib = time.FixedZone("WIB", 7*3600)
 func (s *Server) mtExpireDue(o *mtOrder) {
 	if status, _, ok := o.current(); ok && status == "pending" && !s.now().Before(o.Expiry) {
 		o.history = append(o.history, [2]string{"expire", ""})
+	}
+}
+
+// mtSettleDue settles an accepted card capture once its settlement time has
+// come (capture, then settlement: the documented card flow). s.mu held.
+func (s *Server) mtSettleDue(o *mtOrder) {
+	if status, fraud, ok := o.current(); ok && status == "capture" && fraud == "accept" && !o.settleAt.IsZero() && !s.now().Before(o.settleAt) {
+		o.history = append(o.history, [2]string{"settlement", "accept"})
+		o.Settled = o.settleAt
 	}
 }
 
@@ -310,8 +352,11 @@ func (s *Server) MidtransChoose(orderID, paymentType string) error {
 }
 
 // PayMidtrans makes the buyer pay: settlement, or with fraud "challenge" a
-// card capture held for review. amount 0 pays the gross amount; another
-// amount makes gross_amount differ from the order (amount mismatch test).
+// card capture held for review. An order whose buyer chose credit_card
+// (MidtransChoose) is captured with fraud_status accept first and settles
+// one Step later, as Midtrans documents card payments. amount 0 pays the
+// gross amount; another amount makes gross_amount differ from the order
+// (amount mismatch test).
 func (s *Server) PayMidtrans(orderID string, amount domain.Rupiah, fraud string) error {
 	return s.mtSet(orderID, func(o *mtOrder, cur string, ok bool) error {
 		if ok && cur != "pending" {
@@ -325,6 +370,11 @@ func (s *Server) PayMidtrans(orderID string, amount domain.Rupiah, fraud string)
 		}
 		switch fraud {
 		case "", "accept":
+			if o.PaymentType == "credit_card" {
+				o.history = append(o.history, [2]string{"capture", "accept"})
+				o.settleAt = s.now().Add(s.cfg.Step)
+				return nil
+			}
 			o.history = append(o.history, [2]string{"settlement", "accept"})
 			o.Settled = s.now()
 		case "challenge":

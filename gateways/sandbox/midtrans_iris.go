@@ -117,9 +117,11 @@ func (s *Server) irisAuth(keys []string, h http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		if !good {
+			// The documented text (iris_access_denied_doc.http); the status
+			// code is our assumption.
 			w.Header().Set("Content-Type", "text/plain")
 			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, "HTTP Basic: Access denied.\n")
+			io.WriteString(w, "HTTP Basic: Access denied")
 			return
 		}
 		h(w, r)
@@ -404,12 +406,13 @@ func (s *Server) irisBalance(w http.ResponseWriter, r *http.Request) {
 func (s *Server) irisValidate(w http.ResponseWriter, r *http.Request) {
 	bank, account := r.URL.Query().Get("bank"), r.URL.Query().Get("account")
 	name, ok := irisBanks[bank]
+	// The documented 400 carries errors only (iris_account_invalid_400_doc.http).
 	if !ok {
-		irisErr(w, 400, "An error occurred", map[string][]string{"bank": {"Bank is not valid"}})
+		writeJSON(w, 400, map[string]any{"errors": map[string][]string{"bank": {"Bank is not valid"}}})
 		return
 	}
 	if account == IrisInvalidAccount || !regexp.MustCompile(`^[0-9]{5,20}$`).MatchString(account) {
-		irisErr(w, 400, "An error occurred", map[string][]string{"account": {"Account does not exist"}})
+		writeJSON(w, 400, map[string]any{"errors": map[string][]string{"account": {"Account does not exist"}}})
 		return
 	}
 	holder := "SANDBOX PENERIMA " + account[len(account)-4:]

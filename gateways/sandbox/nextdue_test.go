@@ -43,7 +43,7 @@ func TestIrisAndH2HReportNextDue(t *testing.T) {
 		return string(b)
 	}
 	// An H2H transaction: PROSES now, SUKSES one step later.
-	if got := send("POST", "/h2h/text", "", "GOPAY.0812.10000."+cr.H2HPin+".R#NX1"); !strings.Contains(got, "PROSES") {
+	if got := send("POST", "/h2h/text", "", "GOPAY.0812.10000."+cr.H2HPin+".R#NX1"); !strings.Contains(got, "INPROGRESS") {
 		t.Fatalf("h2h: %q", got)
 	}
 	// An Iris payout, created and approved: processed after one step,
@@ -77,7 +77,7 @@ func TestIrisAndH2HReportNextDue(t *testing.T) {
 	}
 	// Once due, both move.
 	s.Advance(2 * step)
-	if got := send("POST", "/h2h/text", "", "CEK.R#NX1."+cr.H2HPin); !strings.Contains(got, "SUKSES") {
+	if got := send("POST", "/h2h/text", "", "CEK.R#NX1."+cr.H2HPin); !strings.Contains(got, "SUCCESS") {
 		t.Fatalf("h2h after a step: %q", got)
 	}
 	if got := send("GET", "/iris/api/v1/payouts/"+ref, cr.IrisCreatorKey, ""); !strings.Contains(got, `"status":"completed"`) {
