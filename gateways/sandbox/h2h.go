@@ -200,14 +200,16 @@ func (s *Server) h2hDo(req h2hRequest, f Fault) (int, string) {
 		return 200, fmt.Sprintf("R#%s TIDAK DITEMUKAN. @%s&refid=%s", name, s.now().In(wib).Format("15:04:05"), name)
 	}
 	qty, err := strconv.ParseInt(req.qty, 10, 64)
+	// Refused requests are answered as Klikoo's "Failed Dana Open Denom
+	// without Amount": no transaction id, no balance, no &refid suffix.
+	at := s.now().In(wib).Format("15:04:05.000000 02/01/2006")
 	switch {
 	case !h2hProduct.MatchString(req.product):
-		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: PRODUK TIDAK TERSEDIA. TRXID: -.&refid=%s", name, strings.ToUpper(clipText(req.product)), name)
+		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: PRODUK TIDAK TERSEDIA. TRXID: -. @%s", name, strings.ToUpper(clipText(req.product)), at)
 	case !h2hField.MatchString(req.dest):
-		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: NOMOR TUJUAN SALAH. TRXID: -.&refid=%s", name, req.product, name)
+		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: NOMOR TUJUAN SALAH. TRXID: -. @%s", name, req.product, at)
 	case err != nil || qty < 1:
-		// As Klikoo's "Failed Dana Open Denom without Amount".
-		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: Amount must be in numbers only. TRXID: -.&refid=%s", name, req.product, name)
+		return 200, fmt.Sprintf("R#%s %s FAILED. REASON: Amount must be in numbers only. TRXID: -. @%s", name, req.product, at)
 	}
 	now := s.now()
 	t := &h2hTrx{s: s, RefID: req.refID, Product: req.product, Dest: req.dest, Qty: domain.Rupiah(qty),

@@ -346,7 +346,13 @@ func (s *Server) MidtransChoose(orderID, paymentType string) error {
 			paymentType = "bank_transfer"
 		}
 		o.PaymentType = paymentType
-		o.history = append(o.history, [2]string{"pending", ""})
+		// Non-card methods report fraud_status accept while pending (the
+		// documented bank transfer samples); a card waiting for 3DS does not.
+		fraud := "accept"
+		if paymentType == "credit_card" {
+			fraud = ""
+		}
+		o.history = append(o.history, [2]string{"pending", fraud})
 		return nil
 	})
 }
