@@ -132,9 +132,9 @@ const (
 )
 
 const (
-	xDocPayout = `{"reference_id":"myref-1482928194","channel_code":"ID_BCA","channel_properties":{"account_number":"000000000099","account_holder_name":"Michael Chen"},"amount":10000,"description":"July payout","currency":"IDR"}`
-	xProbe     = `{"reference_id":"e1-probe-20260817-123338","channel_code":"ID_BCA","channel_properties":{"account_number":"09171234567","account_holder_name":"Test Kasambahay"},"amount":10000,"currency":"IDR","description":"E1 probe"}`
-	xInvoiceBody   = `{"external_id":"5e4d5893-ba9d-4bde-a2a3-1f54e271c335","amount":91000,"success_redirect_url":"http://localhost:3000/payments?status=success","failure_redirect_url":"http://localhost:3000/payments?status=failure"}`
+	xDocPayout   = `{"reference_id":"myref-1482928194","channel_code":"ID_BCA","channel_properties":{"account_number":"000000000099","account_holder_name":"Michael Chen"},"amount":10000,"description":"July payout","currency":"IDR"}`
+	xProbe       = `{"reference_id":"e1-probe-20260817-123338","channel_code":"ID_BCA","channel_properties":{"account_number":"09171234567","account_holder_name":"Test Kasambahay"},"amount":10000,"currency":"IDR","description":"E1 probe"}`
+	xInvoiceBody = `{"external_id":"5e4d5893-ba9d-4bde-a2a3-1f54e271c335","amount":91000,"success_redirect_url":"http://localhost:3000/payments?status=success","failure_redirect_url":"http://localhost:3000/payments?status=failure"}`
 )
 
 func xenditCases() []wireCase {
@@ -399,7 +399,9 @@ func (e *wireEnv) irisPayout(account, bank string, amount int64) string {
 		`{"payouts":[{"beneficiary_name":"Ryan Renolds","beneficiary_account":%q,"beneficiary_bank":%q,"beneficiary_email":"beneficiary@example.com","amount":"%d.00","notes":%q}]}`,
 		account, bank, amount, irisNotes))
 	var r struct {
-		Payouts []struct{ ReferenceNo string `json:"reference_no"` } `json:"payouts"`
+		Payouts []struct {
+			ReferenceNo string `json:"reference_no"`
+		} `json:"payouts"`
 	}
 	if err := json.Unmarshal(a.body, &r); err != nil || len(r.Payouts) != 1 {
 		e.t.Fatalf("iris create: %d %s", a.status, a.body)
@@ -525,22 +527,22 @@ var notCompared = map[string]string{
 	"payout_webhook_failed_recorded.http":    "a webhook: the sandbox sends none (Lunas polls)",
 	"error_insufficient_balance_legacy.http": "a synchronous refusal of the legacy Disbursements API; Payouts v2 fails for lack of balance asynchronously, as the sandbox does (payout_get_failed_insufficient_balance_doc.http)",
 
-	"core_status_settlement_card_doc.http":  "card status with 3DS details (three_ds_version, challenge_completion) the sandbox does not model; the card notification samples are compared",
-	"core_status_capture_accept_doc.http":   "card status with channel details (reference_id, channel, payment_option_type) the sandbox does not model; the card notification samples are compared",
-	"core_status_partial_refund_doc.http":   "the sandbox offers no refunds",
-	"core_status_settlement_sdk.http":       "an SDK stub with a truncated signature; the card settlement sample is compared",
-	"core_cancel_sdk.http":                  "the answer of POST /v2/{id}/cancel, which the sandbox does not offer",
-	"core_deny_sdk.http":                    "the answer of POST /v2/{id}/deny, which the sandbox does not offer",
-	"core_notif_deny_challenge_sdk.http":    "an SDK sample without order_id: no request of the sandbox answers it",
-	"iris_notif_completed_doc.http":         "a notification: the sandbox sends none (Lunas polls)",
-	"iris_notif_failed_doc.http":            "a notification: the sandbox sends none (Lunas polls)",
-	"maxsi_report_success.http":             "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
-	"digiflazz_success.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
-	"digiflazz_failed.http":                 "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
-	"digiflazz_process.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
-	"sidopulsa_success.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
-	"sidopulsa_failed.http":                 "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
-	"sidopulsa_process.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"core_status_settlement_card_doc.http": "card status with 3DS details (three_ds_version, challenge_completion) the sandbox does not model; the card notification samples are compared",
+	"core_status_capture_accept_doc.http":  "card status with channel details (reference_id, channel, payment_option_type) the sandbox does not model; the card notification samples are compared",
+	"core_status_partial_refund_doc.http":  "the sandbox offers no refunds",
+	"core_status_settlement_sdk.http":      "an SDK stub with a truncated signature; the card settlement sample is compared",
+	"core_cancel_sdk.http":                 "the answer of POST /v2/{id}/cancel, which the sandbox does not offer",
+	"core_deny_sdk.http":                   "the answer of POST /v2/{id}/deny, which the sandbox does not offer",
+	"core_notif_deny_challenge_sdk.http":   "an SDK sample without order_id: no request of the sandbox answers it",
+	"iris_notif_completed_doc.http":        "a notification: the sandbox sends none (Lunas polls)",
+	"iris_notif_failed_doc.http":           "a notification: the sandbox sends none (Lunas polls)",
+	"maxsi_report_success.http":            "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"digiflazz_success.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"digiflazz_failed.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"digiflazz_process.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"sidopulsa_success.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"sidopulsa_failed.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"sidopulsa_process.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
 }
 
 // textMarkers are the parts of an R#-style reply an adapter reads.
