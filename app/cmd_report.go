@@ -232,16 +232,9 @@ func runReconcile(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, errUsage)
 	}
-	open := map[string]domain.Rupiah{}
-	if *opening != "" {
-		for _, kv := range strings.Split(*opening, ";") {
-			k, v, ok := strings.Cut(kv, "=")
-			amt, err := domain.ParseRupiah(v)
-			if !ok || err != nil {
-				return fmt.Errorf("--opening %q: write channel=amount, separated by ';': %w", kv, errUsage)
-			}
-			open[strings.TrimSpace(k)] = amt
-		}
+	open, err := parseOpening(*opening)
+	if err != nil {
+		return err
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -293,4 +286,22 @@ func importPermission(kind xlsx.Kind) domain.Permission {
 		return domain.PermManageOrders
 	}
 	return domain.PermManagePayees
+}
+
+// parseOpening reads --opening CHANNEL=AMOUNT;... (channel balances before
+// the ledger began).
+func parseOpening(s string) (map[string]domain.Rupiah, error) {
+	open := map[string]domain.Rupiah{}
+	if s == "" {
+		return open, nil
+	}
+	for _, kv := range strings.Split(s, ";") {
+		k, v, ok := strings.Cut(kv, "=")
+		amt, err := domain.ParseRupiah(v)
+		if !ok || err != nil || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--opening %q: write channel=amount, separated by ';': %w", xlsx.Clip(kv), errUsage)
+		}
+		open[strings.TrimSpace(k)] = amt
+	}
+	return open, nil
 }

@@ -51,14 +51,25 @@ func CheckPassword(password, phc string) (bool, error) {
 		return false, ErrBadHash
 	}
 	p.Threads = uint8(threads)
+	if !p.sane() {
+		return false, ErrBadHash
+	}
 	enc := base64.RawStdEncoding
 	salt, err1 := enc.DecodeString(parts[4])
 	want, err2 := enc.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
+	if err1 != nil || err2 != nil || len(want) < 16 || len(want) > 64 || len(salt) < 8 || len(salt) > 64 {
 		return false, ErrBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// sane bounds Argon2id parameters read from the database file: a tampered
+// hash or vault slot must not make a sign-in allocate gigabytes or run for
+// hours (the defaults are t=2..3, 64 MiB, p=2).
+func (p Params) sane() bool {
+	return p.Time >= 1 && p.Time <= 16 && p.MemoryKiB >= 8*uint32(p.Threads) && p.MemoryKiB <= 1<<20 &&
+		p.Threads >= 1 && p.Threads <= 16
 }
 
 // ValidatePassword enforces the minimum a shop owner can live with.

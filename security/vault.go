@@ -168,9 +168,17 @@ func (v *Vault) loadHeader(ctx context.Context) (*header, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseHeader(raw)
+}
+
+// parseHeader reads a vault header as stored (possibly tampered with).
+func parseHeader(raw []byte) (*header, error) {
 	var h header
 	if err := json.Unmarshal(raw, &h); err != nil {
 		return nil, fmt.Errorf("vault header: %w", err)
+	}
+	if h.Slots == nil {
+		h.Slots = map[string]*slot{}
 	}
 	return &h, nil
 }
@@ -231,6 +239,9 @@ func (v *Vault) wrap(password string, dataKey []byte, slotID string) *slot {
 }
 
 func unwrap(password string, s *slot, slotID string) ([]byte, error) {
+	if s == nil || !s.Params.sane() || len(s.Salt) < 8 || len(s.Salt) > 64 {
+		return nil, fmt.Errorf("%w: vault slot parameters out of range (tampered file?)", ErrWrongPassword)
+	}
 	a := gcm(kek(password, s))
 	if len(s.Wrapped) < a.NonceSize() {
 		return nil, ErrWrongPassword

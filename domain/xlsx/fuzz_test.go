@@ -3,6 +3,7 @@ package xlsx
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -15,6 +16,9 @@ func FuzzReadTableCSV(f *testing.F) {
 	f.Add([]byte("\"unterminated\n,,,\n"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 64<<10 { // bounded work per input (a real file is capped by MaxFileBytes)
+			return
+		}
 		tab, err := ReadTable(bytes.NewReader(b), FormatCSV)
 		if err != nil {
 			return
@@ -40,7 +44,74 @@ func FuzzReadTableXLSX(f *testing.F) {
 	wb.Write(&buf)
 	wb.Close()
 	f.Add(buf.Bytes())
+	// Bounded work per input: small files, and a small unpack limit (a
+	// mutated size field otherwise lets excelize unpack hundreds of MB,
+	// which stalled the worker at 9 executions in 30 s).
+	oldUnzip, oldXML := MaxUnzipBytes, MaxUnzipXMLBytes
+	MaxUnzipBytes, MaxUnzipXMLBytes = 1<<20, 256<<10
+	f.Cleanup(func() { MaxUnzipBytes, MaxUnzipXMLBytes = oldUnzip, oldXML })
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 64<<10 {
+			return
+		}
 		_, _ = ReadTable(bytes.NewReader(b), FormatXLSX)
+	})
+}
+
+// FuzzImportRowValues feeds arbitrary cell text to the import's row
+// validation: dates (text and Excel serials), emails, quantities, rupiah
+// amounts, names and account numbers. Each must give a value or a row
+// error quoting at most 80 characters, never panic.
+func FuzzImportRowValues(f *testing.F) {
+	for _, s := range []string{"2026-11-01 13:45", "01/11/2026", "46000", "46000.5", "1e308", "-1", "0",
+		"ani@contoh.id", "a@b", "Rp1.500.000", "9223372036854775807", "Bu Ani", "123-456.789 0", ""} {
+		f.Add(s)
+	}
+	loc := time.FixedZone("WIB", 7*3600)
+	f.Fuzz(func(t *testing.T, v string) {
+		if len(v) > 4096 {
+			return
+		}
+		heads := []string{"date", "email", "qty", "price", "name", "account", "bank"}
+		tab := &Table{Headers: heads, Header: 1, Rows: [][]string{{v, v, v, v, v, v, v}}, RowNums: []int{2}}
+		idx := map[Field]int{FDate: 0, FBuyerEmail: 1, FQty: 2, FUnitPrice: 3, FName: 4, FAccount: 5, FBank: 6}
+		im := &importer{t: tab, idx: idx, opts: ImportOptions{Location: loc}}
+		_ = im.date(0)
+		if e := im.email(0, FBuyerEmail); e != "" && e != v {
+			t.Fatalf("email %q became %q", v, e)
+		}
+		_, _ = parseQty(v)
+		if r := im.rupiah(0, FUnitPrice, true); r < 0 {
+			t.Fatalf("negative amount %d from %q", r, v)
+		}
+		_ = im.name(0, FName, true)
+		_ = im.account(0)
+		_ = im.bank(0)
+		for _, e := range im.errs {
+			if len([]rune(e.Value)) > 80 {
+				t.Fatalf("error quotes %d characters", len([]rune(e.Value)))
+			}
+		}
+	})
+}
+
+// FuzzParseMapping feeds arbitrary --map values to ParseMapping.
+func FuzzParseMapping(f *testing.F) {
+	for _, s := range []string{"", "name=Nama", "name=Nama,bank=Kode Bank", "=x", "a=", ",,", "qty=Jumlah=2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMapping(s)
+		if err != nil {
+			if len(err.Error()) > 200 {
+				t.Fatalf("error echoes %d bytes", len(err.Error()))
+			}
+			return
+		}
+		for k, v := range m {
+			if k == "" || v == "" {
+				t.Fatalf("empty field or header in %q: %v", s, m)
+			}
+		}
 	})
 }

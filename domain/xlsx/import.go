@@ -436,7 +436,7 @@ func (im *importer) orders() ([]record, error) {
 		qty := int64(0)
 		if s := im.cell(i, FQty); s == "" {
 			im.fail(i, FQty, "wajib diisi (required)")
-		} else if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
+		} else if n, err := parseQty(s); err != nil {
 			im.fail(i, FQty, "jumlah harus bilangan bulat 1 atau lebih")
 		} else {
 			qty = n
@@ -535,4 +535,13 @@ func (im *importer) date(i int) time.Time {
 	}
 	im.fail(i, FDate, "bukan tanggal (contoh: 2026-11-01 13:45 atau 01/11/2026)")
 	return time.Time{}
+}
+
+// parseQty reads an item quantity: a whole number from 1 to 1,000,000.
+func parseQty(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > 1_000_000 {
+		return 0, domain.Invalid("qty", "jumlah harus bilangan bulat 1 sampai 1.000.000 / quantity must be a whole number from 1 to 1,000,000")
+	}
+	return n, nil
 }
