@@ -30,7 +30,7 @@ go build -tags migrated_fynedo -o "$tmp/lunas" .
 Xvfb "$disp" -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 sleep 1
-export DISPLAY="$disp" LIBGL_ALWAYS_SOFTWARE=1 LANG=en_US.UTF-8
+export DISPLAY="$disp" LIBGL_ALWAYS_SOFTWARE=1 LANG=en_US.UTF-8 XDG_CONFIG_HOME="$tmp/config"
 unset DBUS_SESSION_BUS_ADDRESS # no tray host: closing would hide, not quit
 
 "$tmp/lunas" --db "$tmp/headless.db" demo --duration 0 --every 3s >"$tmp/headless.log" 2>&1 &

@@ -33,6 +33,7 @@ var tourStops = []tourStop{
 func (u *UI) Tour(wait time.Duration, shoot func(file string), done func(error)) {
 	go func() {
 		time.Sleep(wait)
+		fyne.DoAndWait(func() { u.win.Resize(fyne.NewSize(1366, 768)) }) // the laptop screen the layout must fit
 		for _, st := range tourStops {
 			var ts *transfersScreen
 			fyne.DoAndWait(func() {
