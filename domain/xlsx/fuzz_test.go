@@ -48,10 +48,10 @@ func FuzzReadTableXLSX(f *testing.F) {
 	// mutated size field otherwise lets excelize unpack hundreds of MB,
 	// which stalled the worker at 9 executions in 30 s).
 	oldUnzip, oldXML := MaxUnzipBytes, MaxUnzipXMLBytes
-	MaxUnzipBytes, MaxUnzipXMLBytes = 1<<20, 256<<10
+	MaxUnzipBytes, MaxUnzipXMLBytes = 512<<10, 512<<10 // parts stay in memory: no temporary files per input
 	f.Cleanup(func() { MaxUnzipBytes, MaxUnzipXMLBytes = oldUnzip, oldXML })
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 64<<10 {
+		if len(b) > 16<<10 {
 			return
 		}
 		_, _ = ReadTable(bytes.NewReader(b), FormatXLSX)
@@ -103,7 +103,7 @@ func FuzzParseMapping(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		m, err := ParseMapping(s)
 		if err != nil {
-			if len(err.Error()) > 200 {
+			if len(err.Error()) > 80*10+100 { // 80 characters, each at most \U0010ffff when quoted
 				t.Fatalf("error echoes %d bytes", len(err.Error()))
 			}
 			return
