@@ -143,15 +143,30 @@ func (w *world) drain() {
 		}
 		w.clock.Advance(g)
 		w.upSince = w.clock.Now() // long jumps: the liveness bound restarts
-		w.beginStep()
-		ctx := context.Background()
-		for _, f := range []func(context.Context) error{w.eng.BalanceNow, w.eng.PollNow, w.sendRound,
-			func(ctx context.Context) error { return w.eng.TrackNow(ctx, false) }} {
-			if err := f(ctx); err != nil {
-				w.tracef("eng  drain: %v", clip(err.Error(), 120))
+		// The loops tick many times in a gap: go round until a round finds
+		// nothing to do (a round asks at most a few batches).
+		// The tracker asks at most four batches a round: as many rounds as
+		// the open transfers need to be asked once.
+		open := 0
+		if w.chk.last != nil {
+			for _, t := range w.chk.last.transfers {
+				if t.Status.InFlight() {
+					open++
+				}
 			}
 		}
-		w.endStep()
+		rounds := 1 + open/(4*w.prof.batch)
+		for i := 0; i < min(rounds, 20) && w.failure == nil; i++ {
+			w.beginStep()
+			if i == 0 {
+				w.round("balance")
+			}
+			for _, name := range []string{"lister", "asker", "sender", "tracker", "watch"} {
+				w.round(name)
+			}
+			w.endStep()
+			w.clock.Advance(time.Second)
+		}
 		if !w.unsettled() {
 			break
 		}

@@ -45,7 +45,7 @@ func (o *observed) Name() string { return o.inner.Name() }
 func (o *observed) Send(ctx context.Context, req domain.PayoutRequest) (domain.PayoutResult, error) {
 	o.w.asked(req.RefID)
 	res, err := o.inner.Send(ctx, req)
-	if o.w.opt.Bug == BugTimeoutIsFailure && res.Outcome == domain.OutcomeUnknown && gateways.IsTimeout(err) {
+	if o.w.opt.plant == BugTimeoutIsFailure && res.Outcome == domain.OutcomeUnknown && gateways.IsTimeout(err) {
 		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeFailed, Code: "TIMEOUT", Reason: "no answer in time"}, nil
 	}
 	return res, err
@@ -65,7 +65,7 @@ func (o *observed) ValidateAccount(ctx context.Context, channel, account string)
 // resendSafe is the channel's window, or always true (BugResendAnytime, or a
 // channel without a window, which the engine treats the same).
 func (o *observed) resendSafe(first, now time.Time) bool {
-	if w, ok := o.inner.(domain.ResendWindow); ok && o.w.opt.Bug != BugResendAnytime {
+	if w, ok := o.inner.(domain.ResendWindow); ok && o.w.opt.plant != BugResendAnytime {
 		return w.ResendSafe(first, now)
 	}
 	return true
@@ -95,7 +95,7 @@ func observe(w *world, ch domain.PayoutChannel) domain.PayoutChannel {
 	o := &observed{inner: ch, w: w, name: ch.Name()}
 	_, window := ch.(domain.ResendWindow)
 	_, cancel := ch.(domain.PayoutCanceller)
-	window = window || w.opt.Bug == BugResendAnytime
+	window = window || w.opt.plant == BugResendAnytime
 	switch {
 	case window && cancel:
 		return withBoth{o}

@@ -26,7 +26,7 @@ type profile struct {
 	rateLimit sandbox.RateLimit
 	// loop periods: how often the simulated process runs each loop (a slow
 	// or busy machine runs them later than the engine asks).
-	poll, send, track, balance time.Duration
+	poll, send, track, watch, balance time.Duration
 	orders                     int           // orders the shop takes
 	orderEvery                 time.Duration // mean time between two orders
 	payAfter                   time.Duration // mean time a buyer takes to pay
@@ -98,6 +98,7 @@ func drawProfile(r *rand.Rand) profile {
 		p.send = between(r, 5*time.Second, 60*time.Second)
 		p.track = between(r, 5*time.Second, 60*time.Second)
 	}
+	p.watch = between(r, time.Minute, 10*time.Minute)
 	p.balance = between(r, time.Minute, 10*time.Minute)
 	p.orders = 8 + r.IntN(25)
 	p.orderEvery = between(r, 3*time.Second, 30*time.Second)

@@ -15,8 +15,9 @@ type Options struct {
 	// own. An event is one line of the trace: a gateway request and what
 	// happened to it, a status move, a person's action, a crash...
 	Events int
-	// Bug plants a deliberate defect (tests only); NoBug runs the real code.
-	Bug Bug
+	// plant is a deliberate defect; only this package's tests set it
+	// (vopr and every other caller run the real code).
+	plant Bug
 	// Dir holds the run's database (default /dev/shm when present).
 	Dir string
 }
@@ -202,24 +203,40 @@ func (w *world) jitter(d time.Duration) time.Duration {
 	return time.Duration(w.rng.Int64N(int64(d) + 1))
 }
 
-// scheduleLoops starts the loops of a process that just started.
+// scheduleLoops starts the loops of a process that just started: the
+// engine's own loop rounds (engine.Loops), each at the slower of its own
+// period and the profile's pace for it.
 func (w *world) scheduleLoops() {
-	e := w.eng
-	w.loop("poll", w.prof.poll, e.PollNow)
-	w.loop("send", w.prof.send, w.sendRound)
-	w.loop("track", w.prof.track, func(ctx context.Context) error { return e.TrackNow(ctx, false) })
-	w.loop("balance", w.prof.balance, e.BalanceNow)
+	w.rounds = map[string]func(context.Context) error{}
+	for _, l := range w.eng.Loops() {
+		w.rounds[l.Name] = l.Round
+		w.loop(l.Name, w.period(l.Name, l.Every), l.Round)
+	}
 }
 
-// sendRound is the sender loop's body: batches until one is not full.
-func (w *world) sendRound(ctx context.Context) error {
-	for w.up() {
-		n, err := w.eng.SendNow(ctx)
-		if err != nil || n < w.prof.batch {
-			return err
+func (w *world) period(name string, every time.Duration) time.Duration {
+	switch name {
+	case "lister", "asker":
+		return max(every, w.prof.poll)
+	case "sender":
+		return max(every, w.prof.send)
+	case "tracker":
+		return max(every, w.prof.track)
+	case "watch":
+		return max(every, w.prof.watch)
+	case "balance":
+		return max(every, w.prof.balance)
+	}
+	return max(every, time.Minute)
+}
+
+// round runs one loop round by name (the drain, a wake-up).
+func (w *world) round(name string) {
+	if f := w.rounds[name]; f != nil && w.up() {
+		if err := f(context.Background()); err != nil && !w.crashed {
+			w.tracef("eng  %s: %v", name, clip(err.Error(), 120))
 		}
 	}
-	return nil
 }
 
 // wakeSender runs the sender soon, as the engine's wake channel does.
@@ -231,10 +248,6 @@ func (w *world) wakeSender() {
 	epoch := w.epoch
 	w.at(w.clock.Now().Add(w.jitter(time.Second)), "send (woken)", epoch, func() {
 		w.s.wokeSend = false
-		if w.up() {
-			if err := w.sendRound(context.Background()); err != nil && !w.crashed {
-				w.tracef("eng  send: %v", clip(err.Error(), 120))
-			}
-		}
+		w.round("sender")
 	})
 }

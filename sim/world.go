@@ -81,6 +81,7 @@ type world struct {
 	st               *crashStore
 	payments         map[string]domain.PaymentGateway
 	s                sched
+	rounds           map[string]func(context.Context) error // the live process's loop rounds
 
 	answers   map[string][]answer // earlier answers to the same GET, for reordering
 	lastAsked map[string]time.Time
@@ -124,7 +125,7 @@ func newWorld(opt Options) (*world, error) {
 		attention: map[string]string{},
 		faultsOn:  true,
 	}
-	w.clock = newClock(simEpoch, rand.New(rand.NewPCG(seed, 0x717)))
+	w.clock = NewClock(simEpoch, seed)
 	w.prof = drawProfile(w.rng)
 	w.model.init()
 	data, err := templateDB(opt.Dir)
