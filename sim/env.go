@@ -128,10 +128,10 @@ func (w *world) drain() {
 		w.start()
 	}
 	gaps := []time.Duration{}
-	for range 6 {
+	for range 4 {
 		gaps = append(gaps, 20*time.Second)
 	}
-	for d := time.Minute; d <= 64*time.Hour; d *= 2 {
+	for d := time.Minute; d <= 64*time.Hour; d *= 4 {
 		gaps = append(gaps, d)
 	}
 	for range 4 {

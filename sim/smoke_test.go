@@ -70,3 +70,15 @@ func TestReplayEnv(t *testing.T) {
 	os.WriteFile("/tmp/sim-trace.txt", r.Trace, 0o644)
 	t.Logf("%v", r.Violation)
 }
+
+func TestFixedCost(t *testing.T) {
+	Run(Options{Seed: 999, Events: 1})
+	c0 := cpuTime()
+	for i := 0; i < 20; i++ {
+		w, _ := newWorld(Options{Seed: uint64(i + 1), Dir: scratchDir()})
+		w.initSchedule()
+		w.start()
+		w.close()
+	}
+	t.Logf("setup: %v CPU per run", (cpuTime()-c0)/20)
+}
