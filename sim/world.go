@@ -194,25 +194,36 @@ func (w *world) build(st domain.Store) (map[string]domain.PaymentGateway, map[st
 	creds := w.sb.Credentials()
 	log := slog.New(slog.DiscardHandler)
 	tr := func(name string) *transport { return &transport{w: w, gateway: name, attempt: adapterTimeout} }
+	// Xendit is paced as app paces it (app/engine.go xenditLimitersPer, at
+	// the test-mode 60 a minute), in some runs; a 429's reset holds the
+	// endpoint's limiter (OnRateLimit).
 	var lim map[string]engine.Limiter
 	var listLim engine.Limiter
+	var onRateLimit func(op string, until time.Time)
 	if w.prof.limiters {
 		mk := func(n int) *gateways.WindowLimiter {
 			return gateways.NewWindowLimiter(n, time.Minute, 2*time.Second).WithClock(w.clock)
 		}
-		invoices := mk(55)
+		invoices, status, create, cancel, balance := mk(55), mk(60), mk(60), mk(60), mk(60)
 		listLim = invoices
 		lim = map[string]engine.Limiter{
 			"xendit/" + engine.OpPaymentStatus: chain{mk(20), invoices},
-			"xendit/" + engine.OpPayoutCreate:  mk(60),
-			"xendit/" + engine.OpPayoutStatus:  mk(60),
+			"xendit/" + engine.OpPayoutCreate:  create,
+			"xendit/" + engine.OpPayoutStatus:  status,
 			"xendit/" + engine.OpPayoutWatch:   mk(6),
-			"xendit/" + engine.OpPayoutCancel:  mk(60),
-			"xendit/" + engine.OpBalance:       mk(60),
+			"xendit/" + engine.OpPayoutCancel:  cancel,
+			"xendit/" + engine.OpBalance:       balance,
+		}
+		byOp := map[string]*gateways.WindowLimiter{"POST /v2/payouts": create, "GET /v2/payouts?reference_id": status,
+			"POST /v2/payouts/{id}/cancel": cancel, "GET /v2/invoices": invoices, "GET /balance": balance}
+		onRateLimit = func(op string, until time.Time) {
+			if l := byOp[op]; l != nil {
+				l.HoldUntil(until)
+			}
 		}
 	}
 	x := xendit.New(xendit.Config{BaseURL: "http://sandbox.invalid", SecretKey: creds.XenditSecretKey, Logger: log,
-		Timeout: adapterTimeout, Retry: retry, ListLimiter: listLim, Transport: tr("xendit"), Clock: w.clock})
+		Timeout: adapterTimeout, Retry: retry, ListLimiter: listLim, OnRateLimit: onRateLimit, Transport: tr("xendit"), Clock: w.clock})
 	mt := midtrans.New(midtrans.Config{CoreURL: "http://sandbox.invalid/midtrans", SnapURL: "http://sandbox.invalid",
 		ServerKey: creds.MidtransServerKey, Logger: log, Timeout: adapterTimeout, Retry: retry, Transport: tr("midtrans"),
 		Now: w.clock.Now, Clock: w.clock})
