@@ -31,7 +31,7 @@ func (w *world) closeShop() {
 		w.after(off, "wake", func() {
 			w.upSince = w.clock.Now()
 			w.tracef("proc computer awake")
-			w.after(between(w.rng, 5*time.Minute, 40*time.Minute), "close", w.closeShop)
+			w.after(between(w.rng, 2*time.Minute, 15*time.Minute), "close", w.closeShop)
 		})
 		return
 	}
@@ -42,11 +42,12 @@ func (w *world) closeShop() {
 		w.tracef("proc shop closed for %s", off.Round(time.Minute))
 	}
 	w.restartAt = time.Time{}
+	w.backAt = w.clock.Now().Add(off)
 	w.after(off, "open", func() {
 		if !w.up() {
 			w.start()
 		}
-		w.after(between(w.rng, 5*time.Minute, 40*time.Minute), "close", w.closeShop)
+		w.after(between(w.rng, 2*time.Minute, 15*time.Minute), "close", w.closeShop)
 	})
 }
 
@@ -63,7 +64,7 @@ func (w *world) scheduleRestart() {
 		d = between(w.rng, 8*time.Hour, 26*time.Hour)
 	}
 	at := w.clock.Now().Add(d)
-	w.restartAt = at
+	w.restartAt, w.backAt = at, at
 	w.after(d, "restart", func() {
 		if w.up() || !w.restartAt.Equal(at) {
 			return // started meanwhile, or the shop closed

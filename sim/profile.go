@@ -102,8 +102,8 @@ func drawProfile(r *rand.Rand) profile {
 	p.balance = between(r, time.Minute, 10*time.Minute)
 	p.orders = 8 + r.IntN(25)
 	p.orderEvery = between(r, 3*time.Second, 30*time.Second)
-	p.payAfter = between(r, 10*time.Second, 5*time.Minute)
-	p.actEvery = between(r, 10*time.Second, 2*time.Minute)
+	p.payAfter = between(r, 5*time.Second, 3*time.Minute)
+	p.actEvery = between(r, 5*time.Second, time.Minute)
 	p.reversal = 0.02 + r.Float64()*0.1
 	return p
 }

@@ -94,7 +94,7 @@ func Run(opt Options) (*Result, error) {
 	if w.failure == nil {
 		w.drain()
 	}
-	w.model.stats.VirtualTime = w.clock.Now().Sub(simEpoch)
+	w.model.stats.VirtualTime = w.clock.Now().Sub(w.began)
 	res := &Result{Seed: opt.Seed, Profile: w.prof.name, Steps: steps, Events: w.events, Trace: w.trace.Bytes(),
 		Violation: w.failure, Stats: w.model.stats}
 	return res, nil

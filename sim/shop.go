@@ -8,11 +8,12 @@ import (
 	"lunas/gateways/sandbox"
 )
 
-// simEpoch is when every run starts: a Monday, 08:00 in Jakarta (WIB). The
-// virtual clock stays well before the machine's clock, so a deadline on the
-// virtual clock is always the earlier one where the standard library meets
-// both (net/http's own client timeout is on the machine's clock).
-var simEpoch = time.Date(2026, 1, 5, 1, 0, 0, 0, time.UTC)
+// simEpoch is Monday 5 January 2026, 00:00 in Jakarta (WIB): runs start
+// that day at a time drawn from the seed. The virtual clock stays well
+// before the machine's clock, so a deadline on the virtual clock is always
+// the earlier one where the standard library meets both (net/http's own
+// client timeout is on the machine's clock).
+var simEpoch = time.Date(2026, 1, 5, 0, 0, 0, 0, wib)
 
 // wib is the shop's time zone.
 var wib = time.FixedZone("WIB", 7*3600)

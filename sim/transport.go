@@ -88,7 +88,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		w.tracef("net  %s %s -> refused (gateway restarting)", t.gateway, what)
 		return nil, &netError{msg: "dial tcp 127.0.0.1:443: connect: connection refused"}
 	}
-	f := w.drawFault(req.Method, isCreate(req), what)
+	f := w.drawFault(req.Method, isCreate(req), isPayout(req))
 	if f != faultNone {
 		w.model.stats.Faults++
 	}
@@ -203,6 +203,12 @@ func isCreate(req *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// isPayout reports requests about payouts (create, status, approve, cancel).
+func isPayout(req *http.Request) bool {
+	p := req.URL.Path
+	return strings.HasPrefix(p, "/v2/payouts") || strings.Contains(p, "/iris/api/v1/payouts") || strings.HasSuffix(p, "/h2h/trx") || strings.HasSuffix(p, "/h2h/text")
 }
 
 // describe names a request for the trace: method, path and the reference it is about.

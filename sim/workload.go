@@ -35,6 +35,7 @@ type simOrder struct {
 	paidAt   time.Time
 	tries    int
 	behave   string // "pay", "never", "under", "over", "late"
+	what     string // for the trace
 }
 
 var buyers = []struct{ Name, Email string }{
@@ -51,7 +52,10 @@ func (w *world) initSchedule() {
 		w.after(t, "order", w.newOrder)
 	}
 	w.after(w.exp(w.prof.actEvery), "person", w.person)
-	w.after(between(w.rng, 5*time.Minute, 40*time.Minute), "close", w.closeShop)
+	for range w.rng.IntN(3) {
+		w.after(0, "payee", w.changePayee) // some makers' details are already wrong or slow
+	}
+	w.after(between(w.rng, time.Minute, 10*time.Minute), "close", w.closeShop)
 	w.after(between(w.rng, 2*time.Minute, 60*time.Minute), "gateway", w.gatewayTrouble)
 	w.after(between(w.rng, 5*time.Minute, 60*time.Minute), "bank", w.bankReversal)
 }
@@ -65,7 +69,7 @@ func (w *world) exp(mean time.Duration) time.Duration {
 // While the shop's computer is off, it waits for the next opening.
 func (w *world) newOrder() {
 	if !w.up() || w.asleep() {
-		w.after(between(w.rng, time.Minute, 30*time.Minute), "order", w.newOrder)
+		w.at(w.back().Add(between(w.rng, time.Second, 10*time.Minute)), "order", 0, w.newOrder)
 		return
 	}
 	w.model.seq++
@@ -93,7 +97,7 @@ func (w *world) newOrder() {
 	}
 	w.model.orders[o.ext] = o
 	w.model.stats.Orders++
-	w.tracef("shop order %s: %d x %s = %s via %s (buyer will %s)", o.ext, qty, p.SKU, o.total, o.gateway, o.behave)
+	o.what = fmt.Sprintf("%d x %s = %s via %s, buyer will %s", qty, p.SKU, o.total, o.gateway, o.behave)
 	w.linkOrder(o)
 }
 
@@ -101,7 +105,7 @@ func (w *world) newOrder() {
 // failed attempt is tried again a little later (as the staff would).
 func (w *world) linkOrder(o *simOrder) {
 	if !w.up() || w.asleep() {
-		w.after(between(w.rng, time.Minute, 20*time.Minute), "order link", func() { w.linkOrder(o) })
+		w.at(w.back().Add(between(w.rng, time.Second, 10*time.Minute)), "order link", 0, func() { w.linkOrder(o) })
 		return
 	}
 	o.tries++
@@ -134,7 +138,7 @@ func (w *world) linkOrder(o *simOrder) {
 		return // the link exists at the gateway but Lunas has no order: the buyer is never sent it
 	}
 	o.recorded, o.expires = true, link.ExpiresAt
-	w.tracef("shop %s recorded, link expires %s", o.ext, link.ExpiresAt.In(wib).Format("15:04"))
+	w.tracef("shop order %s: %s; link expires %s", o.ext, o.what, link.ExpiresAt.In(wib).Format("15:04"))
 	var d time.Duration
 	switch o.behave {
 	case "never":
@@ -145,6 +149,18 @@ func (w *world) linkOrder(o *simOrder) {
 		d = w.exp(w.prof.payAfter)
 	}
 	w.after(d, "buyer", func() { w.buyerPays(o) })
+}
+
+// back is when the app is expected to run again (now if it runs).
+func (w *world) back() time.Time {
+	now := w.clock.Now()
+	t := now
+	if w.asleep() {
+		t = w.sleepUntil
+	} else if !w.up() && w.backAt.After(now) {
+		t = w.backAt
+	}
+	return t
 }
 
 // buyerPays is the buyer paying at the gateway (Lunas is not involved).
@@ -175,10 +191,11 @@ func (w *world) buyerPays(o *simOrder) {
 // person is the owner at the desk: approving, rejecting, retrying,
 // sending again, editing payees, pausing. Only while the app is open.
 func (w *world) person() {
-	defer func() { w.after(w.exp(w.prof.actEvery), "person", w.person) }()
 	if !w.up() || w.asleep() {
+		w.at(w.back().Add(w.exp(w.prof.actEvery)), "person", 0, w.person) // she is back when the app is
 		return
 	}
+	defer func() { w.after(w.exp(w.prof.actEvery), "person", w.person) }()
 	var all []domain.Transfer
 	err := w.store().Read(context.Background(), func(tx domain.ReadTx) (err error) {
 		all, err = tx.ListTransfers(domain.TransferFilter{})

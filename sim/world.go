@@ -51,6 +51,7 @@ type world struct {
 	frng  *rand.Rand // fault decisions
 	refs  *rand.Rand // REFIDs
 	clock *Clock
+	began time.Time
 	prof  profile
 
 	trace  bytes.Buffer
@@ -78,6 +79,7 @@ type world struct {
 	faultsOn         bool
 	sleepUntil       time.Time // the computer sleeps until then
 	restartAt        time.Time // the pending restart after a crash
+	backAt           time.Time // when the app runs again (a restart, or the shop opening)
 	st               *crashStore
 	payments         map[string]domain.PaymentGateway
 	s                sched
@@ -94,7 +96,7 @@ type world struct {
 
 func (w *world) tracef(format string, args ...any) {
 	now := w.clock.Now().In(wib)
-	day := int(now.Sub(simEpoch.In(wib).Truncate(24*time.Hour)).Hours()/24) + 1
+	day := int(now.Sub(time.Date(2026, 1, 5, 0, 0, 0, 0, wib))/(24*time.Hour)) + 1
 	fmt.Fprintf(&w.trace, "d%d %s %s ", day, now.Format("Mon"), now.Format("15:04:05.000"))
 	fmt.Fprintf(&w.trace, format, args...)
 	w.trace.WriteByte('\n')
@@ -125,7 +127,10 @@ func newWorld(opt Options) (*world, error) {
 		attention: map[string]string{},
 		faultsOn:  true,
 	}
-	w.clock = NewClock(simEpoch, seed)
+	// A run starts at any time of a Monday: the gateways' key windows end
+	// at midnight UTC (07:00 in Jakarta) and H2H's at midnight WIB.
+	w.began = simEpoch.Add(time.Duration(w.rng.Int64N(int64(24*time.Hour))).Truncate(time.Millisecond))
+	w.clock = NewClock(w.began, seed)
 	w.prof = drawProfile(w.rng)
 	w.model.init()
 	data, err := templateDB(opt.Dir)
@@ -412,8 +417,12 @@ func (w *world) oldAnswer(url string) (answer, bool) {
 }
 
 // drawFault decides what happens to one request.
-func (w *world) drawFault(method string, create bool, what string) fault {
-	if !w.faultsOn || w.prof.rate == 0 || w.frng.Float64() >= w.prof.rate {
+func (w *world) drawFault(method string, create, payout bool) fault {
+	rate := w.prof.rate
+	if payout {
+		rate = min(0.6, 2.5*rate) // the money path gets more of the trouble
+	}
+	if !w.faultsOn || rate == 0 || w.frng.Float64() >= rate {
 		return faultNone
 	}
 	x := w.frng.Float64() * w.prof.total
