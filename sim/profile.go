@@ -32,6 +32,7 @@ type profile struct {
 	payAfter                   time.Duration // mean time a buyer takes to pay
 	actEvery                   time.Duration // mean time between a person's actions
 	reversal                   float64       // probability per environment event that a bank reverses a payout
+	interleave                 float64       // probability that other work runs inside a transaction or request boundary
 }
 
 func between(r *rand.Rand, lo, hi time.Duration) time.Duration {
@@ -105,6 +106,7 @@ func drawProfile(r *rand.Rand) profile {
 	p.payAfter = between(r, 5*time.Second, 3*time.Minute)
 	p.actEvery = between(r, 5*time.Second, time.Minute)
 	p.reversal = 0.02 + r.Float64()*0.1
+	p.interleave = []float64{0, 0.02, 0.05, 0.15}[r.IntN(4)]
 	return p
 }
 
@@ -115,7 +117,7 @@ func (p profile) String() string {
 			fs = append(fs, fmt.Sprintf("%s %.0f%%", k, 100*p.rate*p.weights[k]/p.total))
 		}
 	}
-	return fmt.Sprintf("%s: faults %.0f%% of requests (%s); crash %.1f%% of steps; gateway step %s; batch %d; limiters %v; xendit rate limit %d/min; loops poll %s send %s track %s; %d orders",
-		p.name, 100*p.rate, strings.Join(fs, ", "), 100*p.crash, p.step, p.batch, p.limiters, p.rateLimit.PerWindow,
-		p.poll, p.send, p.track, p.orders)
+	return fmt.Sprintf("%s: faults %.0f%% of requests (%s); crash %.1f%% of steps; interleaving %.0f%%; gateway step %s; batch %d; limiters %v; xendit rate limit %d/min; loops poll %s send %s track %s; %d orders",
+		p.name, 100*p.rate, strings.Join(fs, ", "), 100*p.crash, 100*p.interleave, p.step.Round(time.Second), p.batch, p.limiters, p.rateLimit.PerWindow,
+		p.poll.Round(time.Second), p.send.Round(time.Second), p.track.Round(time.Second), p.orders)
 }

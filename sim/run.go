@@ -88,7 +88,9 @@ func Run(opt Options) (*Result, error) {
 		}
 		steps++
 		w.beginStep()
+		w.current = ev.name
 		ev.fn()
+		w.current = ""
 		w.endStep()
 	}
 	if w.failure == nil {
@@ -230,6 +232,37 @@ func (w *world) period(name string, every time.Duration) time.Duration {
 		return max(every, w.prof.balance)
 	}
 	return max(every, time.Minute)
+}
+
+// interleave runs, with the profile's probability, another piece of work
+// in the middle of the current one, at a point where production code could
+// be interrupted by another goroutine: a transaction about to start, a
+// request on its way out or its answer on its way back. It is another engine
+// loop's round or an action of the owner, as the engine's goroutines and the
+// desktop run them side by side; it never nests, never runs inside a
+// transaction, and never runs the loop that is running.
+func (w *world) interleave(point string) {
+	if w.depth > 0 || w.txDepth > 0 || !w.faultsOn || !w.up() || w.asleep() || w.rounds == nil ||
+		w.frng.Float64() >= w.prof.interleave {
+		return
+	}
+	names := []string{"lister", "asker", "sender", "tracker", "watch", "balance", "desk"}
+	name := names[w.frng.IntN(len(names))]
+	if name == w.current || (name == "sender" && w.current == "send (woken)") {
+		return
+	}
+	w.depth++
+	defer func() { w.depth-- }()
+	outer := w.current
+	if outer == "" {
+		outer = "the drain"
+	}
+	w.tracef("conc %s runs during %s, %s", name, outer, point)
+	if name == "desk" {
+		w.act()
+		return
+	}
+	w.round(name)
 }
 
 // round runs one loop round by name (the drain, a wake-up).

@@ -32,6 +32,8 @@ func (s *crashStore) Read(ctx context.Context, fn func(domain.ReadTx) error) err
 		return errCrashed
 	}
 	s.w.model.stats.Reads++
+	s.w.txDepth++
+	defer func() { s.w.txDepth-- }()
 	return s.inner.Read(ctx, fn)
 }
 
@@ -40,6 +42,11 @@ func (s *crashStore) Write(ctx context.Context, fn func(domain.Tx) error) error 
 		return errCrashed
 	}
 	s.w.model.stats.Writes++
+	s.w.interleave("before a write")
+	if s.w.crashed {
+		return errCrashed
+	}
+	s.w.txDepth++
 	err := s.inner.Write(ctx, func(tx domain.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
@@ -51,6 +58,7 @@ func (s *crashStore) Write(ctx context.Context, fn func(domain.Tx) error) error 
 		}
 		return nil
 	})
+	s.w.txDepth--
 	if err == nil {
 		if p := s.w.crashPlan; p.at == crashAtCommit && p.n == s.w.commits && p.after {
 			s.w.crash(fmt.Sprintf("just after commit %d", p.n))

@@ -122,6 +122,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return old.response(req), nil
 		}
 	}
+	w.interleave("while " + what + " is on its way")
+	if w.crashed {
+		return nil, errCrashed
+	}
 	rec := httptest.NewRecorder()
 	sreq := req.Clone(ctx)
 	sreq.Body = io.NopCloser(bytes.NewReader(body))
@@ -133,6 +137,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ans := answer{status: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}
 	if w.crashPlan.at == crashAtRequest && w.requests == w.crashPlan.n && w.crashPlan.after {
 		w.crash("after the gateway acted on " + what + ", before its answer arrived")
+		return nil, errCrashed
+	}
+	w.interleave("while the answer to " + what + " is on its way")
+	if w.crashed {
 		return nil, errCrashed
 	}
 	switch f {

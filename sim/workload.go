@@ -196,6 +196,11 @@ func (w *world) person() {
 		return
 	}
 	defer func() { w.after(w.exp(w.prof.actEvery), "person", w.person) }()
+	w.act()
+}
+
+// act is one action of the owner at her desk.
+func (w *world) act() {
 	var all []domain.Transfer
 	err := w.store().Read(context.Background(), func(tx domain.ReadTx) (err error) {
 		all, err = tx.ListTransfers(domain.TransferFilter{})

@@ -84,6 +84,9 @@ type world struct {
 	payments         map[string]domain.PaymentGateway
 	s                sched
 	rounds           map[string]func(context.Context) error // the live process's loop rounds
+	current          string                                 // the event running now
+	depth            int                                    // interleaved work running inside the current event
+	txDepth          int                                    // transactions open through crashStore
 
 	answers   map[string][]answer // earlier answers to the same GET, for reordering
 	lastAsked map[string]time.Time
@@ -164,7 +167,7 @@ func (w *world) openDB() error {
 	if w.db != nil {
 		return nil
 	}
-	db, err := sqlite.Open(context.Background(), w.dbPath, sqlite.Options{Cipher: newSimCipher(), Now: w.clock.Now, OpenCheck: sqlite.CheckNone, Readers: 1, SyncNormal: true})
+	db, err := sqlite.Open(context.Background(), w.dbPath, sqlite.Options{Cipher: newSimCipher(), Now: w.clock.Now, OpenCheck: sqlite.CheckNone, Readers: 4, SyncNormal: true})
 	if err != nil {
 		return err
 	}
@@ -180,7 +183,7 @@ func (w *world) stopProcess() {
 		w.busStop()
 		w.busStop, w.busCh = nil, nil
 	}
-	w.eng = nil
+	w.eng, w.rounds = nil, nil
 	if w.db != nil {
 		w.db.Close()
 		w.db = nil
