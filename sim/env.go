@@ -128,6 +128,7 @@ func (w *world) drain() {
 	if !w.up() {
 		w.start()
 	}
+	start := w.clock.Now()
 	gaps := []time.Duration{}
 	for range 4 {
 		gaps = append(gaps, 20*time.Second)
@@ -168,7 +169,7 @@ func (w *world) drain() {
 			w.endStep()
 			w.clock.Advance(time.Second)
 		}
-		if !w.unsettled() {
+		if !w.unsettled(start) {
 			break
 		}
 	}
@@ -176,21 +177,28 @@ func (w *world) drain() {
 }
 
 // unsettled reports whether anything can still change without a person:
-// a payment pending, a transfer approved (and not paused) or in flight,
-// or a payout the bank sent back that Lunas has not learnt of yet.
-func (w *world) unsettled() bool {
+// a payment pending (until its link has long expired), a transfer approved
+// (and not paused) or sending, an accepted one while the gateway may still
+// finish it, an unknown one until its key window and the stuck warning
+// have passed, or a payout the bank sent back that Lunas has not learnt of.
+func (w *world) unsettled(since time.Time) bool {
 	busy := false
+	waited := w.clock.Now().Sub(since)
 	w.db.Read(context.Background(), func(tx domain.ReadTx) error {
-		n, err := tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown}})
-		if err != nil || n > 0 {
-			busy = true
-			return err
-		}
-		if !w.paused {
-			if n, err = tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferApproved}}); err != nil || n > 0 {
-				busy = true
-				return err
+		count := func(st domain.TransferStatus) int {
+			n, err := tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{st}})
+			if err != nil {
+				return 1
 			}
+			return n
+		}
+		switch {
+		case count(domain.TransferSending) > 0,
+			!w.paused && count(domain.TransferApproved) > 0,
+			waited < 4*w.prof.step+2*w.prof.intervals.TrackMax && count(domain.TransferAccepted) > 0,
+			waited < 26*time.Hour && count(domain.TransferUnknown) > 0:
+			busy = true
+			return nil
 		}
 		ps, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}, Page: domain.Page{Limit: 1}})
 		if err != nil || len(ps) > 0 {

@@ -21,13 +21,10 @@ const (
 	// ("unknown is not failed"): the owner then sends again while the first
 	// payout may have been made.
 	BugTimeoutIsFailure
-	// BugResendAnytime claims every channel still deduplicates a REFID, so
-	// the engine resends the same REFID after the gateway forgot its key.
-	BugResendAnytime
 )
 
 func (b Bug) String() string {
-	return [...]string{"none", "timeout-is-failure", "resend-anytime"}[b]
+	return [...]string{"none", "timeout-is-failure"}[b]
 }
 
 // observed wraps a payout channel to see what the engine asks of it (for the
@@ -62,13 +59,9 @@ func (o *observed) ValidateAccount(ctx context.Context, channel, account string)
 	return o.inner.ValidateAccount(ctx, channel, account)
 }
 
-// resendSafe is the channel's window, or always true (BugResendAnytime, or a
-// channel without a window, which the engine treats the same).
+// resendSafe is the channel's own window.
 func (o *observed) resendSafe(first, now time.Time) bool {
-	if w, ok := o.inner.(domain.ResendWindow); ok && o.w.opt.plant != BugResendAnytime {
-		return w.ResendSafe(first, now)
-	}
-	return true
+	return o.inner.(domain.ResendWindow).ResendSafe(first, now)
 }
 
 type withWindow struct{ *observed }
@@ -89,13 +82,11 @@ func (o withBoth) Cancel(ctx context.Context, refID string) (domain.PayoutResult
 	return withCancel(o).Cancel(ctx, refID)
 }
 
-// observe wraps ch keeping its optional interfaces (a window also under
-// BugResendAnytime, which needs one to matter).
+// observe wraps ch keeping its optional interfaces.
 func observe(w *world, ch domain.PayoutChannel) domain.PayoutChannel {
 	o := &observed{inner: ch, w: w, name: ch.Name()}
 	_, window := ch.(domain.ResendWindow)
 	_, cancel := ch.(domain.PayoutCanceller)
-	window = window || w.opt.plant == BugResendAnytime
 	switch {
 	case window && cancel:
 		return withBoth{o}

@@ -297,6 +297,7 @@ func (w *world) start() {
 		return
 	}
 	w.eng = e
+	w.chk.news = true
 	w.epoch++
 	w.s.wokeSend = false
 	w.upSince = w.clock.Now()
@@ -321,6 +322,7 @@ func (w *world) crash(where string) {
 		return
 	}
 	w.crashed = true
+	w.chk.news = true
 	w.crashPlan = crashPlan{}
 	w.tracef("proc CRASH %s", where)
 }
@@ -347,6 +349,7 @@ func (w *world) drainBus() {
 }
 
 func (w *world) onEvent(ev engine.Event) {
+	w.chk.news = true
 	switch ev.Kind {
 	case engine.EventPaymentSettled:
 		w.chk.money = true
