@@ -16,10 +16,10 @@ type Bug int
 const (
 	// NoBug is the real code.
 	NoBug Bug = iota
-	// BugTimeoutIsFailure treats a payout create that got no answer in
-	// time as a definite failure, the mistake the REFID rules forbid
-	// ("unknown is not failed"): the owner then sends again while the first
-	// payout may have been made.
+	// BugTimeoutIsFailure treats a payout create that got no clear answer
+	// (a timeout, a broken connection, a 5xx) as a definite failure, the
+	// mistake the REFID rules forbid ("unknown is not failed"): the owner
+	// then sends again while the first payout may have been made.
 	BugTimeoutIsFailure
 )
 
@@ -42,7 +42,7 @@ func (o *observed) Name() string { return o.inner.Name() }
 func (o *observed) Send(ctx context.Context, req domain.PayoutRequest) (domain.PayoutResult, error) {
 	o.w.asked(req.RefID)
 	res, err := o.inner.Send(ctx, req)
-	if o.w.opt.plant == BugTimeoutIsFailure && res.Outcome == domain.OutcomeUnknown && gateways.IsTimeout(err) {
+	if o.w.opt.plant == BugTimeoutIsFailure && res.Outcome == domain.OutcomeUnknown && gateways.IsUnknown(err) {
 		return domain.PayoutResult{RefID: req.RefID, Outcome: domain.OutcomeFailed, Code: "TIMEOUT", Reason: "no answer in time"}, nil
 	}
 	return res, err
