@@ -33,7 +33,9 @@
 // and banks sending payouts back. Each request may meet a fault: latency,
 // refusal, 5xx, 429 with its reset, a hang before or after the gateway
 // acted, a broken connection or a proxy's 502 after it acted, a stale,
-// duplicated or older status answer, a payout that is later reversed. At
+// duplicated or older status answer, a search (Xendit payouts by
+// reference_id, Iris statements) that does not find a payout yet, a payout
+// that is later reversed. At
 // seeded points the process crashes: at the n-th commit of a step (the
 // transaction rolled back, or just committed) or at the n-th request (before
 // it left, or after the gateway acted); everything the dying process still

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"time"
 
 	"lunas/domain"
 	"lunas/gateways"
@@ -21,10 +20,14 @@ const (
 	// mistake the REFID rules forbid ("unknown is not failed"): the owner
 	// then sends again while the first payout may have been made.
 	BugTimeoutIsFailure
+	// BugResendAnytime lets the engine resend a REFID whatever its channel's
+	// key window says (engine Config.ResendAllowed), so a resend after the
+	// gateway forgot the key can create a second payout.
+	BugResendAnytime
 )
 
 func (b Bug) String() string {
-	return [...]string{"none", "timeout-is-failure"}[b]
+	return [...]string{"none", "timeout-is-failure", "resend-anytime"}[b]
 }
 
 // observed wraps a payout channel to see what the engine asks of it (for the
@@ -59,14 +62,14 @@ func (o *observed) ValidateAccount(ctx context.Context, channel, account string)
 	return o.inner.ValidateAccount(ctx, channel, account)
 }
 
-// resendSafe is the channel's own window.
-func (o *observed) resendSafe(first, now time.Time) bool {
-	return o.inner.(domain.ResendWindow).ResendSafe(first, now)
+// keyWindow is the channel's own key window.
+func (o *observed) keyWindow() domain.KeyWindow {
+	return o.inner.(domain.ResendWindow).KeyWindow()
 }
 
 type withWindow struct{ *observed }
 
-func (o withWindow) ResendSafe(first, now time.Time) bool { return o.resendSafe(first, now) }
+func (o withWindow) KeyWindow() domain.KeyWindow { return o.keyWindow() }
 
 type withCancel struct{ *observed }
 
@@ -77,7 +80,7 @@ func (o withCancel) Cancel(ctx context.Context, refID string) (domain.PayoutResu
 
 type withBoth struct{ *observed }
 
-func (o withBoth) ResendSafe(first, now time.Time) bool { return o.resendSafe(first, now) }
+func (o withBoth) KeyWindow() domain.KeyWindow { return o.keyWindow() }
 func (o withBoth) Cancel(ctx context.Context, refID string) (domain.PayoutResult, error) {
 	return withCancel(o).Cancel(ctx, refID)
 }

@@ -27,12 +27,12 @@ type profile struct {
 	// loop periods: how often the simulated process runs each loop (a slow
 	// or busy machine runs them later than the engine asks).
 	poll, send, track, watch, balance time.Duration
-	orders                     int           // orders the shop takes
-	orderEvery                 time.Duration // mean time between two orders
-	payAfter                   time.Duration // mean time a buyer takes to pay
-	actEvery                   time.Duration // mean time between a person's actions
-	reversal                   float64       // probability per environment event that a bank reverses a payout
-	interleave                 float64       // probability that other work runs inside a transaction or request boundary
+	orders                            int           // orders the shop takes
+	orderEvery                        time.Duration // mean time between two orders
+	payAfter                          time.Duration // mean time a buyer takes to pay
+	actEvery                          time.Duration // mean time between a person's actions
+	reversal                          float64       // probability per environment event that a bank reverses a payout
+	interleave                        float64       // probability that other work runs inside a transaction or request boundary
 }
 
 func between(r *rand.Rand, lo, hi time.Duration) time.Duration {

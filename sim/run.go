@@ -48,8 +48,8 @@ type Result struct {
 // Stats count what a run exercised.
 type Stats struct {
 	Orders, Settled, Transfers, Succeeded, Reversed, Crashes, Restarts int
-	Requests, Faults, Reads, Writes                                   int
-	VirtualTime                                                       time.Duration
+	Requests, Faults, Reads, Writes                                    int
+	VirtualTime                                                        time.Duration
 }
 
 // Run simulates one seed: the shop, its buyers and owner, the gateways with

@@ -3,6 +3,8 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 )
@@ -116,4 +118,26 @@ func BenchmarkSchedule(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "schedules/s")
 	b.ReportMetric(float64(events.Load())/float64(b.N), "events/schedule")
+}
+
+// TestResendBugSoak looks for the second planted bug, a resend whatever the
+// key window says, over SIM_SOAK_SEEDS seeds (skipped unless set: it needs a
+// lost answer, the app down across the gateway's key purge and a lagging
+// search together, which takes thousands of seeds).
+func TestResendBugSoak(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("SIM_SOAK_SEEDS"))
+	if n == 0 {
+		t.Skip("set SIM_SOAK_SEEDS to run")
+	}
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		r, err := Run(Options{Seed: seed, plant: BugResendAnytime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Violation != nil {
+			t.Logf("found at seed %d: %v", seed, r.Violation)
+			return
+		}
+	}
+	t.Errorf("not found in %d seeds", n)
 }

@@ -31,11 +31,12 @@ const (
 	faultDuplicate        // a status read repeats the current state (sandbox)
 	faultReorder          // a read returns an older answer to the same request
 	faultReverse          // a payout created now succeeds, then is reversed (sandbox)
+	faultMissing          // a search (payouts by reference, statements) lags: it finds nothing yet
 	nFaults
 )
 
 var faultNames = [nFaults]string{"", "latency", "refused", "5xx", "429", "hang-before", "hang-after", "drop-after",
-	"502-after", "stale", "duplicate", "reorder", "reverse"}
+	"502-after", "stale", "duplicate", "reorder", "reverse", "missing"}
 
 func (f fault) String() string { return faultNames[f] }
 
@@ -88,7 +89,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		w.tracef("net  %s %s -> refused (gateway restarting)", t.gateway, what)
 		return nil, &netError{msg: "dial tcp 127.0.0.1:443: connect: connection refused"}
 	}
-	f := w.drawFault(req.Method, isCreate(req), isPayout(req))
+	f := w.drawFault(req.Method, isCreate(req), isPayout(req), isSearch(req))
 	if f != faultNone {
 		w.model.stats.Faults++
 	}
@@ -159,6 +160,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method == http.MethodGet && ans.status == 200 {
 		w.keepAnswer(req.URL.String(), ans)
 	}
+	if f == faultMissing && ans.status == 200 {
+		ans.body = emptyList(ans.body)
+	}
 	tag := ""
 	if f != faultNone {
 		tag = " [" + f.String() + "]"
@@ -211,6 +215,23 @@ func isCreate(req *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// isSearch reports reads that search the gateway's records rather than
+// read one by its id (an index that may lag behind what was just made):
+// Xendit's payouts by reference_id, Iris's statements.
+func isSearch(req *http.Request) bool {
+	p := req.URL.Path
+	return (p == "/v2/payouts" && req.URL.Query().Get("reference_id") != "") || strings.HasSuffix(p, "/iris/api/v1/statements")
+}
+
+// emptyList is a list answer with its items taken out, in the same shape.
+func emptyList(body []byte) []byte {
+	b := bytes.TrimSpace(body)
+	if len(b) > 0 && b[0] == '[' {
+		return []byte("[]\n")
+	}
+	return []byte(`{"data":[],"has_more":false}` + "\n")
 }
 
 // isPayout reports requests about payouts (create, status, approve, cancel).

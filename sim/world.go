@@ -132,7 +132,7 @@ func newWorld(opt Options) (*world, error) {
 	}
 	// A run starts at any time of a Monday: the gateways' key windows end
 	// at midnight UTC (07:00 in Jakarta) and H2H's at midnight WIB.
-	w.began = simEpoch.Add(time.Duration(w.rng.Int64N(int64(24*time.Hour))).Truncate(time.Millisecond))
+	w.began = simEpoch.Add(time.Duration(w.rng.Int64N(int64(24 * time.Hour))).Truncate(time.Millisecond))
 	w.clock = NewClock(w.began, seed)
 	w.prof = drawProfile(w.rng)
 	w.model.init()
@@ -285,13 +285,17 @@ func (w *world) start() {
 	bus := engine.NewBus()
 	w.busCh, w.busStop = bus.Subscribe(1 << 14)
 	iv := w.prof.intervals
-	e, err := engine.New(engine.Config{
+	cfg := engine.Config{
 		Store: st, Payments: payments, Channels: channels,
 		Route:          func(p domain.Payee) string { return routes[strings.ToUpper(p.Channel)] },
 		DefaultChannel: chXendit, Limiters: lim, Concurrency: 1, Batch: w.prof.batch, Limits: limits,
 		Intervals: iv, Location: wib, Now: w.clock.Now, WithTimeout: w.clock.WithTimeout, NewRefID: w.newRefID,
 		Log: slog.New(slog.DiscardHandler), Bus: bus,
-	})
+	}
+	if w.opt.plant == BugResendAnytime {
+		cfg.ResendAllowed = func(domain.KeyWindow, time.Time, time.Time) bool { return true }
+	}
+	e, err := engine.New(cfg)
 	if err != nil {
 		w.fail("start", "engine: %v", err)
 		return
@@ -423,7 +427,7 @@ func (w *world) oldAnswer(url string) (answer, bool) {
 }
 
 // drawFault decides what happens to one request.
-func (w *world) drawFault(method string, create, payout bool) fault {
+func (w *world) drawFault(method string, create, payout, search bool) fault {
 	rate := w.prof.rate
 	if payout {
 		rate = min(0.6, 2.5*rate) // the money path gets more of the trouble
@@ -447,6 +451,10 @@ func (w *world) drawFault(method string, create, payout bool) fault {
 		}
 	case faultReverse:
 		if !create {
+			return faultNone
+		}
+	case faultMissing:
+		if !search {
 			return faultNone
 		}
 	}
