@@ -55,13 +55,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lunas", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	e := &env{Stdout: stdout, Stderr: stderr}
-	fs.StringVar(&e.DBPath, "db", "", "database file (default: "+defaultDBPath()+")")
+	fs.StringVar(&e.DBPath, "db", "", "database file, or postgres://USER:PASSWORD@HOST/DB for a shop on a PostgreSQL server (default: $LUNAS_DB, else "+defaultDBPath()+")")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if e.DBPath == "" {
+		e.DBPath = os.Getenv("LUNAS_DB")
 	}
 	if e.DBPath == "" {
 		e.DBPath = defaultDBPath()
@@ -83,7 +86,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := cmd.run(e, rest); err != nil {
 		if errors.Is(err, errUsage) {
-			fmt.Fprintf(stderr, "usage: lunas [--db PATH] %s %s\n", name, cmd.usage)
+			fmt.Fprintf(stderr, "usage: lunas [--db PATH|postgres://...] %s %s\n", name, cmd.usage)
 			return 2
 		}
 		fmt.Fprintf(stderr, "lunas %s: %v\n", name, err)
@@ -93,7 +96,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: lunas [--db PATH] [command]")
+	fmt.Fprintln(w, "usage: lunas [--db PATH|postgres://...] [command]")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

@@ -62,7 +62,7 @@ func runAudit(e *env, args []string) error {
 	}
 	ctx := context.Background()
 	vault := security.NewVault(security.VaultOptions{Keychain: cliKeychain})
-	db, err := sqlite.Open(ctx, e.DBPath, sqlite.Options{Cipher: vault})
+	db, err := openStore(ctx, e, sqlite.Options{Cipher: vault})
 	if err != nil {
 		return err
 	}

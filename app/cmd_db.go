@@ -8,12 +8,15 @@ import (
 	"os/signal"
 
 	"lunas/domain"
+	"lunas/domain/postgres"
 	"lunas/domain/sqlite"
 )
 
 // runDB implements "lunas db check" and "lunas db backup FILE". Neither
 // migrates nor writes the database, so both are safe while Lunas runs and on
-// a file from another Lunas version.
+// a file from another Lunas version. On a PostgreSQL shop (--db
+// postgres://...) check verifies the schema and the ledger; backups are the
+// server's (pg_dump).
 func runDB(e *env, args []string) error {
 	if len(args) == 0 {
 		return errUsage
@@ -30,6 +33,15 @@ func runDB(e *env, args []string) error {
 }
 
 func dbCheck(ctx context.Context, e *env) error {
+	if e.usesServer() {
+		r, err := postgres.Check(ctx, e.DBPath)
+		if err != nil {
+			return fmt.Errorf("check %s: %w", e.dbName(), err)
+		}
+		fmt.Fprintf(e.Stdout, "ok: %s (schema %d, %d transfers, every one of %d ledger postings balances / database sehat)\n",
+			r.Where, r.Schema, r.Transfers, r.Postings)
+		return nil
+	}
 	if err := existingDB(e); err != nil {
 		return err
 	}
@@ -46,6 +58,9 @@ func dbCheck(ctx context.Context, e *env) error {
 }
 
 func dbBackup(ctx context.Context, e *env, dst string) error {
+	if e.usesServer() {
+		return errServerBackup
+	}
 	if err := existingDB(e); err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func runServe(e *env, args []string) error {
 	}
 	names := cs.names()
 	sort.Strings(names)
-	fmt.Fprintf(e.Stdout, "lunas serve: engine running on %s with %v (Ctrl+C to stop)\n", e.DBPath, names)
+	fmt.Fprintf(e.Stdout, "lunas serve: engine running on %s with %v (Ctrl+C to stop)\n", e.dbName(), names)
 	<-ctx.Done()
 	fmt.Fprintln(e.Stdout, "lunas serve: stopping; finishing in-flight work")
 	eng.Stop()

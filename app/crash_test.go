@@ -14,12 +14,15 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
-	"lunas/domain/sqlite"
+	"lunas/domain/postgres"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
 )
 
-var crashCycles = flag.Int("crash.cycles", 50, "SIGKILL cycles in TestCrashRecovery")
+var (
+	crashCycles   = flag.Int("crash.cycles", 50, "SIGKILL cycles in TestCrashRecovery")
+	crashPGCycles = flag.Int("crash.pgcycles", 15, "SIGKILL cycles in TestCrashRecoveryPostgres")
+)
 
 // Environment of the crash test's child process.
 const (
@@ -72,6 +75,20 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test in -short mode")
 	}
+	crashRecovery(t, newTestShop(t, nil), *crashCycles)
+}
+
+// TestCrashRecoveryPostgres is the same on a shop on a PostgreSQL server:
+// killed children leave transactions that the server rolls back, the
+// restarted engine recovers, nothing is paid twice, the ledger balances.
+func TestCrashRecoveryPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test in -short mode")
+	}
+	crashRecovery(t, newPGTestShop(t, nil), *crashPGCycles)
+}
+
+func crashRecovery(t *testing.T, s *testShop, cycles int) {
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Config{Step: 100 * time.Millisecond, Seed: 4})
 	srv := httptest.NewServer(sb)
@@ -82,8 +99,7 @@ func TestCrashRecovery(t *testing.T) {
 	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.create", Kind: sandbox.FaultDrop, Probability: 0.1})
 	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.get", Kind: sandbox.FaultServerError, Probability: 0.05})
 
-	s := newTestShop(t, nil) // a real vault, unlocked here as after the first run
-	path, db := s.Path, s.DB
+	path, db := s.Path, s.DB // a real vault, unlocked here as after the first run
 	shop, err := seedDemo(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +135,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	for c := 0; c < *crashCycles; c++ {
+	for c := 0; c < cycles; c++ {
 		buy(4)
 		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envCrashChild+"=1", envCrashDB+"="+path, envCrashURL+"="+srv.URL)
@@ -130,7 +146,7 @@ func TestCrashRecovery(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
-	t.Logf("%d SIGKILL cycles, %d orders, in %s", *crashCycles, orders, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d SIGKILL cycles, %d orders, in %s", cycles, orders, time.Since(start).Round(time.Millisecond))
 
 	// Last start, in this process: recovery, then run until everything is final.
 	sb.Faults().Clear()
@@ -160,13 +176,17 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	eng.Stop()
 	checkMoney(t, db, sb, orders)
-	if err := db.Check(ctx); err != nil {
-		t.Fatalf("integrity_check: %v", err)
+	if c, ok := db.(interface{ Check(context.Context) error }); ok {
+		if err := c.Check(ctx); err != nil {
+			t.Fatalf("integrity_check: %v", err)
+		}
+	} else if _, err := postgres.Check(ctx, path); err != nil {
+		t.Fatalf("server check: %v", err)
 	}
 }
 
 // checkMoney asserts the end state of a run against the sandbox's book.
-func checkMoney(t *testing.T, db *sqlite.DB, sb *sandbox.Server, orders int) {
+func checkMoney(t *testing.T, db shopDB, sb *sandbox.Server, orders int) {
 	t.Helper()
 	ctx := context.Background()
 	paid := map[string]int{}

@@ -127,7 +127,7 @@ var demoVaultParams = security.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 // secureDemo creates the demo owner and the vault in db and plugs the
 // security service into o. The first payout to a maker is not held: the
 // demo's makers are known, verified payees.
-func secureDemo(ctx context.Context, rt *runtime, db *sqlite.DB, vault *security.Vault, o *demoOptions) error {
+func secureDemo(ctx context.Context, rt *runtime, db shopDB, vault *security.Vault, o *demoOptions) error {
 	sec := security.New(db, vault, security.Options{PasswordParams: demoVaultParams})
 	pw := make([]byte, 18)
 	if _, err := crand.Read(pw); err != nil {

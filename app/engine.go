@@ -16,7 +16,6 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
-	"lunas/domain/sqlite"
 	"lunas/gateways"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
@@ -244,7 +243,7 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 // then the sandbox.
 type runtime struct {
 	Engine     *engine.Engine
-	Store      *sqlite.DB
+	Store      shopDB
 	Sandbox    *sandbox.Server // nil unless in-process
 	SandboxURL string
 	// Security, Owner and OwnerTOTPSecret are set for a secure demo

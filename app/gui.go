@@ -20,6 +20,7 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/domain/postgres"
 	"lunas/domain/reconcile"
 	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
@@ -106,7 +107,7 @@ type guiServices struct {
 	logPath string             // the log file, for Settings' "Open log folder"
 	dbPath  string
 	store   *storeSwitch
-	own     *sqlite.DB        // nil when the file could not be opened (damaged)
+	own     shopDB            // nil when the file could not be opened (damaged)
 	sec     *security.Service // nil with own
 
 	startMu sync.Mutex // one startShopEngine at a time
@@ -135,8 +136,10 @@ type guiServices struct {
 var guiOpenCheck = sqlite.CheckNone
 
 func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiServices, error) {
-	if err := makeDBFolder(dbPath); err != nil {
-		return nil, err
+	if !postgres.IsURL(dbPath) {
+		if err := makeDBFolder(dbPath); err != nil {
+			return nil, err
+		}
 	}
 	g := &guiServices{log: log, dbPath: dbPath, check: newIntegrityCheck()}
 	db, sec, err := openShop(ctx, dbPath)
@@ -148,17 +151,19 @@ func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiS
 		return g, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", dbPath, err)
+		return nil, fmt.Errorf("opening %s: %w", (&env{DBPath: dbPath}).dbName(), err)
 	}
 	g.store, g.own, g.sec = &storeSwitch{cur: db}, db, sec
 	return g, nil
 }
 
-// openShop opens the shop's own database: sensitive columns go through the
-// vault, whose key is unwrapped by the owner's password at sign-in.
-func openShop(ctx context.Context, dbPath string) (*sqlite.DB, *security.Service, error) {
+// openShop opens the shop's own database (a file, or a postgres:// URL: the
+// shop on a PostgreSQL server that several desks share): sensitive columns go
+// through the vault, whose key is unwrapped by the owner's password at
+// sign-in.
+func openShop(ctx context.Context, dbPath string) (shopDB, *security.Service, error) {
 	vault := security.NewVault(security.VaultOptions{})
-	db, err := sqlite.Open(ctx, dbPath, sqlite.Options{Cipher: vault, OpenCheck: guiOpenCheck})
+	db, err := openStore(ctx, &env{DBPath: dbPath}, sqlite.Options{Cipher: vault, OpenCheck: guiOpenCheck})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -1137,7 +1142,13 @@ func (g *guiServices) Backup(ctx context.Context, actor domain.Actor, path strin
 		db = g.rt.Store
 	}
 	g.mu.Unlock()
-	return db.Backup(ctx, path)
+	b, ok := db.(interface {
+		Backup(ctx context.Context, path string) error
+	})
+	if !ok {
+		return errServerBackup
+	}
+	return b.Backup(ctx, path)
 }
 
 // ImportWatchlist implements ui.Admin through the security service.
@@ -1358,7 +1369,9 @@ func (g *guiServices) CheckDatabase(ctx context.Context) error {
 	chk.once.Do(func() {
 		go func() {
 			start := time.Now()
-			chk.err = db.Check(context.Background())
+			if c, ok := db.(interface{ Check(context.Context) error }); ok {
+				chk.err = c.Check(context.Background()) // a file; a server keeps its own integrity
+			}
 			g.log.Info("database check", "took", time.Since(start), "err", chk.err)
 			close(chk.done)
 		}()
@@ -1424,6 +1437,9 @@ var errNotLunasBackup = errors.New("not a Lunas database")
 func (g *guiServices) Restore(ctx context.Context, actor domain.Actor, path string) error {
 	if g.inDemo() {
 		return fmt.Errorf("the demo shop has no backups: %w", ui.ErrNotAvailable)
+	}
+	if postgres.IsURL(g.dbPath) {
+		return fmt.Errorf("%w: %w", errServerBackup, ui.ErrNotAvailable)
 	}
 	chk := g.currentCheck()
 	damaged := false

@@ -110,7 +110,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	if sending != 0 {
 		t.Fatalf("%d transfers left in sending after a graceful stop", sending)
 	}
-	if err := db.Check(ctx); err != nil {
+	if err := db.(*sqlite.DB).Check(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -36,7 +36,7 @@ var cliKeychain security.Keychain
 
 // shop is a real shop's database opened through its vault.
 type shop struct {
-	DB    *sqlite.DB
+	DB    shopDB
 	Sec   *security.Service
 	Actor domain.Actor // the signed-in person; zero for serve
 }

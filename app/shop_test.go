@@ -12,6 +12,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"lunas/domain"
+	"lunas/domain/postgres/pgtest"
 	"lunas/domain/risk"
 	"lunas/domain/sqlite"
 	"lunas/security"
@@ -75,7 +76,7 @@ func useKeychain(t *testing.T, kc *memKeychain) *memKeychain {
 type testShop struct {
 	t      *testing.T
 	Path   string
-	DB     *sqlite.DB
+	DB     shopDB
 	Sec    *security.Service
 	Owner  domain.Actor
 	Secret string // the owner's TOTP secret
@@ -85,12 +86,24 @@ type testShop struct {
 // keychain of its vault (for "remember on this computer").
 func newTestShop(t *testing.T, kc security.Keychain) *testShop {
 	t.Helper()
-	s := &testShop{t: t, Path: filepath.Join(t.TempDir(), "lunas.db")}
+	return newTestShopAt(t, kc, filepath.Join(t.TempDir(), "lunas.db"))
+}
+
+// newPGTestShop is newTestShop on a fresh database of the PostgreSQL test
+// server; Path is its URL.
+func newPGTestShop(t *testing.T, kc security.Keychain) *testShop {
+	t.Helper()
+	return newTestShopAt(t, kc, pgtest.NewDatabase(t))
+}
+
+func newTestShopAt(t *testing.T, kc security.Keychain, path string) *testShop {
+	t.Helper()
+	s := &testShop{t: t, Path: path}
 	if kc == nil {
 		kc = &memKeychain{}
 	}
 	vault := security.NewVault(security.VaultOptions{Params: testParams, Keychain: kc})
-	db, err := sqlite.Open(context.Background(), s.Path, sqlite.Options{Cipher: vault, SyncNormal: true})
+	db, err := openStore(context.Background(), &env{DBPath: path}, sqlite.Options{Cipher: vault, SyncNormal: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,10 @@ var (
 	ErrUnsafe = errors.New("action refused: unsafe for this transfer")
 	// ErrDamaged reports a database file that failed its integrity check.
 	ErrDamaged = errors.New("database file is damaged")
+	// ErrStoreUnavailable reports a database server that cannot be reached
+	// or went away; nothing of an uncommitted transaction was kept, and the
+	// same work may be tried again once the server is back.
+	ErrStoreUnavailable = errors.New("database server unavailable")
 )
 
 // ValidationError describes one invalid field in words a shop owner can act on.

@@ -1,0 +1,181 @@
+package postgres
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"lunas/domain"
+)
+
+// Post implements domain.Tx. The posting is validated in Go and, after its
+// lines are inserted, summed again in SQL; and whatever else wrote lines, the
+// deferred trigger posting_lines_balanced refuses the COMMIT of a
+// transaction that leaves any posting unbalanced.
+func (t *Tx) Post(p *domain.Posting) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.Ref == "" {
+		return domain.Invalid("ref", "a posting needs a reference")
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = t.now
+	}
+	id, err := t.insertID("INSERT INTO postings(ref, memo, created_at) VALUES (?, ?, ?)",
+		p.Ref, p.Memo, micros(p.CreatedAt))
+	if err != nil {
+		return mapErr("posting", err)
+	}
+	p.ID = id
+	for i, l := range p.Lines {
+		if _, err := t.exec("INSERT INTO posting_lines(posting_id, position, account, amount) VALUES (?, ?, ?, ?)",
+			p.ID, i, string(l.Account), l.Amount); err != nil {
+			return mapErr("posting line", err)
+		}
+	}
+	return t.checkBalanced(p.ID)
+}
+
+// checkBalanced is the SQL-level guard: the stored lines of a posting must
+// sum to zero.
+func (t *Tx) checkBalanced(id int64) error {
+	var sum, n int64
+	if err := t.queryRow("SELECT COALESCE(SUM(amount),0)::bigint, COUNT(*) FROM posting_lines WHERE posting_id = ?",
+		id).Scan(&sum, &n); err != nil {
+		return fmt.Errorf("posting %d: %w", id, err)
+	}
+	if sum != 0 || n < 2 {
+		return fmt.Errorf("stored posting %d is off by %s over %d lines: %w", id, domain.Rupiah(sum), n, domain.ErrUnbalanced)
+	}
+	return nil
+}
+
+// Balances implements domain.ReadTx.
+func (t *Tx) Balances() (map[domain.Account]domain.Rupiah, error) {
+	rows, err := t.query("SELECT account, SUM(amount)::bigint FROM posting_lines GROUP BY account")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[domain.Account]domain.Rupiah{}
+	for rows.Next() {
+		var a string
+		var v domain.Rupiah
+		if err := rows.Scan(&a, &v); err != nil {
+			return nil, err
+		}
+		out[domain.Account(a)] = v
+	}
+	return out, rows.Err()
+}
+
+// ListPostings implements domain.ReadTx: the postings with this ref (all when
+// ref is ""), oldest first, with their lines.
+func (t *Tx) ListPostings(ref string) ([]domain.Posting, error) {
+	q := "SELECT id, ref, memo, created_at FROM postings"
+	var args []any
+	if ref != "" {
+		q += " WHERE ref = ?"
+		args = append(args, ref)
+	}
+	rows, err := t.query(q+" ORDER BY id", args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Posting
+	idx := map[int64]int{}
+	for rows.Next() {
+		var p domain.Posting
+		var created int64
+		if err := rows.Scan(&p.ID, &p.Ref, &p.Memo, &created); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.CreatedAt = fromMicros(created)
+		idx[p.ID] = len(out)
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	lq := `SELECT l.posting_id, l.account, l.amount FROM posting_lines l`
+	if ref != "" {
+		lq += " JOIN postings p ON p.id = l.posting_id WHERE p.ref = ?"
+	}
+	lrows, err := t.query(lq+" ORDER BY l.posting_id, l.position", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var id int64
+		var l domain.PostingLine
+		var acct string
+		if err := lrows.Scan(&id, &acct, &l.Amount); err != nil {
+			return nil, err
+		}
+		l.Account = domain.Account(acct)
+		if i, ok := idx[id]; ok {
+			out[i].Lines = append(out[i].Lines, l)
+		}
+	}
+	return out, lrows.Err()
+}
+
+// ---- audit
+
+// AppendAudit implements domain.Tx: Seq is the next number, At the
+// transaction time, PrevHash the previous entry's hash.
+func (t *Tx) AppendAudit(e *domain.AuditEntry) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	if e.Actor == "" || e.Action == "" {
+		return domain.Invalid("audit", "an audit entry needs an actor and an action")
+	}
+	var last int64
+	var prev string
+	err := t.queryRow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit tail: %w", err)
+	}
+	e.Seq = last + 1
+	e.At = t.now
+	e.PrevHash = prev
+	e.Hash = e.ComputeHash(prev)
+	_, err = t.exec(`INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, micros(e.At), e.Actor, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
+	if err != nil {
+		return mapErr("audit entry", err)
+	}
+	return t.anchorAudit(e) // security.go: the chain's head, signed when the vault is unlocked
+}
+
+// ListAudit implements domain.ReadTx.
+func (t *Tx) ListAudit(afterSeq int64, limit int) ([]domain.AuditEntry, error) {
+	q := "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq"
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := t.query(q, afterSeq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.AuditEntry
+	for rows.Next() {
+		var e domain.AuditEntry
+		var at int64
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.At = fromMicros(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

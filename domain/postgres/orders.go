@@ -1,0 +1,395 @@
+package postgres
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"lunas/domain"
+)
+
+// ---- orders
+
+const orderCols = `id, external_id, source, buyer_name, buyer_email, shipping, fees, discount,
+	COALESCE(payout_rule_id,0), status, created_at`
+
+func scanOrder(s scanner) (domain.Order, error) {
+	var o domain.Order
+	var status string
+	var created int64
+	err := s.Scan(&o.ID, &o.ExternalID, &o.Source, &o.BuyerName, &o.BuyerEmail, &o.Shipping, &o.Fees,
+		&o.Discount, &o.PayoutRuleID, &status, &created)
+	o.Status, o.CreatedAt = domain.OrderStatus(status), fromMicros(created)
+	return o, err
+}
+
+// GetOrder implements domain.ReadTx, with items.
+func (t *Tx) GetOrder(id int64) (domain.Order, error) {
+	return t.getOrder("id", id)
+}
+
+// GetOrderByExternalID implements domain.ReadTx, with items.
+func (t *Tx) GetOrderByExternalID(externalID string) (domain.Order, error) {
+	return t.getOrder("external_id", externalID)
+}
+
+func (t *Tx) getOrder(col string, key any) (domain.Order, error) {
+	o, err := scanOrder(t.queryRow("SELECT "+orderCols+" FROM orders WHERE "+col+" = ?", key))
+	if err != nil {
+		return o, noRows(err, "order", key)
+	}
+	list := []domain.Order{o}
+	if err := t.loadItems(list); err != nil {
+		return o, err
+	}
+	return list[0], nil
+}
+
+// loadItems fills Items for every order in one query.
+func (t *Tx) loadItems(orders []domain.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(orders))
+	args := make([]any, len(orders))
+	for i, o := range orders {
+		idx[o.ID] = i
+		args[i] = o.ID
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(orders)), ",")
+	rows, err := t.query(`SELECT order_id, COALESCE(product_id,0), name, qty, unit_price
+		FROM order_items WHERE order_id IN (`+ph+`) ORDER BY order_id, position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var it domain.OrderItem
+		if err := rows.Scan(&id, &it.ProductID, &it.Name, &it.Qty, &it.UnitPrice); err != nil {
+			return err
+		}
+		o := &orders[idx[id]]
+		o.Items = append(o.Items, it)
+	}
+	return rows.Err()
+}
+
+func orderWhere(f domain.OrderFilter) *where {
+	w := &where{}
+	in(w, "status", f.Statuses)
+	if !f.From.IsZero() {
+		w.add("created_at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("created_at < ?", micros(f.To))
+	}
+	if f.Search != "" {
+		p := likeContains(f.Search)
+		w.add(`(external_id ILIKE ? ESCAPE '\' OR buyer_name ILIKE ? ESCAPE '\')`, p, p)
+	}
+	return w
+}
+
+// ListOrders implements domain.ReadTx, newest first, with items.
+func (t *Tx) ListOrders(f domain.OrderFilter) ([]domain.Order, error) {
+	w := orderWhere(f)
+	rows, err := t.query("SELECT "+orderCols+" FROM orders"+w.sql()+" ORDER BY id DESC"+pageSQL(f.Page), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Bounded by the page; unpaged lists load items in chunks of 500 ids.
+	for i := 0; i < len(out); i += 500 {
+		if err := t.loadItems(out[i:min(i+500, len(out))]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CountOrders implements domain.ReadTx (Page is ignored).
+func (t *Tx) CountOrders(f domain.OrderFilter) (int, error) {
+	w := orderWhere(f)
+	var n int
+	err := t.queryRow("SELECT COUNT(*) FROM orders"+w.sql(), w.args...).Scan(&n)
+	return n, err
+}
+
+// CreateOrder implements domain.Tx: validates, stores the computed total and
+// the items, sets o.ID. A duplicate ExternalID gives ErrDuplicate.
+func (t *Tx) CreateOrder(o *domain.Order) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	total, err := o.Total()
+	if err != nil {
+		return err
+	}
+	if o.Status == "" {
+		o.Status = domain.OrderOpen
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = t.now
+	}
+	id, err := t.insertID(`INSERT INTO orders(external_id, source, buyer_name, buyer_email, shipping,
+		fees, discount, total, payout_rule_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		o.ExternalID, o.Source, o.BuyerName, o.BuyerEmail, o.Shipping, o.Fees, o.Discount, total,
+		nullID(o.PayoutRuleID), string(o.Status), micros(o.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("order %s already exists: %w", o.ExternalID, domain.ErrDuplicate)
+	}
+	if err != nil {
+		return mapErr("order "+o.ExternalID, err)
+	}
+	o.ID = id
+	for i, it := range o.Items {
+		if _, err := t.exec(`INSERT INTO order_items(order_id, position, product_id, name, qty, unit_price)
+			VALUES (?, ?, ?, ?, ?, ?)`, o.ID, i, nullID(it.ProductID), it.Name, it.Qty, it.UnitPrice); err != nil {
+			return mapErr("order item", err)
+		}
+	}
+	return nil
+}
+
+// SetOrderStatus implements domain.Tx (compare-and-set).
+func (t *Tx) SetOrderStatus(id int64, from, to domain.OrderStatus) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.exec("UPDATE orders SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
+	if err != nil {
+		return mapErr("order status", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t.casFailed("orders", "id", id, "order", from)
+	}
+	return nil
+}
+
+// ---- payments
+
+const paymentCols = `id, order_id, gateway, external_id, gateway_ref, amount, paid_amount, status, url, flag_reason,
+	created_at, expires_at, settled_at, next_poll_at, poll_count, last_checked`
+
+func scanPayment(s scanner) (domain.Payment, error) {
+	var p domain.Payment
+	var status string
+	var created, expires, settled, next, checked int64
+	err := s.Scan(&p.ID, &p.OrderID, &p.Gateway, &p.ExternalID, &p.GatewayRef, &p.Amount, &p.PaidAmount, &status,
+		&p.URL, &p.FlagReason, &created, &expires, &settled, &next, &p.PollCount, &checked)
+	p.Status = domain.PaymentStatus(status)
+	p.CreatedAt, p.ExpiresAt, p.SettledAt = fromMicros(created), fromMicros(expires), fromMicros(settled)
+	p.NextPollAt, p.LastChecked = fromMicros(next), fromMicros(checked)
+	return p, err
+}
+
+// GetPayment implements domain.ReadTx.
+func (t *Tx) GetPayment(id int64) (domain.Payment, error) {
+	p, err := scanPayment(t.queryRow("SELECT "+paymentCols+" FROM payments WHERE id = ?", id))
+	return p, noRows(err, "payment", id)
+}
+
+// GetPaymentByExternalID implements domain.ReadTx.
+func (t *Tx) GetPaymentByExternalID(externalID string) (domain.Payment, error) {
+	p, err := scanPayment(t.queryRow("SELECT "+paymentCols+" FROM payments WHERE external_id = ?", externalID))
+	return p, noRows(err, "payment", externalID)
+}
+
+// ListPayments implements domain.ReadTx: newest first, or, with DuePoll,
+// the pending payments due for polling, most overdue first.
+func (t *Tx) ListPayments(f domain.PaymentFilter) ([]domain.Payment, error) {
+	w := &where{}
+	in(w, "status", f.Statuses)
+	if f.Gateway != "" {
+		w.add("gateway = ?", f.Gateway)
+	}
+	if !f.From.IsZero() {
+		w.add("created_at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("created_at < ?", micros(f.To))
+	}
+	order := " ORDER BY id DESC"
+	if !f.DuePoll.IsZero() {
+		w.add("status = ? AND next_poll_at <= ?", string(domain.PaymentPending), micros(f.DuePoll))
+		order = " ORDER BY next_poll_at, id"
+	}
+	rows, err := t.query("SELECT "+paymentCols+" FROM payments"+w.sql()+order+pageSQL(f.Page), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Payment
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// CreatePayment implements domain.Tx; a duplicate ExternalID gives ErrDuplicate.
+func (t *Tx) CreatePayment(p *domain.Payment) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	switch {
+	case p.ExternalID == "":
+		return domain.Invalid("external_id", "payment reference is required")
+	case p.Gateway == "":
+		return domain.Invalid("gateway", "payment gateway is required")
+	case p.Amount <= 0:
+		return domain.Invalid("amount", "payment amount must be more than Rp0")
+	}
+	if p.Status == "" {
+		p.Status = domain.PaymentPending
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = t.now
+	}
+	id, err := t.insertID(`INSERT INTO payments(order_id, gateway, external_id, gateway_ref, amount,
+		paid_amount, status, url, flag_reason, created_at, expires_at, settled_at, next_poll_at, poll_count, last_checked)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		p.OrderID, p.Gateway, p.ExternalID, p.GatewayRef, p.Amount, p.PaidAmount, string(p.Status), p.URL,
+		p.FlagReason, micros(p.CreatedAt), micros(p.ExpiresAt), micros(p.SettledAt), micros(p.NextPollAt),
+		p.PollCount, micros(p.LastChecked))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("payment %s already exists: %w", p.ExternalID, domain.ErrDuplicate)
+	}
+	if err != nil {
+		return mapErr("payment "+p.ExternalID, err)
+	}
+	p.ID = id
+	return nil
+}
+
+// SetPaymentStatus implements domain.Tx (compare-and-set). A zero at leaves
+// the settlement time unchanged.
+func (t *Tx) SetPaymentStatus(id int64, from, to domain.PaymentStatus, paid domain.Rupiah, flagReason string, at time.Time) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.exec(`UPDATE payments SET status = ?, paid_amount = ?, flag_reason = ?,
+		settled_at = CASE WHEN ?::bigint = 0 THEN settled_at ELSE ?::bigint END
+		WHERE id = ? AND status = ?`, string(to), paid, flagReason, micros(at), micros(at), id, string(from))
+	if err != nil {
+		return mapErr("payment status", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t.casFailed("payments", "id", id, "payment", from)
+	}
+	return nil
+}
+
+// SchedulePoll implements domain.Tx.
+func (t *Tx) SchedulePoll(id int64, checked, next time.Time) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.exec(`UPDATE payments SET poll_count = poll_count + 1, last_checked = ?,
+		next_poll_at = ? WHERE id = ?`, micros(checked), micros(next), id)
+	if err != nil {
+		return fmt.Errorf("schedule poll %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("payment", id)
+	}
+	return nil
+}
+
+// ---- obligations
+
+const obligationCols = "id, payment_id, order_id, payee_id, role, amount, status, created_at"
+
+func scanObligation(s scanner) (domain.Obligation, error) {
+	var o domain.Obligation
+	var role, status string
+	var created int64
+	err := s.Scan(&o.ID, &o.PaymentID, &o.OrderID, &o.PayeeID, &role, &o.Amount, &status, &created)
+	o.Role, o.Status, o.CreatedAt = domain.ShareRole(role), domain.ObligationStatus(status), fromMicros(created)
+	return o, err
+}
+
+// GetObligation implements domain.ReadTx.
+func (t *Tx) GetObligation(id int64) (domain.Obligation, error) {
+	o, err := scanObligation(t.queryRow("SELECT "+obligationCols+" FROM obligations WHERE id = ?", id))
+	return o, noRows(err, "obligation", id)
+}
+
+// ListObligationsByPayment implements domain.ReadTx, in creation order.
+func (t *Tx) ListObligationsByPayment(paymentID int64) ([]domain.Obligation, error) {
+	rows, err := t.query("SELECT "+obligationCols+" FROM obligations WHERE payment_id = ? ORDER BY id", paymentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Obligation
+	for rows.Next() {
+		o, err := scanObligation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// CreateObligation implements domain.Tx.
+func (t *Tx) CreateObligation(o *domain.Obligation) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	if o.Amount <= 0 {
+		return domain.Invalid("amount", "an obligation must be more than Rp0")
+	}
+	if o.Status == "" {
+		o.Status = domain.ObligationOpen
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = t.now
+	}
+	id, err := t.insertID(`INSERT INTO obligations(payment_id, order_id, payee_id, role, amount, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, o.PaymentID, o.OrderID, o.PayeeID, string(o.Role), o.Amount, string(o.Status),
+		micros(o.CreatedAt))
+	if err != nil {
+		return mapErr("obligation", err)
+	}
+	o.ID = id
+	return nil
+}
+
+// SetObligationStatus implements domain.Tx (compare-and-set).
+func (t *Tx) SetObligationStatus(id int64, from, to domain.ObligationStatus) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.exec("UPDATE obligations SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
+	if err != nil {
+		return mapErr("obligation status", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t.casFailed("obligations", "id", id, "obligation", from)
+	}
+	return nil
+}
