@@ -38,6 +38,10 @@ var (
 	ErrStoreUnavailable = errors.New("database server unavailable")
 )
 
+// IsStoreUnavailable reports whether err says the database server cannot
+// be reached (ErrStoreUnavailable).
+func IsStoreUnavailable(err error) bool { return err != nil && errors.Is(err, ErrStoreUnavailable) }
+
 // ValidationError describes one invalid field in words a shop owner can act on.
 // It matches ErrInvalid with errors.Is.
 type ValidationError struct {

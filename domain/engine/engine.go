@@ -165,7 +165,8 @@ type Config struct {
 // in-flight work is recorded.
 type Engine struct {
 	cfg   Config
-	store domain.Store
+	store domain.Store // the guard around cfg.Store
+	guard *storeGuard
 	bus   *Bus
 	log   *slog.Logger
 	now   func() time.Time
@@ -240,8 +241,8 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Channels = map[string]domain.PayoutChannel{}
 	}
 	cfg.Intervals.defaults()
-	return &Engine{
-		cfg: cfg, store: cfg.Store, bus: cfg.Bus, log: cfg.Log, now: cfg.Now, iv: cfg.Intervals,
+	e := &Engine{
+		cfg: cfg, bus: cfg.Bus, log: cfg.Log, now: cfg.Now, iv: cfg.Intervals,
 		wakeSend:   make(chan struct{}, 1),
 		wakeTrack:  make(chan struct{}, 1),
 		balances:   map[string]balanceInfo{},
@@ -250,7 +251,10 @@ func New(cfg Config) (*Engine, error) {
 		inflight:   map[string]int{},
 		watchAfter: map[string]trackInfo{},
 		gwDown:     map[string]bool{},
-	}, nil
+	}
+	e.guard = &storeGuard{inner: cfg.Store, e: e}
+	e.store = e.guard
+	return e, nil
 }
 
 // Bus returns the event stream.

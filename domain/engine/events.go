@@ -27,6 +27,8 @@ const (
 	EventEnginePaused     EventKind = "engine.paused"
 	EventEngineResumed    EventKind = "engine.resumed"
 	EventMailFailed       EventKind = "mail.failed"
+	EventStoreDown        EventKind = "store.down" // the database server cannot be reached: the engine pauses
+	EventStoreUp          EventKind = "store.up"   // it answers again: the engine resumes
 )
 
 // Event is one thing that happened, published after its transaction committed.

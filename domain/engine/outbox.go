@@ -83,7 +83,7 @@ func mailBackoff(n int) time.Duration {
 func (e *Engine) mailLoop(ctx context.Context) {
 	tick(ctx, e.iv.Mail, nil, func(ctx context.Context) {
 		if err := e.SendMailNow(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("mail outbox", "err", err)
+			e.warn("mail outbox", err)
 		}
 	})
 }

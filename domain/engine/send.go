@@ -24,7 +24,7 @@ type sendJob struct {
 func (e *Engine) sendLoop(ctx context.Context) {
 	tick(ctx, e.iv.Send, e.wakeSend, func(ctx context.Context) {
 		if err := e.sendRounds(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("sender", "err", err)
+			e.warn("sender", err)
 		}
 	})
 }

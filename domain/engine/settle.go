@@ -18,7 +18,7 @@ func settingListCursor(gw string) string { return "engine.listed." + gw }
 func (e *Engine) pollLoop(ctx context.Context) {
 	tick(ctx, e.listEvery0(), nil, func(ctx context.Context) {
 		if err := e.listRound(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("payment list", "err", err)
+			e.warn("payment list", err)
 		}
 	})
 }
@@ -29,7 +29,7 @@ func (e *Engine) pollLoop(ctx context.Context) {
 func (e *Engine) askLoop(ctx context.Context) {
 	tick(ctx, e.askEvery(), nil, func(ctx context.Context) {
 		if err := e.askRound(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("payment poll", "err", err)
+			e.warn("payment poll", err)
 		}
 	})
 }
@@ -268,7 +268,8 @@ func (e *Engine) recordPayments(ctx context.Context, results []domain.PaymentRes
 			return nil
 		})
 		if err != nil {
-			if wctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			if wctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+				domain.IsStoreUnavailable(err) { // the database is away: nothing is wrong with the payments
 				return err
 			}
 			// One bad payment must not hold back the rest forever: apply
@@ -298,7 +299,7 @@ func (e *Engine) recordOneByOne(ctx context.Context, batch []domain.PaymentResul
 			e.publishAll(events)
 			continue
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || domain.IsStoreUnavailable(err) {
 			return err
 		}
 		applyErr := err

@@ -12,7 +12,7 @@ import (
 func (e *Engine) trackLoop(ctx context.Context) {
 	tick(ctx, e.trackEvery(), e.wakeTrack, func(ctx context.Context) {
 		if err := e.trackOpen(ctx, false); err != nil && ctx.Err() == nil {
-			e.log.Warn("tracker", "err", err)
+			e.warn("tracker", err)
 		}
 	})
 }
@@ -26,7 +26,7 @@ func (e *Engine) watchLoop(ctx context.Context) {
 	}
 	tick(ctx, e.watchEvery(), nil, func(ctx context.Context) {
 		if err := e.watchRounds(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("reversal watch", "err", err)
+			e.warn("reversal watch", err)
 		}
 	})
 }
@@ -284,7 +284,7 @@ func (e *Engine) balanceLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		if err := e.BalanceNow(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("balance queue", "err", err)
+			e.warn("balance queue", err)
 		}
 	}
 }
