@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"lunas/domain"
@@ -130,7 +128,10 @@ func (t *Tx) ListPostings(ref string) ([]domain.Posting, error) {
 // ---- audit
 
 // AppendAudit implements domain.Tx: Seq is the next number, At the
-// transaction time, PrevHash the previous entry's hash.
+// transaction time, PrevHash the previous entry's hash. With the vault as
+// the store's cipher the hash is keyed and the anchor is checked and signed
+// (domain.AppendAuditChained; security.go has the rows it uses). The writer
+// lock makes the tail read and the insert one step.
 func (t *Tx) AppendAudit(e *domain.AuditEntry) error {
 	if err := t.mustWrite(); err != nil {
 		return err
@@ -138,22 +139,8 @@ func (t *Tx) AppendAudit(e *domain.AuditEntry) error {
 	if e.Actor == "" || e.Action == "" {
 		return domain.Invalid("audit", "an audit entry needs an actor and an action")
 	}
-	var last int64
-	var prev string
-	err := t.queryRow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit tail: %w", err)
-	}
-	e.Seq = last + 1
-	e.At = t.now
-	e.PrevHash = prev
-	e.Hash = e.ComputeHash(prev)
-	_, err = t.exec(`INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, micros(e.At), e.Actor, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
-	if err != nil {
-		return mapErr("audit entry", err)
-	}
-	return t.anchorAudit(e) // security.go: the chain's head, signed when the vault is unlocked
+	keyer, _ := t.db.opts.Cipher.(domain.AuditKeyer)
+	return domain.AppendAuditChained(t, keyer, e, t.now)
 }
 
 // ListAudit implements domain.ReadTx.

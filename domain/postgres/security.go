@@ -589,48 +589,107 @@ func (db *DB) CheckpointTruncate(ctx context.Context) error {
 	return db.classify("vacuum", err)
 }
 
-// ---- audit anchor (migrations/0007_security_anchor.sql)
+// ---- audit anchor (migrations/0007_security_anchor.sql, 0009_audit_keyed.sql)
+// The rows domain.AppendAuditChained works with.
 
-// anchorAudit moves the audit anchor to e, the entry just appended in this
-// transaction. The head always moves; the signed part moves only when the
-// store's cipher can sign (the vault, unlocked). AppendAudit calls it so
-// that the anchor and the entry commit together.
-func (t *Tx) anchorAudit(e *domain.AuditEntry) error {
-	signedSeq, signedHash, mac := int64(0), "", ""
-	signed := false
-	if s, ok := t.db.opts.Cipher.(domain.AuditAnchorSigner); ok {
-		m, err := s.SignAuditHead(e.Seq, e.Hash)
-		switch {
-		case err == nil:
-			signedSeq, signedHash, mac, signed = e.Seq, e.Hash, m, true
-		case !errors.Is(err, domain.ErrLocked):
-			return fmt.Errorf("sign audit anchor: %w", err)
+// AuditTail implements domain.AuditRows.
+func (t *Tx) AuditTail() (domain.AuditEntry, bool, error) {
+	var e domain.AuditEntry
+	var at int64
+	err := t.queryRow(`SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+		ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	e.At = fromMicros(at)
+	return e, err == nil, err
+}
+
+// AuditHashAt implements domain.AuditRows.
+func (t *Tx) AuditHashAt(seq int64) (string, error) {
+	var h string
+	err := t.queryRow("SELECT hash FROM audit_log WHERE seq = ?", seq).Scan(&h)
+	return h, noRows(err, "audit entry", seq)
+}
+
+// InsertAudit implements domain.AuditRows.
+func (t *Tx) InsertAudit(e *domain.AuditEntry) error {
+	_, err := t.exec(`INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, micros(e.At), e.Actor, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
+	return mapErr("audit entry", err)
+}
+
+// AddAuditPending implements domain.AuditRows.
+func (t *Tx) AddAuditPending(e *domain.AuditEntry) error {
+	_, err := t.exec(`INSERT INTO audit_pending(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
+		micros(e.At), e.Actor, e.Action, e.Subject, e.Detail)
+	return mapErr("audit event", err)
+}
+
+// ListAuditPending returns the events recorded while the vault was locked
+// that wait to be chained (Seq 0), oldest first.
+func (t *Tx) ListAuditPending() ([]domain.AuditEntry, error) {
+	rows, err := t.query("SELECT at, actor, action, subject, detail FROM audit_pending ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.AuditEntry
+	for rows.Next() {
+		var e domain.AuditEntry
+		var at int64
+		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Subject, &e.Detail); err != nil {
+			return nil, err
 		}
+		e.At = fromMicros(at)
+		out = append(out, e)
 	}
-	var err error
-	if signed {
-		_, err = t.exec(`INSERT INTO audit_anchor(id, head_seq, head_hash, signed_seq, signed_hash, mac, updated_at)
-			VALUES (1, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
-				signed_seq = excluded.signed_seq, signed_hash = excluded.signed_hash, mac = excluded.mac,
-				updated_at = excluded.updated_at`, e.Seq, e.Hash, signedSeq, signedHash, mac, micros(t.now))
-	} else {
-		_, err = t.exec(`INSERT INTO audit_anchor(id, head_seq, head_hash, updated_at) VALUES (1, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
-				updated_at = excluded.updated_at`, e.Seq, e.Hash, micros(t.now))
+	return out, rows.Err()
+}
+
+// TakeAuditPending implements domain.AuditRows.
+func (t *Tx) TakeAuditPending() ([]domain.AuditEntry, error) {
+	out, err := t.ListAuditPending()
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
+	_, err = t.exec("DELETE FROM audit_pending")
+	return out, err
+}
+
+// CountAuditPending returns how many events recorded while locked wait to
+// be chained.
+func (t *Tx) CountAuditPending() (int, error) {
+	var n int
+	err := t.queryRow("SELECT COUNT(*) FROM audit_pending").Scan(&n)
+	return n, err
+}
+
+// PutAuditAnchor implements domain.AuditRows.
+func (t *Tx) PutAuditAnchor(a domain.AuditAnchor) error {
+	if a.Alarm != "" && a.AlarmAt.IsZero() {
+		a.AlarmAt = t.now
+	}
+	_, err := t.exec(`INSERT INTO audit_anchor(id, head_seq, head_hash, signed_seq, signed_hash, mac, keyed_from,
+			alarm, alarm_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
+			signed_seq = excluded.signed_seq, signed_hash = excluded.signed_hash, mac = excluded.mac,
+			keyed_from = excluded.keyed_from, alarm = excluded.alarm, alarm_at = excluded.alarm_at,
+			updated_at = excluded.updated_at`,
+		a.HeadSeq, a.HeadHash, a.SignedSeq, a.SignedHash, a.MAC, a.KeyedFrom, a.Alarm, micros(a.AlarmAt), micros(t.now))
 	return mapErr("audit anchor", err)
 }
 
 // AuditAnchor implements domain.AuditAnchorReader.
 func (t *Tx) AuditAnchor() (domain.AuditAnchor, error) {
 	var a domain.AuditAnchor
-	var at int64
-	err := t.queryRow(`SELECT head_seq, head_hash, signed_seq, signed_hash, mac, updated_at
-		FROM audit_anchor WHERE id = 1`).Scan(&a.HeadSeq, &a.HeadHash, &a.SignedSeq, &a.SignedHash, &a.MAC, &at)
+	var at, alarmAt int64
+	err := t.queryRow(`SELECT head_seq, head_hash, signed_seq, signed_hash, mac, keyed_from, alarm, alarm_at, updated_at
+		FROM audit_anchor WHERE id = 1`).Scan(&a.HeadSeq, &a.HeadHash, &a.SignedSeq, &a.SignedHash, &a.MAC,
+		&a.KeyedFrom, &a.Alarm, &alarmAt, &at)
 	if err != nil {
 		return a, noRows(err, "audit anchor", 1)
 	}
-	a.At = fromMicros(at)
+	a.At, a.AlarmAt = fromMicros(at), fromMicros(alarmAt)
 	return a, nil
 }

@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -501,25 +504,94 @@ func testAuditChain(t *testing.T, b Backend) {
 	if err := e.tryWrite(func(tx Tx) error { return tx.AppendAudit(&domain.AuditEntry{}) }); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("empty audit entry: %v", err)
 	}
-	// A cipher that signs moves the signed part of the anchor too.
-	signed := e.open(Options{Cipher: signer{e.ciph}, Now: e.clock.Now})
-	if err := signed.Write(ctx, func(tx domain.Tx) error { return tx.AppendAudit(&domain.AuditEntry{Actor: "sari", Action: "signed"}) }); err != nil {
+	// With the vault's keys: an event recorded while locked waits outside
+	// the chain, the next append with the key chains it (marked), keys the
+	// hashes from there on and signs the anchor; a store without the key
+	// can no longer append.
+	k := &keyer{GCM: e.ciph}
+	keyed := e.open(Options{Cipher: k, Now: e.clock.Now})
+	k.locked = true
+	if err := keyed.Write(ctx, func(tx domain.Tx) error { return tx.AppendAudit(&domain.AuditEntry{Actor: "x", Action: "signin.failed"}) }); err != nil {
 		t.Fatal(err)
 	}
 	e.read(func(tx Tx) error {
+		if n, err := tx.CountAuditPending(); err != nil || n != 1 {
+			t.Errorf("pending while locked = %d, %v", n, err)
+		}
+		return nil
+	})
+	k.locked = false
+	if err := keyed.Write(ctx, func(tx domain.Tx) error { return tx.AppendAudit(&domain.AuditEntry{Actor: "sari", Action: "signed"}) }); err != nil {
+		t.Fatal(err)
+	}
+	e.read(func(tx Tx) error {
+		if n, _ := tx.CountAuditPending(); n != 0 {
+			t.Errorf("%d events still pending", n)
+		}
+		if p, err := tx.ListAuditPending(); err != nil || len(p) != 0 {
+			t.Errorf("pending = %+v, %v", p, err)
+		}
+		es, _ := tx.ListAudit(3, 0)
+		if len(es) != 2 || es[0].Action != "signin.failed" || !strings.HasPrefix(es[0].Detail, domain.PendingPrefix) ||
+			es[1].Hash != es[1].ComputeKeyedHash(k.key, es[0].Hash) {
+			t.Errorf("chained entries = %+v", es)
+		}
 		an, err := tx.AuditAnchor()
-		if err != nil || an.HeadSeq != 4 || an.SignedSeq != 4 || an.SignedHash != an.HeadHash || an.MAC != "mac:4" {
-			t.Errorf("signed anchor = %+v, %v", an, err)
+		if err != nil || an.HeadSeq != 5 || an.SignedSeq != 5 || an.KeyedFrom != 4 || an.Alarm != "" {
+			t.Errorf("keyed anchor = %+v, %v", an, err)
+		}
+		if mac, _ := k.AuditMAC(an.AnchorMessage()); mac != an.MAC {
+			t.Errorf("anchor MAC %q, want %q", an.MAC, mac)
+		}
+		tail, ok, err := tx.AuditTail()
+		if err != nil || !ok || tail.Seq != 5 {
+			t.Errorf("tail = %+v, %v, %v", tail, ok, err)
+		}
+		if h, err := tx.AuditHashAt(4); err != nil || h != es[0].Hash {
+			t.Errorf("hash at 4 = %q, %v", h, err)
+		}
+		if _, err := tx.AuditHashAt(99); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("hash at 99: %v", err)
+		}
+		return nil
+	})
+	if err := e.tryWrite(func(tx Tx) error { return tx.AppendAudit(&domain.AuditEntry{Actor: "x", Action: "plain"}) }); !errors.Is(err, domain.ErrAuditKeyed) {
+		t.Errorf("plain append to a keyed log: %v", err)
+	}
+	// The tamper alarm is kept on the anchor.
+	e.write(func(tx Tx) error { return domain.RaiseAuditAlarm(tx, "entries were removed", time.Time{}) })
+	e.read(func(tx Tx) error {
+		if an, _ := tx.AuditAnchor(); an.Alarm != "entries were removed" || an.AlarmAt.IsZero() {
+			t.Errorf("alarm = %+v", an)
 		}
 		return nil
 	})
 }
 
-// signer is a FieldCipher that signs audit heads.
-type signer struct{ *GCM }
+// keyer is a FieldCipher with the vault's audit keys.
+type keyer struct {
+	*GCM
+	key    []byte
+	locked bool
+}
 
-func (signer) SignAuditHead(seq int64, hash string) (string, error) {
-	return fmt.Sprint("mac:", seq), nil
+func (k *keyer) AuditChainKey() ([]byte, error) {
+	if k.locked {
+		return nil, domain.ErrLocked
+	}
+	if k.key == nil {
+		k.key = []byte("chain key for the contract test")
+	}
+	return k.key, nil
+}
+
+func (k *keyer) AuditMAC(msg []byte) (string, error) {
+	if k.locked {
+		return "", domain.ErrLocked
+	}
+	m := hmac.New(sha256.New, []byte("anchor key"))
+	m.Write(msg)
+	return hex.EncodeToString(m.Sum(nil)), nil
 }
 
 func testReadOnly(t *testing.T, b Backend) {

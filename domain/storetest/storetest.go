@@ -50,7 +50,7 @@ type Backend struct {
 // store's transaction type implements all of it.
 type Tx interface {
 	domain.Tx
-	domain.AuditAnchorReader
+	domain.AuditRows // the keyed audit chain (domain.AppendAuditChained)
 	engine.OutboxTx
 	engine.OutboxReader
 	engine.QueueReader
@@ -108,6 +108,8 @@ type Tx interface {
 	PayeeOpenWork(payeeID int64) (int, error)
 	PseudonymiseFlags(payeeID int64, names []string, repl string) error
 	SecureDelete() error
+	ListAuditPending() ([]domain.AuditEntry, error)
+	CountAuditPending() (int, error)
 }
 
 // Run runs the whole contract against b, the tests in parallel (each has
