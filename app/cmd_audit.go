@@ -154,7 +154,7 @@ func parseKeptHead(s string) (keptHead, error) {
 // checkKeptHead compares the log with a head kept outside it: the entry
 // must still be there with the same hash (the chain's links tie every
 // earlier entry to it), else the log was rolled back, wiped or rewritten.
-func checkKeptHead(ctx context.Context, db *sqlite.DB, k keptHead) (*security.AuditBreak, error) {
+func checkKeptHead(ctx context.Context, db domain.Store, k keptHead) (*security.AuditBreak, error) {
 	var es []domain.AuditEntry
 	err := db.Read(ctx, func(tx domain.ReadTx) (err error) {
 		es, err = tx.ListAudit(k.seq-1, 1)
