@@ -113,6 +113,7 @@ var (
 	_ engine.DestinationReader = (*Tx)(nil)
 	_ engine.ConflictTx        = (*Tx)(nil)
 	_ engine.ConflictReader    = (*Tx)(nil)
+	_ engine.NoteTx            = (*Tx)(nil)
 )
 
 func destRef(id int64, col string) domain.FieldRef {
@@ -339,6 +340,23 @@ func (t *Tx) ListPaymentsFinalCheck(status domain.PaymentStatus, now time.Time, 
 }
 
 var _ engine.CorrectionTx = (*Tx)(nil)
+
+// NoteTransfer implements engine.NoteTx: it records why a transfer waits
+// (failure_reason) without moving it, WHERE refid=? AND status=?.
+func (t *Tx) NoteTransfer(refID string, status domain.TransferStatus, reason string) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	res, err := t.exec(`UPDATE transfers SET failure_reason = ?, updated_at = ? WHERE refid = ? AND status = ?`,
+		reason, micros(t.now), refID, string(status))
+	if err != nil {
+		return mapErr("transfer "+refID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t.casFailed("transfers", "refid", refID, "transfer", status)
+	}
+	return nil
+}
 
 // CorrectTransferStatus moves a transfer from -> to outside the automatic
 // state machine (compare-and-set). The engine uses it only for a person's

@@ -139,6 +139,13 @@ func (t *Tx) CreateOrder(o *domain.Order) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	max, err := domain.MaxAmount(t, domain.SettingMaxOrder)
+	if err != nil {
+		return err
+	}
+	if err := o.CheckMaxOrder(max); err != nil {
+		return err
+	}
 	total, err := o.Total()
 	if err != nil {
 		return err
