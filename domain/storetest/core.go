@@ -201,6 +201,13 @@ func testRoundTrip(t *testing.T, b Backend) {
 		}
 		return nil
 	})
+	// The shop's maximum per order (a setting) is kept by the store.
+	e.write(func(tx Tx) error { return tx.SetSetting(domain.SettingMaxOrder, "100000") })
+	if err := e.tryWrite(func(tx Tx) error {
+		return tx.CreateOrder(&domain.Order{ExternalID: "BIG", Items: []domain.OrderItem{{Name: "x", Qty: 1, UnitPrice: 100001}}})
+	}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("order above the maximum: %v", err)
+	}
 	// Missing rows on update.
 	for name, fn := range map[string]func(tx Tx) error{
 		"product": func(tx Tx) error { return tx.UpdateProduct(&domain.Product{ID: 99, Name: "x"}) },
@@ -340,6 +347,8 @@ func testCompareAndSet(t *testing.T, b Backend) {
 		{"missing correction", func(tx Tx) error {
 			return tx.CorrectTransferStatus("nope", domain.TransferFailed, domain.TransferSucceeded, "x")
 		}, domain.ErrNotFound},
+		{"stale note", func(tx Tx) error { return tx.NoteTransfer(ref, domain.TransferUnknown, "x") }, domain.ErrConflict},
+		{"missing note", func(tx Tx) error { return tx.NoteTransfer("nope", domain.TransferUnknown, "x") }, domain.ErrNotFound},
 	}
 	for _, tt := range tests {
 		if err := e.tryWrite(tt.fn); !errors.Is(err, tt.want) {
@@ -357,7 +366,10 @@ func testCompareAndSet(t *testing.T, b Backend) {
 		if err := tx.SetObligationStatus(s.Oblig.ID, domain.ObligationOpen, domain.ObligationPaid); err != nil {
 			return err
 		}
-		return tx.MoveTransfer(ref, domain.TransferSending, domain.TransferUnknown, domain.TransferPatch{FailureReason: "timeout"})
+		if err := tx.MoveTransfer(ref, domain.TransferSending, domain.TransferUnknown, domain.TransferPatch{FailureReason: "first"}); err != nil {
+			return err
+		}
+		return tx.NoteTransfer(ref, domain.TransferUnknown, "timeout") // why it waits, without moving it
 	})
 	e.write(func(tx Tx) error { // a zero time keeps the settlement time
 		return tx.SetPaymentStatus(s.Payment.ID, domain.PaymentSettled, domain.PaymentFlagged, 320000, "late", time.Time{})

@@ -63,6 +63,7 @@ type Tx interface {
 	engine.WatchStore
 	engine.FinalCheckReader
 	engine.CorrectionTx
+	engine.NoteTx
 	xlsx.Rows
 	xlsx.Counter
 
