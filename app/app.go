@@ -36,7 +36,7 @@ type command struct {
 var commands = map[string]command{
 	"gui":       {"open the desktop application (the default)", runGUI},
 	"version":   {"print the version", runVersion},
-	"db":        {"db check | db backup FILE", runDB},
+	"db":        {"db check | db backup FILE | db copy --from FILE --to postgres://...  (move a shop to PostgreSQL, verified)", runDB},
 	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT]: run the sandbox gateway standalone", runSandbox},
 	"serve":     {"[--sandbox URL] [--xendit-url URL] [--rate N] [--fast]: run the transfer engine headless with every gateway stored in the vault (LUNAS_PASSWORD, or the key remembered on this computer)", runServe},
 	"demo":      {"run the demo shop headless against the in-process sandbox", runDemo},

@@ -26,6 +26,8 @@ func runDB(e *env, args []string) error {
 	switch {
 	case args[0] == "check" && len(args) == 1:
 		return dbCheck(ctx, e)
+	case args[0] == "copy":
+		return dbCopy(ctx, e, args[1:])
 	case args[0] == "backup" && len(args) == 2:
 		return dbBackup(ctx, e, args[1])
 	}
