@@ -13,6 +13,8 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
+	"lunas/domain/postgres"
+	"lunas/domain/postgres/pgtest"
 	"lunas/domain/sqlite"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
@@ -29,19 +31,26 @@ var benchOrders = flag.Int("engine.orders", 1000, "orders per run in the engine 
 type benchShop struct {
 	sb   *sandbox.Server
 	url  string
-	db   *sqlite.DB
+	db   shopDB
 	exts []string
 }
 
 func newBenchShop(b *testing.B, n int, step time.Duration) *benchShop {
 	b.Helper()
+	return newBenchShopOn(b, n, step, func(ciph domain.FieldCipher) (shopDB, error) {
+		return sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{Cipher: ciph, SyncNormal: *benchSyncNormal})
+	})
+}
+
+// newBenchShopOn is newBenchShop on the store open returns.
+func newBenchShopOn(b *testing.B, n int, step time.Duration, open func(domain.FieldCipher) (shopDB, error)) *benchShop {
+	b.Helper()
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Config{Step: step, MaxObjects: 4 * n, StartBalance: 1_000_000_000_000})
 	srv := httptest.NewServer(sb)
 	b.Cleanup(func() { sb.Close(); srv.Close() })
-	path := filepath.Join(b.TempDir(), "bench.db")
 	ciph, _ := newMemoryCipher(nil)
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph, SyncNormal: *benchSyncNormal})
+	db, err := open(ciph)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,10 +101,30 @@ func (bs *benchShop) waitSucceeded(b *testing.B, want int, limit time.Duration) 
 // against the sandbox over HTTP, faults and rate limits off, durable writes.
 // Timed from the moment every buyer has paid until every transfer succeeded.
 func BenchmarkEndToEnd(b *testing.B) {
+	endToEnd(b, func(n int) *benchShop { return newBenchShop(b, n, time.Millisecond) })
+}
+
+// BenchmarkEndToEndStores is BenchmarkEndToEnd on both stores in one run:
+// the SQLite file (synchronous=FULL) and a database on a local PostgreSQL
+// server with its durable defaults (fsync, synchronous_commit on; a
+// throwaway cluster unless LUNAS_BENCH_POSTGRES names one).
+func BenchmarkEndToEndStores(b *testing.B) {
+	b.Run("sqlite", BenchmarkEndToEnd)
+	b.Run("postgres", func(b *testing.B) {
+		endToEnd(b, func(n int) *benchShop {
+			url := pgtest.NewBenchDatabase(b)
+			return newBenchShopOn(b, n, time.Millisecond, func(ciph domain.FieldCipher) (shopDB, error) {
+				return postgres.Open(context.Background(), url, postgres.Options{Cipher: ciph})
+			})
+		})
+	})
+}
+
+func endToEnd(b *testing.B, shop func(n int) *benchShop) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		n := *benchOrders
-		bs := newBenchShop(b, n, time.Millisecond)
+		bs := shop(n)
 		o := engineOptions{XenditURL: bs.url, XenditKey: bs.sb.Credentials().XenditSecretKey, RatePerMinute: -1,
 			Intervals: engine.Intervals{PollFirst: 50 * time.Millisecond, PollMax: 100 * time.Millisecond, List: 50 * time.Millisecond,
 				Send: 20 * time.Millisecond, TrackFirst: 20 * time.Millisecond, TrackMax: 100 * time.Millisecond},

@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lunas/domain"
+	"lunas/domain/postgres"
+	"lunas/domain/postgres/pgtest"
 	"lunas/domain/sqlite"
 )
 
@@ -26,11 +28,15 @@ var (
 	bigErr   error
 )
 
-// TestMain removes the benchmark database after the run.
+// TestMain removes the benchmark database after the run (and stops the
+// PostgreSQL server a benchmark may have started).
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m)
 	if bigDB != nil {
 		bigDB.Close()
+	}
+	if pgDB != nil {
+		pgDB.Close()
 	}
 	if benchDir != "" {
 		os.RemoveAll(benchDir)
@@ -76,13 +82,61 @@ func bigStore(b *testing.B) *sqlite.DB {
 	return bigDB
 }
 
+var (
+	pgOnce sync.Once
+	pgDB   *postgres.DB
+	pgErr  error
+)
+
+// bigPGStore is bigStore on a local PostgreSQL server (a durable throwaway
+// cluster unless LUNAS_BENCH_POSTGRES names one): the same rows, built with
+// one INSERT ... SELECT over generate_series, then ANALYZE.
+func bigPGStore(b *testing.B) *postgres.DB {
+	b.Helper()
+	pgOnce.Do(func() {
+		url := pgtest.NewBenchDatabase(b)
+		start := time.Now()
+		pgDB, pgErr = postgres.Open(context.Background(), url, postgres.Options{Cipher: newGCM(b)})
+		if pgErr != nil {
+			return
+		}
+		seedShop(b, pgDB)
+		pgErr = pgDB.WriteTx(context.Background(), func(tx *postgres.Tx) error {
+			stx, ctx := tx.SQL()
+			_, err := stx.ExecContext(ctx, `INSERT INTO transfers(refid, payee_id, channel, amount, status, created_by, created_at, updated_at)
+				SELECT format('RF-BENCH-%s', lpad(x::text, 7, '0')), (SELECT MIN(id) FROM payees) + x % 3, 'xendit', 10000 + x % 5000 * 100,
+				  CASE WHEN x % 1000 = 1 THEN 'awaiting_approval' WHEN x % 1000 = 2 THEN 'failed'
+				       WHEN x % 1000 = 3 THEN 'accepted' WHEN x % 100 = 4 THEN 'rejected' ELSE 'succeeded' END,
+				  'engine', $2::bigint + x::bigint * 31536000 / $1 * 1000000, $2::bigint + x::bigint * 31536000 / $1 * 1000000
+				FROM generate_series(1, $1::bigint) x`, *benchRows, fixedNow.AddDate(-1, 0, 0).UnixMicro())
+			return err
+		})
+		if pgErr == nil {
+			_, pgErr = pgDB.SQL().ExecContext(context.Background(), "VACUUM ANALYZE transfers")
+		}
+		b.Logf("built %d transfers on PostgreSQL in %s", *benchRows, time.Since(start).Round(time.Millisecond))
+	})
+	if pgErr != nil {
+		b.Fatal(pgErr)
+	}
+	return pgDB
+}
+
+// BenchmarkTransfersFirstPageStores is BenchmarkTransfersFirstPage on both
+// stores in one run: the SQLite file and the same rows on PostgreSQL.
+func BenchmarkTransfersFirstPageStores(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { transfersFirstPage(b, bigStore(b)) })
+	b.Run("postgres", func(b *testing.B) { transfersFirstPage(b, bigPGStore(b)) })
+}
+
 // BenchmarkTransfersFirstPage measures navigation to the Transfers screen
 // until the first page of the default tab (awaiting approval) has arrived
 // and is applied, and then a switch to History (nearly every row) until its
 // first page is there, with *benchrows transfers. The counts may still be
 // running: rows show before the count of a million is known.
-func BenchmarkTransfersFirstPage(b *testing.B) {
-	st := bigStore(b)
+func BenchmarkTransfersFirstPage(b *testing.B) { transfersFirstPage(b, bigStore(b)) }
+
+func transfersFirstPage(b *testing.B, st domain.Store) {
 	a := test.NewTempApp(b)
 	SetLanguage(LangEnglish)
 	u := New(a, Services{Store: st, Location: time.UTC}, Options{})

@@ -31,6 +31,7 @@ type Cluster struct {
 	Password string
 	bin      string // folder with initdb and postgres
 	cred     *syscall.Credential
+	durable  bool
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -70,7 +71,14 @@ func version(binDir string) int {
 // StartCluster creates and starts a new cluster. Stop it, and Remove its
 // folder, when done; if the test process dies first, the server gets
 // SIGINT (Linux) and shuts down.
-func StartCluster() (*Cluster, error) {
+func StartCluster() (*Cluster, error) { return startCluster(false) }
+
+// StartDurableCluster is StartCluster with the server's own durability
+// defaults (fsync on, synchronous_commit on, default shared_buffers), for
+// benchmarks that must not flatter the server.
+func StartDurableCluster() (*Cluster, error) { return startCluster(true) }
+
+func startCluster(durable bool) (*Cluster, error) {
 	bin, err := FindBin()
 	if err != nil {
 		return nil, err
@@ -79,7 +87,7 @@ func StartCluster() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, Password: randomHex(12), bin: bin}
+	c := &Cluster{Dir: dir, Password: randomHex(12), bin: bin, durable: durable}
 	if err := c.init(); err != nil {
 		c.Remove()
 		return nil, err
@@ -161,10 +169,12 @@ func (c *Cluster) Start() error {
 	if err != nil {
 		return err
 	}
-	cmd := c.command("postgres", "-D", filepath.Join(c.Dir, "data"),
-		"-k", filepath.Join(c.Dir, "sock"), "-p", strconv.Itoa(Port),
-		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=200",
-		"-c", "shared_buffers=64MB")
+	args := []string{"-D", filepath.Join(c.Dir, "data"), "-k", filepath.Join(c.Dir, "sock"), "-p", strconv.Itoa(Port),
+		"-c", "listen_addresses=", "-c", "max_connections=200"}
+	if !c.durable {
+		args = append(args, "-c", "fsync=off", "-c", "shared_buffers=64MB")
+	}
+	cmd := c.command("postgres", args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		log.Close()

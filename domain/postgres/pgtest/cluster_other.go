@@ -14,6 +14,9 @@ type Cluster struct{ Dir, Password string }
 // StartCluster returns ErrNoServer on this system.
 func StartCluster() (*Cluster, error) { return nil, ErrNoServer }
 
+// StartDurableCluster returns ErrNoServer on this system.
+func StartDurableCluster() (*Cluster, error) { return nil, ErrNoServer }
+
 // Start, Stop and Remove do nothing here.
 func (c *Cluster) Start() error { return ErrNoServer }
 func (c *Cluster) Stop() error  { return nil }

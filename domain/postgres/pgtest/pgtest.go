@@ -53,11 +53,14 @@ func Main(m *testing.M) int {
 		f()
 	}
 	dropMu.Unlock()
-	if sharedC != nil {
-		if err := sharedC.Stop(); err != nil {
+	for _, c := range []*Cluster{sharedC, benchC} {
+		if c == nil {
+			continue
+		}
+		if err := c.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest: stopping the test cluster:", err)
 		}
-		sharedC.Remove()
+		c.Remove()
 	}
 	return code
 }
@@ -85,6 +88,54 @@ func ServerURL(t testing.TB) string {
 		t.Fatalf("PostgreSQL test server: %v", sharedErr)
 	}
 	return sharedURL
+}
+
+var (
+	benchOnce sync.Once
+	benchURL  string
+	benchErr  error
+	benchC    *Cluster
+)
+
+// EnvBenchURL names a server for benchmarks (its durability settings are
+// the ones measured).
+const EnvBenchURL = "LUNAS_BENCH_POSTGRES"
+
+// BenchServerURL is ServerURL for benchmarks: LUNAS_BENCH_POSTGRES, or a
+// durable throwaway cluster (fsync and synchronous_commit on, the server's
+// defaults) started once and stopped by Main.
+func BenchServerURL(t testing.TB) string {
+	t.Helper()
+	benchOnce.Do(func() {
+		if u := os.Getenv(EnvBenchURL); u != "" {
+			benchURL = u
+			return
+		}
+		var c *Cluster
+		c, benchErr = StartDurableCluster()
+		if benchErr == nil {
+			benchC, benchURL = c, c.URL("postgres")
+		}
+	})
+	if benchErr == ErrNoServer {
+		Skip(t)
+	}
+	if benchErr != nil {
+		t.Fatalf("PostgreSQL benchmark server: %v", benchErr)
+	}
+	return benchURL
+}
+
+// NewBenchDatabase creates an empty database on the benchmark server.
+func NewBenchDatabase(t testing.TB) string {
+	t.Helper()
+	admin := BenchServerURL(t)
+	name := "lunas_bench_" + randomHex(6)
+	if err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create benchmark database: %v", err)
+	}
+	dropLater(admin, name)
+	return WithDatabase(admin, name)
 }
 
 // Skip skips t because no PostgreSQL server is available, unless
