@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"lunas/domain"
+	"lunas/domain/risk"
 )
 
 // scanner is *sql.Row or *sql.Rows.
@@ -104,7 +105,7 @@ func (t *Tx) UpdateProduct(p *domain.Product) error {
 
 // ---- payees
 
-const payeeCols = `id, name, channel, account_number, account_holder, verification, email,
+const payeeCols = `id, name, channel, account_number, account_holder, verification, email, email_sealed,
 	COALESCE(payout_rule_id,0), daily_limit, erased, created_at, updated_at`
 
 // accountRef is where a payee's encrypted account number lives.
@@ -119,13 +120,18 @@ func errNoCipher(what string) error {
 
 func (t *Tx) scanPayee(s scanner) (domain.Payee, error) {
 	var p domain.Payee
-	var acct []byte
+	var acct, email []byte
 	var created, updated int64
 	var verif string
-	err := s.Scan(&p.ID, &p.Name, &p.Channel, &acct, &p.AccountHolder, &verif, &p.Email,
+	err := s.Scan(&p.ID, &p.Name, &p.Channel, &acct, &p.AccountHolder, &verif, &p.Email, &email,
 		&p.PayoutRuleID, &p.DailyLimit, &p.Erased, &created, &updated)
 	if err != nil {
 		return p, err
+	}
+	if email != nil { // else a plaintext email from before 0010, until SealLegacyContacts
+		if p.Email, err = t.open("payee email", email, payeeEmailRef(p.ID)); err != nil {
+			return p, err
+		}
 	}
 	p.Verification = domain.VerificationState(verif)
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -169,6 +175,15 @@ func (t *Tx) ListPayees(pg domain.Page) ([]domain.Payee, error) {
 }
 
 func validPayee(p *domain.Payee) error {
+	// Names people read before approving money: NFKC, and nothing invisible
+	// (zero-width, bidi overrides, control characters).
+	var err error
+	if p.Name, err = risk.CleanName(p.Name); err != nil {
+		return err
+	}
+	if p.AccountHolder, err = risk.CleanName(p.AccountHolder); err != nil {
+		return domain.Invalid("account_holder", "%v", err)
+	}
 	if p.Name == "" {
 		return domain.Invalid("name", "payee name is required")
 	}
@@ -181,8 +196,20 @@ func validPayee(p *domain.Payee) error {
 	return nil
 }
 
-// sealAccount stores p's account number encrypted for its row.
+func payeeEmailRef(id int64) domain.FieldRef {
+	return domain.FieldRef{Table: "payees", Column: "email", Row: id}
+}
+
+// sealAccount stores p's account number and email encrypted for its row
+// (the plaintext email column stays empty).
 func (t *Tx) sealAccount(p *domain.Payee) error {
+	email, err := t.seal("payee email", p.Email, payeeEmailRef(p.ID))
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec("UPDATE payees SET email = '', email_sealed = ? WHERE id = ?", email, p.ID); err != nil {
+		return err
+	}
 	var blob []byte
 	if p.AccountNumber != "" {
 		c := t.db.opts.Cipher
@@ -194,7 +221,7 @@ func (t *Tx) sealAccount(p *domain.Payee) error {
 			return fmt.Errorf("encrypt account number: %w", err)
 		}
 	}
-	_, err := t.exec("UPDATE payees SET account_number = ? WHERE id = ?", blob, p.ID)
+	_, err = t.exec("UPDATE payees SET account_number = ? WHERE id = ?", blob, p.ID)
 	return err
 }
 
@@ -207,7 +234,7 @@ func (t *Tx) CreatePayee(p *domain.Payee) error {
 	if err := validPayee(p); err != nil {
 		return err
 	}
-	if p.AccountNumber != "" && t.db.opts.Cipher == nil {
+	if (p.AccountNumber != "" || p.Email != "") && t.db.opts.Cipher == nil {
 		return errNoCipher("account number")
 	}
 	if p.CreatedAt.IsZero() {
@@ -216,7 +243,7 @@ func (t *Tx) CreatePayee(p *domain.Payee) error {
 	p.UpdatedAt = t.now
 	id, err := t.insertID(`INSERT INTO payees(name, channel, account_holder, verification, email,
 		payout_rule_id, daily_limit, erased, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.Name, p.Channel, p.AccountHolder, string(p.Verification), p.Email, nullID(p.PayoutRuleID),
+		p.Name, p.Channel, p.AccountHolder, string(p.Verification), "", nullID(p.PayoutRuleID),
 		p.DailyLimit, p.Erased, micros(p.CreatedAt), micros(p.UpdatedAt))
 	if err != nil {
 		return mapErr("payee", err)
@@ -236,7 +263,7 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 	p.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE payees SET name = ?, channel = ?, account_holder = ?, verification = ?,
 		email = ?, payout_rule_id = ?, daily_limit = ?, erased = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.Channel, p.AccountHolder, string(p.Verification), p.Email, nullID(p.PayoutRuleID),
+		p.Name, p.Channel, p.AccountHolder, string(p.Verification), "", nullID(p.PayoutRuleID),
 		p.DailyLimit, p.Erased, micros(p.UpdatedAt), p.ID)
 	if err != nil {
 		return mapErr("payee", err)

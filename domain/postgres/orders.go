@@ -12,17 +12,34 @@ import (
 
 // ---- orders
 
-const orderCols = `id, external_id, source, buyer_name, buyer_email, shipping, fees, discount,
+const orderCols = `id, external_id, source, buyer_name, buyer_email, buyer_email_sealed, shipping, fees, discount,
 	COALESCE(payout_rule_id,0), status, created_at`
 
-func scanOrder(s scanner) (domain.Order, error) {
+func (t *Tx) scanOrder(s scanner) (domain.Order, error) {
 	var o domain.Order
 	var status string
 	var created int64
-	err := s.Scan(&o.ID, &o.ExternalID, &o.Source, &o.BuyerName, &o.BuyerEmail, &o.Shipping, &o.Fees,
+	var email []byte
+	err := s.Scan(&o.ID, &o.ExternalID, &o.Source, &o.BuyerName, &o.BuyerEmail, &email, &o.Shipping, &o.Fees,
 		&o.Discount, &o.PayoutRuleID, &status, &created)
 	o.Status, o.CreatedAt = domain.OrderStatus(status), fromMicros(created)
+	if err == nil {
+		o.BuyerEmail, err = t.buyerEmail(o.ID, o.BuyerEmail, email)
+	}
 	return o, err
+}
+
+func buyerEmailRef(id int64) domain.FieldRef {
+	return domain.FieldRef{Table: "orders", Column: "buyer_email", Row: id}
+}
+
+// buyerEmail opens a sealed buyer email, or returns the plaintext of a row
+// from before migration 0010 that SealLegacyContacts has not sealed yet.
+func (t *Tx) buyerEmail(id int64, plain string, sealed []byte) (string, error) {
+	if sealed == nil {
+		return plain, nil
+	}
+	return t.open("buyer email", sealed, buyerEmailRef(id))
 }
 
 // GetOrder implements domain.ReadTx, with items.
@@ -36,7 +53,7 @@ func (t *Tx) GetOrderByExternalID(externalID string) (domain.Order, error) {
 }
 
 func (t *Tx) getOrder(col string, key any) (domain.Order, error) {
-	o, err := scanOrder(t.queryRow("SELECT "+orderCols+" FROM orders WHERE "+col+" = ?", key))
+	o, err := t.scanOrder(t.queryRow("SELECT "+orderCols+" FROM orders WHERE "+col+" = ?", key))
 	if err != nil {
 		return o, noRows(err, "order", key)
 	}
@@ -102,7 +119,7 @@ func (t *Tx) ListOrders(f domain.OrderFilter) ([]domain.Order, error) {
 	}
 	var out []domain.Order
 	for rows.Next() {
-		o, err := scanOrder(rows)
+		o, err := t.scanOrder(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -159,7 +176,7 @@ func (t *Tx) CreateOrder(o *domain.Order) error {
 	id, err := t.insertID(`INSERT INTO orders(external_id, source, buyer_name, buyer_email, shipping,
 		fees, discount, total, payout_rule_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
-		o.ExternalID, o.Source, o.BuyerName, o.BuyerEmail, o.Shipping, o.Fees, o.Discount, total,
+		o.ExternalID, o.Source, o.BuyerName, "", o.Shipping, o.Fees, o.Discount, total,
 		nullID(o.PayoutRuleID), string(o.Status), micros(o.CreatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("order %s already exists: %w", o.ExternalID, domain.ErrDuplicate)
@@ -168,6 +185,15 @@ func (t *Tx) CreateOrder(o *domain.Order) error {
 		return mapErr("order "+o.ExternalID, err)
 	}
 	o.ID = id
+	if o.BuyerEmail != "" {
+		sealed, err := t.seal("buyer email", o.BuyerEmail, buyerEmailRef(o.ID))
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec("UPDATE orders SET buyer_email_sealed = ? WHERE id = ?", sealed, o.ID); err != nil {
+			return err
+		}
+	}
 	for i, it := range o.Items {
 		if _, err := t.exec(`INSERT INTO order_items(order_id, position, product_id, name, qty, unit_price)
 			VALUES (?, ?, ?, ?, ?, ?)`, o.ID, i, nullID(it.ProductID), it.Name, it.Qty, it.UnitPrice); err != nil {

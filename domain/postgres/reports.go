@@ -86,7 +86,7 @@ func auditReportWhere(f domain.ReportFilter) *where {
 // and totals computed from their lines.
 func (t *Tx) EachOrder(f domain.ReportFilter, fn func(domain.OrderReportRow) error) error {
 	w := orderReportWhere(f)
-	q := `SELECT o.id, o.external_id, o.source, o.buyer_name, o.buyer_email, o.status, o.created_at,
+	q := `SELECT o.id, o.external_id, o.source, o.buyer_name, o.buyer_email, o.buyer_email_sealed, o.status, o.created_at,
 		o.shipping, o.fees, o.discount, o.total,
 		(SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id),
 		(SELECT COALESCE(SUM(i.qty * i.unit_price), 0)::bigint FROM order_items i WHERE i.order_id = o.id)
@@ -95,8 +95,13 @@ func (t *Tx) EachOrder(f domain.ReportFilter, fn func(domain.OrderReportRow) err
 		var r domain.OrderReportRow
 		var status string
 		var created int64
-		if err := rs.Scan(&r.ID, &r.ExternalID, &r.Source, &r.BuyerName, &r.BuyerEmail, &status, &created,
+		var email []byte
+		if err := rs.Scan(&r.ID, &r.ExternalID, &r.Source, &r.BuyerName, &r.BuyerEmail, &email, &status, &created,
 			&r.Shipping, &r.Fees, &r.Discount, &r.Total, &r.Items, &r.Subtotal); err != nil {
+			return err
+		}
+		var err error
+		if r.BuyerEmail, err = t.buyerEmail(r.ID, r.BuyerEmail, email); err != nil {
 			return err
 		}
 		r.Status, r.CreatedAt = domain.OrderStatus(status), fromMicros(created)

@@ -585,7 +585,7 @@ func (t *Tx) SecureDelete() error { return t.mustWrite() }
 // the server's write-ahead log and backups until those are recycled; the
 // server's administrator controls both.)
 func (db *DB) CheckpointTruncate(ctx context.Context) error {
-	_, err := db.sql.ExecContext(ctx, "VACUUM (FULL) payees, flags")
+	_, err := db.sql.ExecContext(ctx, "VACUUM (FULL) payees, flags, payout_rules, mail_outbox, transfer_destinations, risk_account_uses")
 	return db.classify("vacuum", err)
 }
 
@@ -692,4 +692,100 @@ func (t *Tx) AuditAnchor() (domain.AuditAnchor, error) {
 	}
 	a.At, a.AlarmAt = fromMicros(at), fromMicros(alarmAt)
 	return a, nil
+}
+
+// ---- sealed contacts (migrations/0010_sealed_contacts.sql)
+
+// SealLegacyContacts seals the payee and buyer emails that rows written
+// before migration 0010 hold in plaintext and clears the plaintext, then
+// rewrites the two tables (VACUUM FULL) so the old row versions leave the
+// table files. It needs the cipher unlocked (security.Vault calls it after
+// every unlock; with nothing left to seal it costs two indexed reads). It
+// returns how many values it sealed.
+func (db *DB) SealLegacyContacts(ctx context.Context) (int, error) {
+	n := 0
+	err := db.Write(ctx, func(dtx domain.Tx) error {
+		t := dtx.(*Tx)
+		n = 0
+		for _, c := range []struct {
+			table, col, sealed string
+			ref                func(int64) domain.FieldRef
+		}{
+			{"payees", "email", "email_sealed", payeeEmailRef},
+			{"orders", "buyer_email", "buyer_email_sealed", buyerEmailRef},
+		} {
+			rows, err := t.query("SELECT id, " + c.col + " FROM " + c.table + " WHERE " + c.col + " <> ''")
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id    int64
+				plain string
+			}
+			var todo []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.plain); err != nil {
+					rows.Close()
+					return err
+				}
+				todo = append(todo, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range todo {
+				b, err := t.seal(c.table+" "+c.col, r.plain, c.ref(r.id))
+				if err != nil {
+					return err
+				}
+				if _, err := t.exec("UPDATE "+c.table+" SET "+c.col+" = '', "+c.sealed+" = ? WHERE id = ?", b, r.id); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil || n == 0 {
+		return n, err
+	}
+	_, err = db.sql.ExecContext(ctx, "VACUUM (FULL) payees, orders")
+	return n, db.classify("vacuum", err)
+}
+
+// ErasePayeeCopies removes the copies of an erased payee's personal data
+// kept outside the payees row: mail to or about them in the outbox (sent
+// or not: the payee is gone), payout rule names that carry one of names
+// (renamed with alias in their place), the sealed destinations of their
+// transfers (account, holder and email blanked; bank and amounts stay) and
+// the account fingerprints of the changed-account rule.
+func (t *Tx) ErasePayeeCopies(payeeID int64, names []string, email, alias string) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	if email != "" {
+		if _, err := t.exec(`DELETE FROM mail_outbox WHERE lower(to_addr) = lower(?) OR strpos(lower(data), lower(?)) > 0`,
+			email, email); err != nil {
+			return err
+		}
+	}
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if _, err := t.exec(`DELETE FROM mail_outbox WHERE to_name = ? OR strpos(data, ?) > 0`, n, n); err != nil {
+			return err
+		}
+		if _, err := t.exec(`UPDATE payout_rules SET name = replace(name, ?, ?) WHERE strpos(name, ?) > 0`, n, alias, n); err != nil {
+			return err
+		}
+	}
+	if _, err := t.exec(`UPDATE transfer_destinations SET account_number = ''::bytea, account_holder = NULL, email = NULL
+		WHERE transfer_id IN (SELECT id FROM transfers WHERE payee_id = ?)`, payeeID); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM risk_account_uses WHERE payee_id = ?`, payeeID)
+	return err
 }

@@ -284,3 +284,49 @@ func TestRebind(t *testing.T) {
 		t.Errorf("text() = %v", text([]any{"ok", "a\x00b", "\xffz", 3}))
 	}
 }
+
+// Emails written in plaintext before migration 0010 (a shop copied from an
+// older file) are sealed at the first unlock, read back the same, and the
+// plaintext columns are emptied.
+func TestSealLegacyContacts(t *testing.T) {
+	db := openTest(t, newDatabase(t), Options{Cipher: storetest.NewGCM(t)})
+	var pid, oid int64
+	if err := db.Write(ctx, func(tx domain.Tx) error {
+		p := domain.Payee{Name: "A"}
+		if err := tx.CreatePayee(&p); err != nil {
+			return err
+		}
+		o := domain.Order{ExternalID: "O", Items: []domain.OrderItem{{Name: "x", Qty: 1, UnitPrice: 1}}}
+		if err := tx.CreateOrder(&o); err != nil {
+			return err
+		}
+		pid, oid = p.ID, o.ID
+		s, c := tx.(*Tx).SQL()
+		if _, err := s.ExecContext(c, "UPDATE payees SET email = 'a@example.com', email_sealed = NULL WHERE id = $1", pid); err != nil {
+			return err
+		}
+		_, err := s.ExecContext(c, "UPDATE orders SET buyer_email = 'b@example.com' WHERE id = $1", oid)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.SealLegacyContacts(ctx); err != nil || n != 2 {
+		t.Fatalf("SealLegacyContacts = %d, %v; want 2", n, err)
+	}
+	if n, err := db.SealLegacyContacts(ctx); err != nil || n != 0 {
+		t.Fatalf("second SealLegacyContacts = %d, %v", n, err)
+	}
+	var plain int
+	db.SQL().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM payees WHERE email <> '') + (SELECT COUNT(*) FROM orders WHERE buyer_email <> '')").Scan(&plain)
+	if plain != 0 {
+		t.Errorf("%d plaintext emails left", plain)
+	}
+	db.Read(ctx, func(tx domain.ReadTx) error {
+		p, err := tx.GetPayee(pid)
+		o, err2 := tx.GetOrder(oid)
+		if err != nil || err2 != nil || p.Email != "a@example.com" || o.BuyerEmail != "b@example.com" {
+			t.Errorf("after sealing: %q, %q, %v, %v", p.Email, o.BuyerEmail, err, err2)
+		}
+		return nil
+	})
+}

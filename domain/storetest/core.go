@@ -149,7 +149,7 @@ func testRoundTrip(t *testing.T, b Backend) {
 			t.Errorf("payee = %+v, %v", pe, err)
 		}
 		o, err := tx.GetOrderByExternalID("INV-1")
-		if err != nil || len(o.Items) != 1 || o.Items[0].Qty != 2 || o.Status != domain.OrderOpen || !o.CreatedAt.Equal(now) || o.Shipping != 20000 {
+		if err != nil || len(o.Items) != 1 || o.BuyerEmail != "andi@example.com" || o.Items[0].Qty != 2 || o.Status != domain.OrderOpen || !o.CreatedAt.Equal(now) || o.Shipping != 20000 {
 			t.Errorf("order = %+v, %v", o, err)
 		}
 		if o2, err := tx.GetOrder(o.ID); err != nil || o2.ExternalID != "INV-1" || len(o2.Items) != 1 {

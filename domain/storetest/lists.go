@@ -201,6 +201,16 @@ func testEncrypted(t *testing.T, b Backend) {
 	}); !errors.Is(err, domain.ErrLocked) {
 		t.Errorf("create without cipher: %v", err)
 	}
+	for name, fn := range map[string]func(tx domain.Tx) error{
+		"payee email": func(tx domain.Tx) error { return tx.CreatePayee(&domain.Payee{Name: "E", Email: "e@example.com"}) },
+		"buyer email": func(tx domain.Tx) error {
+			return tx.CreateOrder(&domain.Order{ExternalID: "L-1", BuyerEmail: "b@example.com", Items: []domain.OrderItem{{Name: "x", Qty: 1, UnitPrice: 1}}})
+		},
+	} {
+		if err := locked.Write(ctx, fn); !errors.Is(err, domain.ErrLocked) {
+			t.Errorf("%s without cipher: %v", name, err)
+		}
+	}
 	if err := locked.Write(ctx, func(tx domain.Tx) error {
 		return tx.CreatePayee(&domain.Payee{Name: "D (no account yet)"})
 	}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lunas/domain"
+	"lunas/domain/engine"
 	"lunas/domain/risk"
 )
 
@@ -269,6 +270,65 @@ func testRiskFacts(t *testing.T, b Backend) {
 		p, err := tx.GetPayee(s.Payee.ID)
 		if err != nil || p.AccountNumber != "" || !p.Erased || p.Name != "Terhapus #1" {
 			t.Errorf("erased payee = %+v, %v", p, err)
+		}
+		return nil
+	})
+}
+
+// An erased payee's copies outside the payees row go: mail to or about
+// them, their name in payout rule names, their transfers' sealed
+// destinations, their account fingerprints. Other payees' stay.
+func testErasePayeeCopies(t *testing.T, b Backend) {
+	e := newEnv(t, b, day0)
+	s := e.seed()
+	now := day0.Truncate(time.Microsecond)
+	e.write(func(tx Tx) error {
+		if err := tx.SaveDestination(s.Transfer.ID, engine.Destination{Bank: "BCA", AccountNumber: "8410099887", AccountHolder: "Ratna", Email: "r@example.com"}, now); err != nil {
+			return err
+		}
+		for i, m := range []engine.Mail{
+			{Kind: engine.MailPayeePaid, To: "R@Example.com", Key: "a", NextAt: now, CreatedAt: now},
+			{Kind: engine.MailBuyerPaid, To: "andi@example.com", Name: "Andi", Data: map[string]string{"seller": "Bu Ratna"}, Key: "b", NextAt: now, CreatedAt: now},
+			{Kind: engine.MailBuyerPaid, To: "other@example.com", Name: "Other", Key: "c", NextAt: now, CreatedAt: now},
+		} {
+			m.ID = int64(i)
+			if err := tx.EnqueueMail(&m); err != nil {
+				return err
+			}
+		}
+		return tx.RecordAccountUse(s.Transfer.RefID, s.Payee.ID, "fp-1")
+	})
+	e.write(func(tx Tx) error {
+		return tx.ErasePayeeCopies(s.Payee.ID, []string{"Bu Ratna", ""}, "r@example.com", "Terhapus #1")
+	})
+	e.read(func(tx Tx) error {
+		due, _ := tx.DueMail(now, 10)
+		if len(due) != 1 || due[0].To != "other@example.com" {
+			t.Errorf("mail left = %+v", due)
+		}
+		if r, _ := tx.GetPayoutRule(s.Rule.ID); r.Name != "konsinyasi" {
+			t.Errorf("unrelated rule renamed: %q", r.Name)
+		}
+		d, err := tx.GetDestination(s.Transfer.ID)
+		if err != nil || d.AccountNumber != "" || d.AccountHolder != "" || d.Email != "" || d.Bank != "BCA" {
+			t.Errorf("destination after erasure = %+v, %v", d, err)
+		}
+		if n, _ := tx.PayeeOpenWork(s.Payee.ID); n == 0 {
+			t.Error("the transfer itself went")
+		}
+		return nil
+	})
+	e.write(func(tx Tx) error {
+		r := domain.PayoutRule{Name: "Konsinyasi Bu Ratna"}
+		if err := tx.CreatePayoutRule(&r); err != nil {
+			return err
+		}
+		if err := tx.ErasePayeeCopies(s.Payee.ID, []string{"Bu Ratna"}, "", "Terhapus #1"); err != nil {
+			return err
+		}
+		got, err := tx.GetPayoutRule(r.ID)
+		if err != nil || got.Name != "Konsinyasi Terhapus #1" {
+			t.Errorf("rule after erasure = %q, %v", got.Name, err)
 		}
 		return nil
 	})

@@ -108,6 +108,7 @@ type Tx interface {
 	OrderPayoutTotal(orderID int64, exceptRefID string) (domain.Rupiah, error)
 	PayeeOpenWork(payeeID int64) (int, error)
 	PseudonymiseFlags(payeeID int64, names []string, repl string) error
+	ErasePayeeCopies(payeeID int64, names []string, email, alias string) error
 	SecureDelete() error
 	ListAuditPending() ([]domain.AuditEntry, error)
 	CountAuditPending() (int, error)
@@ -140,6 +141,7 @@ func Run(t *testing.T, b Backend) {
 		{"SecretsAndVault", testSecrets},
 		{"FlagsAndWatchlist", testFlags},
 		{"RiskFacts", testRiskFacts},
+		{"ErasePayeeCopies", testErasePayeeCopies},
 		{"Reports", testReports},
 		{"TransferPages", testTransferPages},
 		{"DashboardDaySums", testDashboard},
@@ -220,7 +222,7 @@ func (e *env) seed() Seed {
 		if err := tx.CreatePayee(&s.Payee); err != nil {
 			return err
 		}
-		s.Order = domain.Order{ExternalID: "INV-1", BuyerName: "Andi", Items: []domain.OrderItem{{Name: "Batik", Qty: 2, UnitPrice: 150000}}, Shipping: 20000}
+		s.Order = domain.Order{ExternalID: "INV-1", BuyerName: "Andi", BuyerEmail: "andi@example.com", Items: []domain.OrderItem{{Name: "Batik", Qty: 2, UnitPrice: 150000}}, Shipping: 20000}
 		if err := tx.CreateOrder(&s.Order); err != nil {
 			return err
 		}
