@@ -523,7 +523,9 @@ func testAuditChain(t *testing.T, b Backend) {
 	k := &keyer{GCM: e.ciph}
 	keyed := e.open(Options{Cipher: k, Now: e.clock.Now})
 	k.locked = true
-	if err := keyed.Write(ctx, func(tx domain.Tx) error { return tx.AppendAudit(&domain.AuditEntry{Actor: "x", Action: "signin.failed"}) }); err != nil {
+	if err := keyed.Write(ctx, func(tx domain.Tx) error {
+		return tx.AppendAudit(&domain.AuditEntry{Actor: "x", Action: "signin.failed"})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	e.read(func(tx Tx) error {

@@ -51,7 +51,7 @@ func TestStoresOfferTheSameMethods(t *testing.T) {
 		{"Tx", reflect.TypeFor[*sqlite.Tx](), reflect.TypeFor[*postgres.Tx](), nil, nil},
 		{"DB", reflect.TypeFor[*sqlite.DB](), reflect.TypeFor[*postgres.DB](),
 			[]string{"Path", "Check", "Backup"}, // a server has its own integrity and backups (pg_dump)
-			[]string{"Where", "Load"}}, // a server's name; a shop copied in (db copy)
+			[]string{"Where", "Load"}},          // a server's name; a shop copied in (db copy)
 	} {
 		sm, pm := methods(c.sqlite), methods(c.postgres)
 		for name, sig := range sm {
