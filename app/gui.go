@@ -45,7 +45,11 @@ func runGUI(e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	alog, err := openAppLog(e.DBPath, e.Stderr)
+	logBase := e.DBPath
+	if e.usesServer() { // a shop on a server: the log stays in this computer's Lunas folder
+		logBase = defaultDBPath()
+	}
+	alog, err := openAppLog(logBase, e.Stderr)
 	if err != nil {
 		return err
 	}
