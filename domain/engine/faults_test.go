@@ -11,6 +11,7 @@ import (
 	"lunas/domain"
 	"lunas/domain/engine"
 	"lunas/gateways"
+	"lunas/gateways/doku"
 	"lunas/gateways/h2h"
 	"lunas/gateways/midtrans"
 	"lunas/gateways/sandbox"
@@ -48,6 +49,14 @@ var sandboxChannels = []sandboxChannel{
 				panic(err)
 			}
 			return ch
+		}},
+	// DOKU's documented sandbox rule fails bank 002 (BRI) with an account
+	// containing 12345; the success account is another BRI one.
+	{"doku", "doku.transfer", "doku.status", "BRI", "504101005099530", sandbox.DOKUFailAccount,
+		func(url string, sb *sandbox.Server) domain.PayoutChannel {
+			c := sb.Credentials()
+			return doku.New(doku.Config{BaseURL: url, ClientID: c.DOKUClientID, SecretKey: c.DOKUSecretKey, PrivateKey: c.DOKUPrivateKey,
+				CustomerNumber: c.DOKUCustomerNumber, Timeout: 700 * time.Millisecond, Retry: fastRetry, Now: sb.Now})
 		}},
 }
 

@@ -1,5 +1,6 @@
 // Package sandbox is a gateway simulator that speaks Xendit, Midtrans (Snap,
-// Core, Iris) and an OtomaX-style H2H supplier on loopback. It follows the
+// Core, Iris), DOKU (Checkout, Kirim DOKU), iPaymu and an OtomaX-style H2H
+// supplier on loopback. It follows the
 // documented behaviour (test accounts, status progressions, idempotency and
 // the REFID resend rule), injects faults per endpoint on demand, and keeps a
 // book of the money it actually paid out so tests can prove nothing was paid
@@ -49,6 +50,14 @@ type Credentials struct {
 	H2HMemberID string
 	H2HPin      string
 	H2HPassword string
+
+	DOKUClientID       string // Client-Id / X-PARTNER-ID
+	DOKUSecretKey      string // non-SNAP HMAC and SNAP clientSecret
+	DOKUPrivateKey     string // PEM; its public half verifies the access-token signature
+	DOKUCustomerNumber string // Kirim DOKU's customerNumber (sender phone)
+
+	IpaymuVA     string
+	IpaymuAPIKey string
 }
 
 // DefaultCredentials returns the demo credentials. They are not secret: the
@@ -66,6 +75,12 @@ func DefaultCredentials() Credentials {
 		H2HMemberID:         "LUNAS01",
 		H2HPin:              "1144",
 		H2HPassword:         "sandbox-h2h-pass",
+		DOKUClientID:        "BRN-0001-LunasSandbox",
+		DOKUSecretKey:       "SK-LunasSandboxDoku0001",
+		DOKUPrivateKey:      demoDOKUPrivateKey,
+		DOKUCustomerNumber:  "628115678890",
+		IpaymuVA:            "1179000899",
+		IpaymuAPIKey:        "SANDBOX-LunasIpaymuKey0001",
 	}
 }
 
@@ -197,6 +212,8 @@ func New(cfg Config) *Server {
 	s.mountXendit(s.mux)
 	s.mountMidtrans(s.mux)
 	s.mountH2H(s.mux)
+	s.mountDOKU(s.mux)   // gateways/sandbox/doku.go
+	s.mountIpaymu(s.mux) // gateways/sandbox/ipaymu.go
 	return s
 }
 

@@ -1,0 +1,35 @@
+package sandbox
+
+// demoDOKUPrivateKey is the sandbox's demo merchant key for Kirim DOKU's
+// access token: its public half plays the key a merchant uploads to DOKU's
+// dashboard. It is not a secret: the sandbox serves loopback only and moves
+// no real money, like every other demo credential here.
+const demoDOKUPrivateKey = `
+-----BEGIN RSA PRIVATE KEY-----
+MIIEpAIBAAKCAQEAqqwBiFdspkwlnGMOl5rsLV6Lc8WYADhWZgs/p5K2T8qslEXC
+592F5laHrNI+2RL700MnDbzBKIoRTVLez8obTnC+l65t1LOgCbmw44TAS0LZZIah
+KcZ6NHZxFte8R+L5mCKGbe5S1akHjJNT0wfNAEN7oaCZGbREQOltbg/2zW+zw3GU
+Ou61pmdhEpJOanDOynH5k7WcGARX3Sv4icga4L0bRXT+0nznjjfh/VZ+ZIn5FAg7
+GB5cvYFcx0Ty4SXbKmqpBY3kaUZa3+i/cE/XNWown5YNEeyNVpXVMQ3YAotCI0gW
+KA7q9K93ZIZPeaJEdds4Ty6lYDf6U6X0yY5qYQIDAQABAoIBABGq9WGoLd7X5SYs
++aFnb+mRGaiQx5fGPT4aY1WKkjBCZTPYNkFgekW0/B3qNIgDjL7QUHuokupfw0Nu
+P73iSIoJ5oEMlTa+qDjkLdPvtc7/YEJ6zrY6DgPeUFNdXpKmhCYOn5HuaPQl/QUS
+v0u09AYsoODDdPXnO7rohI6Eko0DnBqk+9z7oQ9UoGNTqgvwzQjjApi8V5ktuLWO
+xcHNBGwekaG9P4pbTcpokFP/TayTTCBcW9/u+xTr9pQj0mZPkDj4x5YD4jwn/A1u
+yOeHN2c9DDFz+F51Ax4Yw1E7mJoZjpRz3x17M93Lf1yjy7wkF/3gy+lIvOxhwnwh
+qov18K0CgYEA5aefFGDLCF9SAoJCXgKEZBU1UxKwubErWXp+FzeW8VctOssFcwwU
+XYR/CkzgPetTjjc8ItdZitBFjyR5aPZqlJ7LW9rU2P4KIHTXULvcmtyhOgT+WFl6
+bIMoTcmmtmGJVeJUXGIi8LflpTFHRYS2CaeSS7TxxXmc9p0PV3IL5bcCgYEAvkA1
+BCyE7adERVJJxjv4GkvIAkuT1VN9l/cBhkj34t52viqbki34CTmX1dG09y+h4e0X
+tGxIFVxr4fVEN4NxQlL7xDNCFcTiCTwu9yba5ML6A4caZec4uchmxYBse7Yh7vHu
+v58ExKfAIU+EAKOJeY75py51JAgDFwMRxycQ8KcCgYEA5TotoAKJRd8XFaf9JKbw
+jJFau4OxYHgGI/cPOo9jG5v/amrREqehAENLJvXa8hMdQJvDa6d2GgePFrS6dtlX
+QudJZnMD91+CrijR7iTFqtHEIAxx76/Icd1sclBwFiU/FrmlqNzPsWRtVTjdwfcY
+WISpkuWWWZzs3n+gm5EbbPsCgYB3MrlEzTPXxnXizOTGG+qdZx+AOKP+A1psLOk6
+nlsZPHK/QOjJ1J1UAk6cO9CbEq/lYmv4seMT5xz8rHO6KFN8z4tIaSkdhIZubNOs
+LB73NyX3sd0bPZxv4hxp38WYWQu3rsL8MgCFyeh5tl0pHU1T6P2H/naMRazR7S1l
+TpexfwKBgQDJO30ujAgxJMkJAWvtCY9YTkSpp8f07rYdiF/XSNL4yatYIbXTemUf
+zxc9IeZttb0Ppg90lPj7qJl4H4HngOnaFefKssne7I8qFk51h6GCkmuRtWUfCro5
+E5VDi83MeSowZ1I6sBYoAw2luMdOQsOidDi3dTIpAvOZC8CfrzVtFA==
+-----END RSA PRIVATE KEY-----
+`
