@@ -144,7 +144,7 @@ func (s *Server) ipCreate(w http.ResponseWriter, r *http.Request, body []byte) {
 		"Data": map[string]string{"SessionID": t.SessionID, "Url": "http://" + r.Host + "/_pay/ipaymu/" + t.SessionID}})
 }
 
-func (t *ipTx) json(stale bool) map[string]any {
+func (t *ipTx) json(stale, history bool) map[string]any {
 	st := t.Status
 	if stale {
 		st = t.Prev
@@ -164,11 +164,16 @@ func (t *ipTx) json(stale bool) map[string]any {
 	if st == 1 {
 		paid = "paid"
 	}
-	return map[string]any{"TransactionId": t.ID, "SessionId": t.SessionID, "ReferenceId": ref, "RelatedId": 0, "Sender": "System",
+	m := map[string]any{"TransactionId": t.ID, "SessionId": t.SessionID, "ReferenceId": ref, "RelatedId": 0, "Sender": "System",
 		"Receiver": "Lunas Sandbox", "Amount": amount, "Fee": 0, "Status": st, "StatusDesc": ipStatusDesc[st], "PaidStatus": paid,
 		"IsLocked": false, "Type": 7, "TypeDesc": "VA & Transfer Bank", "Notes": "BCA VA", "CreatedDate": t.Created.In(wibZone).Format(time.DateTime),
 		"SuccessDate": success, "ExpiredDate": t.Expiry.In(wibZone).Format(time.DateTime), "SettlementDate": nil,
 		"PaymentChannel": "BCA", "PaymentCode": "", "BuyerName": t.Buyer, "BuyerPhone": "", "BuyerEmail": t.Email}
+	if history { // the recorded history entries carry IsEscrow, not IsLocked
+		delete(m, "IsLocked")
+		m["IsEscrow"], m["Notes"] = false, nil
+	}
+	return m
 }
 
 func (s *Server) ipTransaction(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -191,7 +196,7 @@ func (s *Server) ipTransaction(w http.ResponseWriter, r *http.Request, body []by
 		ipErr(w, 404, "transaction not found", nil)
 		return
 	}
-	writeJSON(w, 200, map[string]any{"Status": 200, "Success": true, "Message": "success", "Data": t.json(f.Kind == FaultStale)})
+	writeJSON(w, 200, map[string]any{"Status": 200, "Success": true, "Message": "success", "Data": t.json(f.Kind == FaultStale, false)})
 }
 
 func (s *Server) ipHistory(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -213,10 +218,10 @@ func (s *Server) ipHistory(w http.ResponseWriter, r *http.Request, body []byte) 
 	all := s.ip().order
 	var list []map[string]any
 	for i := len(all) - 1 - (page-1)*limit; i >= 0 && len(list) < limit; i-- {
-		list = append(list, all[i].json(false))
+		list = append(list, all[i].json(false, true))
 	}
 	pages := (len(all) + limit - 1) / limit
-	writeJSON(w, 200, map[string]any{"Status": 200, "Success": true, "Message": "Success", "Data": map[string]any{
+	writeJSON(w, 200, map[string]any{"Status": 200, "Success": true, "Message": "success", "Data": map[string]any{
 		"Transaction": list, "Pagination": map[string]int{"total": len(all), "count": len(list), "per_page": limit, "current_page": page, "total_pages": pages}}})
 }
 
