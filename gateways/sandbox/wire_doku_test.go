@@ -118,11 +118,11 @@ func dokuCases() []wireCase {
 		}
 	}
 	checkoutAllow := map[string]string{
-		"online_to_offline_info: missing": "the sandbox's buyer pays by its own page (QRIS), not at an Alfa counter",
-		"acquirer.id: word ALFA, sandbox QRIS":                         "same",
-		"channel.id: word ONLINE_TO_OFFLINE_ALFA, sandbox QRIS":        "same",
-		"service.id: word ONLINE_TO_OFFLINE, sandbox EMONEY":           "same",
-		"header Content-Type: missing":                                 "",
+		"online_to_offline_info: missing":                       "the sandbox's buyer pays by its own page (QRIS), not at an Alfa counter",
+		"acquirer.id: word ALFA, sandbox QRIS":                  "same",
+		"channel.id: word ONLINE_TO_OFFLINE_ALFA, sandbox QRIS": "same",
+		"service.id: word ONLINE_TO_OFFLINE, sandbox EMONEY":    "same",
+		"header Content-Type: missing":                          "",
 	}
 	delete(checkoutAllow, "header Content-Type: missing")
 	kd := func(bank, account string, steps int) func(e *wireEnv) answer {
@@ -165,7 +165,7 @@ func ipaymuCases() []wireCase {
 			return e.ipaymu(ipaymu.PathPayment, `{"returnUrl":"https://x","notifyUrl":"https://x","cancelUrl":"https://x"}`, key(e))
 		}},
 		{file: "transaction_success_recorded.http", allow: map[string]string{
-			"Data.ReferenceId: type null, sandbox string": "the recorded transaction was made without a referenceId; Lunas always sends one",
+			"Data.ReferenceId: type null, sandbox string":    "the recorded transaction was made without a referenceId; Lunas always sends one",
 			"Data.SettlementDate: type string, sandbox null": "the recorded one was settled a month later; the sandbox does not settle",
 		}, ask: func(e *wireEnv) answer {
 			e.ipaymu(ipaymu.PathPayment, ipPay, key(e))
