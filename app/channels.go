@@ -190,6 +190,8 @@ func shopChannels(ctx context.Context, sh *shop, urls gatewayURLs, log *slog.Log
 			cs.Route[strings.ToUpper(code)] = ch.Name()
 		}
 	}
+	// DOKU (Checkout, Kirim DOKU) and iPaymu: app/channels_doku.go.
+	dokuIpaymuChannels(cs, get, secret, sb, log)
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -210,6 +212,8 @@ func shopChannels(ctx context.Context, sh *shop, urls gatewayURLs, log *slog.Log
 			cs.Default = "xendit"
 		case cs.Payouts["iris"] != nil:
 			cs.Default = "iris"
+		case cs.Payouts["doku"] != nil:
+			cs.Default = "doku"
 		}
 	}
 	has := func(ch string) bool { return (ch == "xendit" && cs.XenditKey != "") || cs.Payouts[ch] != nil }

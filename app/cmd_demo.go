@@ -21,17 +21,18 @@ func runDemo(e *env, args []string) error {
 	dur := fs.Duration("duration", time.Minute, "how long buyers keep coming (0 = until Ctrl+C)")
 	every := fs.Duration("every", 2*time.Second, "one buyer per interval")
 	keep := fs.String("keep", "", "keep the demo database in this file (default: a temporary file)")
+	gateway := fs.String("gateway", "xendit", "the payment gateway buyers pay through: xendit, midtrans, doku or ipaymu (sandbox)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rt, shop, err := startDemo(ctx, demoOptions{DBPath: *keep, Secure: true})
+	rt, shop, err := startDemo(ctx, demoOptions{DBPath: *keep, Secure: true, Gateway: *gateway})
 	if err != nil {
 		return err
 	}
 	defer rt.Stop()
-	fmt.Fprintf(e.Stdout, "Lunas demo: Toko Batik Sari, %d makers, sandbox at %s\n", len(demoMakers), rt.SandboxURL)
+	fmt.Fprintf(e.Stdout, "Lunas demo: Toko Batik Sari, %d makers, payments through %s, sandbox at %s\n", len(demoMakers), *gateway, rt.SandboxURL)
 	events, unsub := rt.Engine.Bus().Subscribe(1024)
 	defer unsub()
 	go func() {

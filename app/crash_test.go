@@ -15,6 +15,7 @@ import (
 	"lunas/domain"
 	"lunas/domain/engine"
 	"lunas/domain/postgres"
+	"lunas/gateways/doku"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
 )
@@ -22,6 +23,8 @@ import (
 var (
 	crashCycles   = flag.Int("crash.cycles", 50, "SIGKILL cycles in TestCrashRecovery")
 	crashPGCycles = flag.Int("crash.pgcycles", 15, "SIGKILL cycles in TestCrashRecoveryPostgres")
+	// crashDOKUCycles: TestCrashRecoveryDOKU's cycles.
+	crashDOKUCycles = flag.Int("crash.cycles.doku", 15, "SIGKILL cycles in TestCrashRecoveryDOKU")
 )
 
 // Environment of the crash test's child process.
@@ -29,16 +32,25 @@ const (
 	envCrashChild = "LUNAS_CRASH_CHILD"
 	envCrashDB    = "LUNAS_CRASH_DB"
 	envCrashURL   = "LUNAS_CRASH_URL"
+	envCrashPay   = "LUNAS_CRASH_CHANNEL" // the payout channel: "" (Xendit) or "doku"
 )
 
 // crashEngineOptions are the fast intervals the child and the final run use.
-func crashEngineOptions(url string) engineOptions {
-	return engineOptions{
+// channel "doku" pays every maker through Kirim DOKU (payments stay Xendit).
+func crashEngineOptions(url, channel string) engineOptions {
+	o := engineOptions{
 		XenditURL: url, XenditKey: sandbox.DefaultCredentials().XenditSecretKey, RatePerMinute: -1,
 		Intervals: engine.Intervals{PollFirst: 50 * time.Millisecond, PollMax: 500 * time.Millisecond, List: 100 * time.Millisecond,
 			Send: 50 * time.Millisecond, TrackFirst: 100 * time.Millisecond, TrackMax: 500 * time.Millisecond, CallTimeout: 2 * time.Second},
 		Batch: 32,
 	}
+	if channel == "doku" {
+		c := sandbox.DefaultCredentials()
+		o.Extra = map[string]domain.PayoutChannel{"doku": doku.New(doku.Config{BaseURL: url, ClientID: c.DOKUClientID,
+			SecretKey: c.DOKUSecretKey, PrivateKey: c.DOKUPrivateKey, CustomerNumber: c.DOKUCustomerNumber, Timeout: 2 * time.Second})}
+		o.DefaultChannel = "doku"
+	}
+	return o
 }
 
 // TestCrashChild is the engine process of TestCrashRecovery. It only runs
@@ -55,7 +67,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := buildEngine(ctx, sh.DB, crashEngineOptions(os.Getenv(envCrashURL)))
+	eng, err := buildEngine(ctx, sh.DB, crashEngineOptions(os.Getenv(envCrashURL), os.Getenv(envCrashPay)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +87,17 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test in -short mode")
 	}
-	crashRecovery(t, newTestShop(t, nil), *crashCycles)
+	crashRecovery(t, newTestShop(t, nil), *crashCycles, "")
+}
+
+// TestCrashRecoveryDOKU is the same with Kirim DOKU paying every maker (the
+// REFID as partnerReferenceNo, the account inquiry before each transfer, the
+// status inquiry after a restart): 0 duplicate payouts.
+func TestCrashRecoveryDOKU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test in -short mode")
+	}
+	crashRecovery(t, newTestShop(t, nil), *crashDOKUCycles, "doku")
 }
 
 // TestCrashRecoveryPostgres is the same on a shop on a PostgreSQL server:
@@ -85,10 +107,10 @@ func TestCrashRecoveryPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test in -short mode")
 	}
-	crashRecovery(t, newPGTestShop(t, nil), *crashPGCycles)
+	crashRecovery(t, newPGTestShop(t, nil), *crashPGCycles, "")
 }
 
-func crashRecovery(t *testing.T, s *testShop, cycles int) {
+func crashRecovery(t *testing.T, s *testShop, cycles int, channel string) {
 	ctx := context.Background()
 	sb := sandbox.New(sandbox.Config{Step: 100 * time.Millisecond, Seed: 4})
 	srv := httptest.NewServer(sb)
@@ -96,8 +118,12 @@ func crashRecovery(t *testing.T, s *testShop, cycles int) {
 	defer sb.Close()
 	// Under load the network lies too: some payout answers are lost after
 	// the money moved, some status reads fail.
-	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.create", Kind: sandbox.FaultDrop, Probability: 0.1})
-	sb.Faults().Add(sandbox.Fault{Endpoint: "xendit.payout.get", Kind: sandbox.FaultServerError, Probability: 0.05})
+	createEP, statusEP := "xendit.payout.create", "xendit.payout.get"
+	if channel == "doku" {
+		createEP, statusEP = "doku.transfer", "doku.status"
+	}
+	sb.Faults().Add(sandbox.Fault{Endpoint: createEP, Kind: sandbox.FaultDrop, Probability: 0.1})
+	sb.Faults().Add(sandbox.Fault{Endpoint: statusEP, Kind: sandbox.FaultServerError, Probability: 0.05})
 
 	path, db := s.Path, s.DB // a real vault, unlocked here as after the first run
 	shop, err := seedDemo(ctx, db)
@@ -138,7 +164,7 @@ func crashRecovery(t *testing.T, s *testShop, cycles int) {
 	for c := 0; c < cycles; c++ {
 		buy(4)
 		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envCrashChild+"=1", envCrashDB+"="+path, envCrashURL+"="+srv.URL)
+		cmd.Env = append(os.Environ(), envCrashChild+"=1", envCrashDB+"="+path, envCrashURL+"="+srv.URL, envCrashPay+"="+channel)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -146,11 +172,11 @@ func crashRecovery(t *testing.T, s *testShop, cycles int) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
-	t.Logf("%d SIGKILL cycles, %d orders, in %s", cycles, orders, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d SIGKILL cycles, %d orders, payouts through %q, in %s", cycles, orders, channel, time.Since(start).Round(time.Millisecond))
 
 	// Last start, in this process: recovery, then run until everything is final.
 	sb.Faults().Clear()
-	eng, err := buildEngine(ctx, db, crashEngineOptions(srv.URL))
+	eng, err := buildEngine(ctx, db, crashEngineOptions(srv.URL, channel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +201,7 @@ func crashRecovery(t *testing.T, s *testShop, cycles int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	eng.Stop()
-	checkMoney(t, db, sb, orders)
+	checkMoneyOn(t, db, sb, orders, channel)
 	if c, ok := db.(interface{ Check(context.Context) error }); ok {
 		if err := c.Check(ctx); err != nil {
 			t.Fatalf("integrity_check: %v", err)
@@ -188,6 +214,15 @@ func crashRecovery(t *testing.T, s *testShop, cycles int) {
 // checkMoney asserts the end state of a run against the sandbox's book.
 func checkMoney(t *testing.T, db shopDB, sb *sandbox.Server, orders int) {
 	t.Helper()
+	checkMoneyOn(t, db, sb, orders, "")
+}
+
+// checkMoneyOn is checkMoney for payouts through channel ("" = Xendit).
+func checkMoneyOn(t *testing.T, db shopDB, sb *sandbox.Server, orders int, channel string) {
+	t.Helper()
+	if channel == "" {
+		channel = "xendit"
+	}
 	ctx := context.Background()
 	paid := map[string]int{}
 	var bookTotal domain.Rupiah
@@ -262,7 +297,7 @@ func checkMoney(t *testing.T, db shopDB, sb *sandbox.Server, orders int) {
 		if sum != 0 {
 			t.Errorf("ledger off by %s", sum)
 		}
-		if got := -bal[domain.PaidOutAccount("xendit")]; got != bookTotal {
+		if got := -bal[domain.PaidOutAccount(channel)]; got != bookTotal {
 			t.Errorf("ledger paid out %s, sandbox book %s", got, bookTotal)
 		}
 		t.Logf("orders %d, settled %d, sandbox payouts %d totalling %s", orders, settled, len(paid), bookTotal)

@@ -29,7 +29,7 @@ func paidShop(t *testing.T, n int) *testShop {
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 	defer sb.Close()
-	eng, err := buildEngine(ctx, s.DB, crashEngineOptions(srv.URL))
+	eng, err := buildEngine(ctx, s.DB, crashEngineOptions(srv.URL, ""))
 	if err != nil {
 		t.Fatal(err)
 	}

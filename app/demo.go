@@ -16,6 +16,7 @@ import (
 	"lunas/domain/engine"
 	"lunas/domain/risk"
 	"lunas/domain/sqlite"
+	"lunas/gateways/doku"
 	"lunas/gateways/h2h"
 	"lunas/gateways/midtrans"
 	"lunas/gateways/sandbox"
@@ -118,6 +119,9 @@ type demoOptions struct {
 	// security service's risk checker, code verifier and user count unless
 	// Risk, Codes or UserCount are given.
 	Secure bool
+	// Gateway is the payment gateway the buyers pay through: xendit (""),
+	// midtrans, doku or ipaymu, all in the sandbox.
+	Gateway string
 }
 
 // demoVaultParams keep the throw-away demo vault quick to create; a real
@@ -215,8 +219,18 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		rt.Stop()
 		return nil, nil, err
 	}
+	gw, pay, err := demoGatewaySandbox(o.Gateway, url, sb)
+	if err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
+	var payments map[string]domain.PaymentGateway
+	if gw != nil {
+		payments = map[string]domain.PaymentGateway{gw.Name(): gw}
+	}
+	rt.DemoGateway, rt.DemoPay = gw, pay
 	eng, err := buildEngine(ctx, db, engineOptions{
-		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Risk: o.Risk, Codes: o.Codes, UserCount: o.UserCount,
+		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Payments: payments, Risk: o.Risk, Codes: o.Codes, UserCount: o.UserCount,
 		Intervals: engine.Intervals{PollFirst: time.Second, List: time.Second, TrackFirst: time.Second, Balance: 10 * time.Second},
 	})
 	if err != nil {
@@ -255,7 +269,7 @@ func demoBuyer(ctx context.Context, st domain.Store, gw domain.PaymentGateway, s
 		if err := tx.CreateOrder(&o); err != nil {
 			return err
 		}
-		pay := domain.Payment{OrderID: o.ID, Gateway: "xendit", ExternalID: o.ExternalID, GatewayRef: link.GatewayRef, Amount: total,
+		pay := domain.Payment{OrderID: o.ID, Gateway: gw.Name(), ExternalID: o.ExternalID, GatewayRef: link.GatewayRef, Amount: total,
 			Status: domain.PaymentPending, URL: link.URL, CreatedAt: time.Now(), ExpiresAt: link.ExpiresAt, NextPollAt: time.Now()}
 		return tx.CreatePayment(&pay)
 	})
@@ -274,9 +288,13 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 	defer wg.Wait()
 	t := time.NewTicker(every)
 	defer t.Stop()
-	x := xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
+	var gw domain.PaymentGateway = xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
+	pay := rt.Sandbox.PayXenditInvoice
+	if rt.DemoGateway != nil {
+		gw, pay = rt.DemoGateway, rt.DemoPay
+	}
 	for n := 1; limit == 0 || n <= limit; n++ {
-		ext, total, err := demoBuyer(ctx, rt.Store, x, shop, rng, n)
+		ext, total, err := demoBuyer(ctx, rt.Store, gw, shop, rng, n)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -298,7 +316,7 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 				if n%10 == 0 {
 					amt = total - 1000
 				}
-				if err := rt.Sandbox.PayXenditInvoice(ext, amt); err != nil {
+				if err := pay(ext, amt); err != nil {
 					report("pay: " + err.Error())
 				}
 			}()
@@ -311,9 +329,10 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 	}
 }
 
-// demoChannels are the sandbox's Iris and H2H supplier as payout channels:
-// Mandiri and BRI makers are paid through Iris, the GoPay maker through the
-// H2H supplier, everyone else through Xendit.
+// demoChannels are the sandbox's Iris, Kirim DOKU and H2H supplier as payout
+// channels: Mandiri and BRI makers are paid through Iris, the BNI maker
+// through Kirim DOKU, the GoPay maker through the H2H supplier, everyone else
+// through Xendit.
 func demoChannels(url string, c sandbox.Credentials, log *slog.Logger) (map[string]domain.PayoutChannel, map[string]string, error) {
 	iris := midtrans.NewIris(midtrans.IrisConfig{BaseURL: url + "/iris", CreatorKey: c.IrisCreatorKey, ApproverKey: c.IrisApproverKey,
 		OTP: midtrans.StaticOTP(c.IrisOTP), MerchantKey: c.IrisMerchantKey, Logger: log, Timeout: 20 * time.Second})
@@ -322,6 +341,8 @@ func demoChannels(url string, c sandbox.Credentials, log *slog.Logger) (map[stri
 	if err != nil {
 		return nil, nil, err
 	}
-	return map[string]domain.PayoutChannel{"iris": iris, sup.Name(): sup},
-		map[string]string{"MANDIRI": "iris", "BRI": "iris", "GOPAY": sup.Name()}, nil
+	dk := doku.New(doku.Config{BaseURL: url, ClientID: c.DOKUClientID, SecretKey: c.DOKUSecretKey, PrivateKey: c.DOKUPrivateKey,
+		CustomerNumber: c.DOKUCustomerNumber, Logger: log, Timeout: 20 * time.Second})
+	return map[string]domain.PayoutChannel{"iris": iris, sup.Name(): sup, "doku": dk},
+		map[string]string{"MANDIRI": "iris", "BRI": "iris", "GOPAY": sup.Name(), "BNI": "doku"}, nil
 }

@@ -251,7 +251,11 @@ type runtime struct {
 	Security        *security.Service
 	Owner           domain.Actor
 	OwnerTOTPSecret string
-	stops           []func()
+	// DemoGateway is the payment gateway the demo's buyers pay through
+	// (demoOptions.Gateway; nil: Xendit) and DemoPay how a buyer pays it.
+	DemoGateway domain.PaymentGateway
+	DemoPay     func(externalID string, amount domain.Rupiah) error
+	stops       []func()
 }
 
 // Stop shuts everything down; in-flight database work finishes first.

@@ -210,7 +210,7 @@ func (g *guiServices) Services() ui.Services {
 		LogPath:    g.logPath,
 		// Reroute targets: the channels the demo shop pays through; a real
 		// shop's channels come with its gateway settings.
-		Channels: []string{"xendit", "iris", "h2h:sandbox"},
+		Channels: []string{"xendit", "iris", "h2h:sandbox", "doku"},
 	}
 }
 
@@ -730,6 +730,8 @@ func (g *guiServices) testConnection(ctx context.Context, gateway string, keys m
 		}
 		_, err = ch.Balance(ctx)
 		return err
+	case "doku", "ipaymu":
+		return testConnectionB(ctx, gateway, keys, sb, g.log) // app/channels_doku.go
 	}
 	return fmt.Errorf("testing %s from the desktop: %w", gateway, ui.ErrNotAvailable)
 }

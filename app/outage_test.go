@@ -43,7 +43,7 @@ func TestEngineRidesOutPostgresOutage(t *testing.T) {
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 	defer sb.Close()
-	o := crashEngineOptions(srv.URL)
+	o := crashEngineOptions(srv.URL, "")
 	o.Intervals.Write = 5 * time.Second // a send whose answer the outage kept from the store is checked after 7 s
 	eng, err := buildEngine(ctx, s.DB, o)
 	if err != nil {

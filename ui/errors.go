@@ -29,6 +29,10 @@ func userMessage(err error) string {
 		return tr("err.invalidinput")
 	case errors.As(err, &ve):
 		return validationMessage(ve)
+	case errors.As(err, new(*KeyRefusedError)):
+		var kr *KeyRefusedError
+		errors.As(err, &kr)
+		return trf("err.keyrefused.by", map[string]any{"Gateway": kr.Gateway})
 	case errors.Is(err, ErrKeyRefused):
 		return tr("err.keyrefused")
 	case errors.Is(err, ErrUnreachable):
@@ -123,3 +127,16 @@ var (
 	// ErrTestMode: connected, but the key is a test (sandbox) key.
 	ErrTestMode = errors.New("connected with a test-mode key")
 )
+
+// KeyRefusedError is a key refusal that names the gateway which refused it
+// ("key refused by DOKU"). It matches ErrKeyRefused.
+type KeyRefusedError struct {
+	Gateway string
+	Err     error
+}
+
+// Error implements error.
+func (e *KeyRefusedError) Error() string { return "key refused by " + e.Gateway + ": " + e.Err.Error() }
+
+// Unwrap lets errors.Is find ErrKeyRefused and the gateway's own error.
+func (e *KeyRefusedError) Unwrap() []error { return []error{ErrKeyRefused, e.Err} }

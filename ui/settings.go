@@ -123,6 +123,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	for _, g := range settingGroups {
 		acc.Append(widget.NewAccordionItem(tr(g.title), s.fieldsForm(g.fields)))
 	}
+	acc.Append(widget.NewAccordionItem(tr("settings.gateways.b"), s.dokuIpaymuBox())) // settings_gateways.go
 	acc.Append(widget.NewAccordionItem(tr("settings.more"), s.moreBox()))
 	if u.svc.LogPath != "" {
 		acc.Append(widget.NewAccordionItem(tr("settings.log"), s.logBox()))
@@ -192,6 +193,12 @@ func (s *settingsScreen) displayForm() fyne.CanvasObject {
 }
 
 func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
+	return s.fieldsFormWith(fields, nil)
+}
+
+// fieldsFormWith is fieldsForm with more controls under the Save button,
+// made from the entries (settings_gateways.go's Test connection).
+func (s *settingsScreen) fieldsFormWith(fields []settingField, more func(entries []*widget.Entry) fyne.CanvasObject) fyne.CanvasObject {
 	form := widget.NewForm()
 	status := widget.NewLabel("")
 	allowedAny := false
@@ -249,6 +256,9 @@ func (s *settingsScreen) fieldsForm(fields []settingField) fyne.CanvasObject {
 	})
 	save.Importance = widget.HighImportance
 	box := container.NewVBox(form, container.NewHBox(save, status))
+	if more != nil {
+		box.Add(more(entries))
+	}
 	if !allowedAny {
 		save.Disable()
 		note := tr("action.blocked.role")

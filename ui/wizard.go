@@ -246,7 +246,7 @@ func (w *wizard) totpPage(name string, enr Enrolment) {
 func (w *wizard) gatewayPage() {
 	choice := widget.NewRadioGroup([]string{tr("wizard.gw.sandbox"), tr("wizard.gw.real")}, nil)
 	choice.SetSelected(tr("wizard.gw.sandbox"))
-	gw := widget.NewSelect([]string{"Xendit", "Midtrans / Iris", "H2H"}, nil)
+	gw := widget.NewSelect([]string{"Xendit", "Midtrans / Iris", "DOKU", "iPaymu", "H2H"}, nil)
 	gw.SetSelected("Xendit")
 	key1, key2, key3 := widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewEntry()
 	key1.SetPlaceHolder(tr("wizard.gw.key1"))
@@ -255,18 +255,17 @@ func (w *wizard) gatewayPage() {
 	member := widget.NewEntry() // H2H suppliers know their resellers by member ID
 	member.SetPlaceHolder(tr("wizard.gw.member"))
 	member.Hide()
+	ipNote := widget.NewLabel(tr("wizard.gw.ipaymu.note"))
+	ipNote.Wrapping = fyne.TextWrapWord
+	ipNote.Hide()
 	gw.OnChanged = func(v string) {
-		if gatewayCode(v) == "h2h" {
-			member.Show()
-		} else {
-			member.Hide()
-		}
+		wizardGatewayFields(gatewayCode(v), member, key2, ipNote) // wizard_gateways.go
 	}
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
 	keys := func() map[string]string {
 		k := map[string]string{"key1": key1.Text, "key2": key2.Text, "url": key3.Text}
-		if gatewayCode(gw.Selected) == "h2h" {
+		if member.Visible() {
 			k["member_id"] = member.Text
 		}
 		return k
@@ -289,7 +288,7 @@ func (w *wizard) gatewayPage() {
 			runOnUI(func() { showConnectionResult(result, err) })
 		}()
 	})
-	realBox := container.NewVBox(gw, key1, key2, key3, member, test, result)
+	realBox := container.NewVBox(gw, member, key1, key2, key3, ipNote, test, result)
 	realBox.Hide()
 	choice.OnChanged = func(s string) {
 		if s == tr("wizard.gw.real") {
@@ -323,6 +322,10 @@ func gatewayCode(label string) string {
 		return "midtrans"
 	case "H2H":
 		return "h2h"
+	case "DOKU":
+		return "doku"
+	case "iPaymu":
+		return "ipaymu"
 	}
 	return "xendit"
 }

@@ -125,7 +125,7 @@ func (c *Client) CreatePayment(ctx context.Context, req domain.PaymentRequest) (
 	resp, err := c.hc.Do(ctx, gateways.Call{Op: "POST " + PathCheckout, Method: http.MethodPost, Path: PathCheckout,
 		Body: raw, ContentType: "application/json", Header: c.nonSnapHeaders(PathCheckout, raw), NoRetry: true})
 	if err != nil {
-		return domain.PaymentLink{ExternalID: req.ExternalID}, err
+		return domain.PaymentLink{ExternalID: req.ExternalID}, keyRefused(err)
 	}
 	link, err := ParseCheckoutCreated(resp.Body, req.ExternalID, req.Amount)
 	if err != nil {
@@ -195,7 +195,7 @@ func (c *Client) PaymentStatus(ctx context.Context, invoice string) (domain.Paym
 			unk.State, unk.RawStatus, unk.Verified = domain.PaymentStatePending, "NOT_FOUND", true
 			return unk, nil
 		}
-		return unk, err
+		return unk, keyRefused(err)
 	}
 	res, err := ParseCheckoutStatus(resp.Body, invoice)
 	if err != nil {

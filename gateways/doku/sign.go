@@ -109,7 +109,7 @@ func VerifySymmetric(sig, method, path, token string, minified []byte, timestamp
 // ParsePrivateKey reads an RSA private key in PEM form (PKCS#1 "RSA
 // PRIVATE KEY" or PKCS#8 "PRIVATE KEY"), as DOKU's SDK accepts.
 func ParsePrivateKey(pemText string) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode([]byte(strings.TrimSpace(pemText)))
+	block, _ := pem.Decode([]byte(rewrapPEM(pemText)))
 	if block == nil {
 		return nil, ErrPrivateKey
 	}
@@ -152,4 +152,36 @@ func VerifyTokenSignature(pub *rsa.PublicKey, clientID, timestamp, sig string) b
 	}
 	sum := sha256.Sum256([]byte(clientID + "|" + timestamp))
 	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], raw) == nil
+}
+
+// rewrapPEM restores a PEM block whose line breaks were lost (a key pasted
+// into a one-line box comes back with spaces, or nothing, between lines).
+func rewrapPEM(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "\n") {
+		return s
+	}
+	const dashes = "-----"
+	begin := strings.Index(s, dashes+"BEGIN ")
+	if begin < 0 {
+		return s
+	}
+	headEnd := strings.Index(s[begin+5:], dashes)
+	if headEnd < 0 {
+		return s
+	}
+	headEnd += begin + 10
+	endAt := strings.Index(s, dashes+"END ")
+	if endAt < headEnd {
+		return s
+	}
+	body := strings.Join(strings.Fields(s[headEnd:endAt]), "")
+	var b strings.Builder
+	b.WriteString(s[begin:headEnd] + "\n")
+	for len(body) > 64 {
+		b.WriteString(body[:64] + "\n")
+		body = body[64:]
+	}
+	b.WriteString(body + "\n" + strings.TrimSpace(s[endAt:]) + "\n")
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -114,6 +115,10 @@ func TestTokenSignatureVector(t *testing.T) {
 	if !VerifyTokenSignature(&k.PublicKey, "BRN-0221-1693209567392", "2024-03-26T16:01:41+07:00", sig) ||
 		VerifyTokenSignature(&k.PublicKey, "BRN-0221-1693209567392", "2024-03-26T16:01:42+07:00", sig) {
 		t.Fatal("verification")
+	}
+	oneLine := strings.ReplaceAll(strings.TrimSpace(string(pemText)), "\n", " ")
+	if k2, err := ParsePrivateKey(oneLine); err != nil || !k2.Equal(k) {
+		t.Fatalf("a key pasted on one line: %v", err)
 	}
 	if _, err := ParsePrivateKey("not a key"); err == nil {
 		t.Fatal("garbage parsed as a key")

@@ -1,0 +1,29 @@
+package ui
+
+import "fyne.io/fyne/v2/widget"
+
+// wizardGatewayFields shows what the chosen gateway needs besides its
+// secret key: H2H a member ID; DOKU its Client ID and, for Kirim DOKU
+// payouts, the private key whose public half is in DOKU's dashboard;
+// iPaymu its VA number (and a note that it pays no sellers).
+func wizardGatewayFields(code string, member, key2 *widget.Entry, ipNote *widget.Label) {
+	member.Hide()
+	key2.Show()
+	ipNote.Hide()
+	key2.SetPlaceHolder(tr("wizard.gw.key2"))
+	switch code {
+	case "h2h":
+		member.SetPlaceHolder(tr("wizard.gw.member"))
+		member.Show()
+	case "doku":
+		member.SetPlaceHolder(tr("wizard.gw.doku.client"))
+		member.Show()
+		key2.SetPlaceHolder(tr("wizard.gw.doku.private"))
+	case "ipaymu":
+		member.SetPlaceHolder(tr("wizard.gw.ipaymu.va"))
+		member.Show()
+		key2.SetText("")
+		key2.Hide()
+		ipNote.Show()
+	}
+}
