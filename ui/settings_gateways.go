@@ -54,6 +54,10 @@ func (s *settingsScreen) dokuIpaymuBox() fyne.CanvasObject {
 		ipaymu := widget.NewButtonWithIcon(tr("settings.ipaymu.test"), theme.ConfirmIcon(), func() {
 			test("ipaymu", map[string]string{"member_id": e[4].Text, "key1": e[5].Text})
 		})
+		if !s.u.can(domain.PermManageKeys) || s.u.svc.Gateways == nil {
+			doku.Disable()
+			ipaymu.Disable()
+		}
 		return container.NewVBox(container.NewHBox(doku, ipaymu), result)
 	})
 	return container.NewVBox(form, note)

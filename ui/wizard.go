@@ -259,7 +259,7 @@ func (w *wizard) gatewayPage() {
 	ipNote.Wrapping = fyne.TextWrapWord
 	ipNote.Hide()
 	gw.OnChanged = func(v string) {
-		wizardGatewayFields(gatewayCode(v), member, key2, ipNote) // wizard_gateways.go
+		wizardGatewayFields(gatewayCode(v), member, key1, key2, key3, ipNote) // wizard_gateways.go
 	}
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
