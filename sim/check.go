@@ -358,7 +358,7 @@ func (w *world) checkFinal(s *snapshot, book map[string]sandbox.Payout, netPaid 
 		}
 	}
 	// The ledger per channel equals the gateway's book.
-	chans := []string{chXendit, chIris, chH2H}
+	chans := []string{chXendit, chIris, chH2H, chDOKU}
 	for _, ch := range chans {
 		var gw domain.Rupiah
 		for k, p := range book {

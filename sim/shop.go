@@ -23,6 +23,7 @@ const (
 	chXendit = "xendit"
 	chIris   = "iris"
 	chH2H    = "h2h:pulsa"
+	chDOKU   = "doku" // Kirim DOKU
 )
 
 // bookName is a channel's name in the sandbox's payout book.
@@ -36,7 +37,7 @@ func bookName(ch string) string {
 // routes sends each bank or wallet code to a channel (the shop's
 // payout.route setting); unrouted codes go through Xendit.
 var routes = map[string]string{
-	"BCA": chXendit, "BNI": chXendit, "MANDIRI": chIris, "BRI": chIris, "GOPAY": chH2H, "OVO": chH2H,
+	"BCA": chXendit, "BNI": chDOKU, "MANDIRI": chIris, "BRI": chIris, "GOPAY": chH2H, "OVO": chH2H,
 }
 
 // account is a destination a payee may have, with what the sandbox does

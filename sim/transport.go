@@ -213,6 +213,8 @@ func isCreate(req *http.Request) bool {
 		return true
 	case req.Method == http.MethodPost && strings.HasSuffix(p, "/h2h/text"):
 		return true
+	case req.Method == http.MethodPost && p == "/snap/v1.1/emoney/transfer-bank": // Kirim DOKU
+		return true
 	}
 	return false
 }
@@ -237,7 +239,8 @@ func emptyList(body []byte) []byte {
 // isPayout reports requests about payouts (create, status, approve, cancel).
 func isPayout(req *http.Request) bool {
 	p := req.URL.Path
-	return strings.HasPrefix(p, "/v2/payouts") || strings.Contains(p, "/iris/api/v1/payouts") || strings.HasSuffix(p, "/h2h/trx") || strings.HasSuffix(p, "/h2h/text")
+	return strings.HasPrefix(p, "/v2/payouts") || strings.Contains(p, "/iris/api/v1/payouts") || strings.HasSuffix(p, "/h2h/trx") || strings.HasSuffix(p, "/h2h/text") ||
+		strings.HasPrefix(p, "/snap/v1.1/emoney/") || p == "/snap/v1.1/qr/qr-mpm-status"
 }
 
 // describe names a request for the trace: method, path and the reference it is about.

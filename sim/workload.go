@@ -260,7 +260,7 @@ func (w *world) act() {
 		if t, ok := pick(domain.TransferFailed, domain.TransferRejected, domain.TransferCancelled, domain.TransferReversed); ok {
 			ch := ""
 			if w.rng.IntN(4) == 0 {
-				ch = []string{chXendit, chIris, chH2H}[w.rng.IntN(3)] // reroute
+				ch = []string{chXendit, chIris, chH2H, chDOKU}[w.rng.IntN(4)] // reroute
 			}
 			c, err := e.SendAgain(ctx, owner, t.RefID, ch)
 			did(fmt.Sprintf("send again %s via %q -> %s", t.RefID, ch, c.RefID), err)

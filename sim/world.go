@@ -16,6 +16,7 @@ import (
 	"lunas/domain/engine"
 	"lunas/domain/sqlite"
 	"lunas/gateways"
+	"lunas/gateways/doku"
 	"lunas/gateways/h2h"
 	"lunas/gateways/midtrans"
 	"lunas/gateways/sandbox"
@@ -245,8 +246,12 @@ func (w *world) build(st domain.Store) (map[string]domain.PaymentGateway, map[st
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	dk := doku.New(doku.Config{BaseURL: "http://sandbox.invalid", ClientID: creds.DOKUClientID, SecretKey: creds.DOKUSecretKey,
+		PrivateKey: creds.DOKUPrivateKey, CustomerNumber: creds.DOKUCustomerNumber, Logger: log, Timeout: adapterTimeout,
+		Retry: retry, Transport: tr("doku"), Clock: w.clock, Now: w.clock.Now})
 	payments := map[string]domain.PaymentGateway{"xendit": x, "midtrans": mt}
-	channels := map[string]domain.PayoutChannel{chXendit: observe(w, x), chIris: observe(w, iris), chH2H: observe(w, hc)}
+	channels := map[string]domain.PayoutChannel{chXendit: observe(w, x), chIris: observe(w, iris), chH2H: observe(w, hc),
+		chDOKU: observe(w, dk)}
 	return payments, channels, lim, nil
 }
 
