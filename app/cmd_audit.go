@@ -61,14 +61,14 @@ func runAudit(e *env, args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	vault := security.NewVault(security.VaultOptions{Keychain: cliKeychain})
+	vault := security.NewVault(security.VaultOptions{Params: shopVaultParams, Keychain: cliKeychain})
 	db, err := openStore(ctx, e, sqlite.Options{Cipher: vault})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	var keyer domain.AuditKeyer
-	sh := &shop{DB: db, Sec: security.New(db, vault, security.Options{})}
+	sh := &shop{DB: db, Sec: security.New(db, vault, security.Options{PasswordParams: shopPasswordParams})}
 	switch err := sh.unlock(ctx, false); {
 	case err == nil:
 		keyer = vault

@@ -47,7 +47,7 @@ func TestSandboxCommandAnswersTheAdapter(t *testing.T) {
 	case url = <-urls:
 	case err := <-done:
 		t.Fatalf("sandbox command ended: %v", err)
-	case <-time.After(10 * time.Second):
+	case <-time.After(stallLimit):
 		t.Fatal("sandbox did not start")
 	}
 	creds := sandbox.DefaultCredentials()
@@ -61,24 +61,17 @@ func TestSandboxCommandAnswersTheAdapter(t *testing.T) {
 	if err != nil || res.Outcome != domain.OutcomeAccepted {
 		t.Fatalf("send through the standalone sandbox: %+v, %v", res, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitFor(t, "the payout through the standalone sandbox to succeed", func() bool {
 		st, err := x.Status(ctx, "CMD-1")
-		if err == nil && st.Outcome == domain.OutcomeSucceeded {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("payout did not succeed: %+v, %v", st, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && st.Outcome == domain.OutcomeSucceeded
+	})
 	cancel()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("sandbox command returned %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(stallLimit):
 		t.Fatal("sandbox did not stop on cancel")
 	}
 }

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -21,7 +23,7 @@ import (
 )
 
 var (
-	crashCycles   = flag.Int("crash.cycles", 50, "SIGKILL cycles in TestCrashRecovery")
+	crashCycles   = flag.Int("crash.cycles", 16, "SIGKILL cycles in TestCrashRecovery (-crash.cycles 500 for a long run)")
 	crashPGCycles = flag.Int("crash.pgcycles", 15, "SIGKILL cycles in TestCrashRecoveryPostgres")
 	// crashDOKUCycles: TestCrashRecoveryDOKU's cycles.
 	crashDOKUCycles = flag.Int("crash.cycles.doku", 15, "SIGKILL cycles in TestCrashRecoveryDOKU")
@@ -74,7 +76,56 @@ func TestCrashChild(t *testing.T) {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	select {} // until SIGKILL
+	fmt.Println(crashChildRunning) // recovery done, the loops run
+	select {}                      // until SIGKILL
+}
+
+// crashChildRunning is the line the child prints once its engine runs.
+const crashChildRunning = "crash child: engine running"
+
+// startCrashChild starts the engine process and returns a channel closed
+// when it reports its engine running, and one that gets the process's end.
+func startCrashChild(t *testing.T, exe, path, url, channel string) (cmd *exec.Cmd, running <-chan struct{}, exited <-chan error) {
+	t.Helper()
+	cmd = exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envCrashChild+"=1", envCrashDB+"="+path, envCrashURL+"="+url, envCrashPay+"="+channel)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	run, end := make(chan struct{}), make(chan error, 1)
+	go func() {
+		ran := false
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == crashChildRunning && !ran {
+				close(run)
+				ran = true
+			} else {
+				out.Write(append(sc.Bytes(), '\n'))
+			}
+		}
+		if err := cmd.Wait(); err != nil && !isKilled(err) {
+			err = fmt.Errorf("%w\n%s", err, out.String())
+		}
+		end <- err
+	}()
+	return cmd, run, end
+}
+
+// isKilled reports whether err is the end of a process killed by SIGKILL.
+func isKilled(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
 // TestCrashRecovery runs the engine as a child process against the sandbox
@@ -161,18 +212,33 @@ func crashRecovery(t *testing.T, s *testShop, cycles int, channel string) {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	var startup time.Duration
 	for c := 0; c < cycles; c++ {
 		buy(4)
-		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envCrashChild+"=1", envCrashDB+"="+path, envCrashURL+"="+srv.URL, envCrashPay+"="+channel)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		began := time.Now()
+		cmd, running, exited := startCrashChild(t, exe, path, srv.URL, channel)
+		// Most kills land while the loops run (the clock starts when the
+		// child says so, however long a loaded machine takes to get there);
+		// every fourth lands anywhere from the start, recovery included.
+		if c%4 != 3 {
+			select {
+			case <-running:
+				startup += time.Since(began)
+			case err := <-exited:
+				t.Fatalf("cycle %d: the engine process ended before it ran: %v", c, err)
+			case <-time.After(stallLimit):
+				cmd.Process.Kill()
+				t.Fatalf("cycle %d: the engine process did not start its engine in %s", c, stallLimit)
+			}
 		}
 		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		if err := <-exited; err != nil && !isKilled(err) {
+			t.Fatalf("cycle %d: the engine process ended with %v", c, err)
+		}
 	}
-	t.Logf("%d SIGKILL cycles, %d orders, payouts through %q, in %s", cycles, orders, channel, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d SIGKILL cycles, %d orders, payouts through %q, in %s (children took %s to run their engine)", cycles, orders, channel,
+		time.Since(start).Round(time.Millisecond), startup.Round(time.Millisecond))
 
 	// Last start, in this process: recovery, then run until everything is final.
 	sb.Faults().Clear()
@@ -183,23 +249,31 @@ func crashRecovery(t *testing.T, s *testShop, cycles int, channel string) {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(3 * time.Minute) // a safety net: a loaded machine (load 30 seen) needs more than a minute
-	for {
-		open := 0
+	// Run until nothing is open; a loaded machine only makes this slower,
+	// so the run fails when the open work stops moving, not at a deadline.
+	var open map[string]int
+	state := func() string {
+		open = map[string]int{}
 		db.Read(ctx, func(tx domain.ReadTx) error {
-			n, _ := tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferApproved, domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown}})
+			for _, st := range []domain.TransferStatus{domain.TransferApproved, domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown} {
+				if n, _ := tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{st}}); n > 0 {
+					open[string(st)] = n
+				}
+			}
 			p, _ := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}})
-			open = n + len(p)
+			if len(p) > 0 {
+				open["payments pending"] = len(p)
+			}
 			return nil
 		})
-		if open == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still %d open payments/transfers after the final run", open)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return fmt.Sprint(open)
 	}
+	final := time.Now()
+	if !waitProgress(t, func() bool { state(); return len(open) == 0 }, state) {
+		eng.Stop()
+		t.Fatalf("the final run stopped making progress with %v still open", open)
+	}
+	t.Logf("the final run closed everything in %s", time.Since(final).Round(time.Millisecond))
 	eng.Stop()
 	checkMoneyOn(t, db, sb, orders, channel)
 	if c, ok := db.(interface{ Check(context.Context) error }); ok {

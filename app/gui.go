@@ -166,13 +166,19 @@ func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiS
 // through the vault, whose key is unwrapped by the owner's password at
 // sign-in.
 func openShop(ctx context.Context, dbPath string) (shopDB, *security.Service, error) {
-	vault := security.NewVault(security.VaultOptions{})
+	vault := security.NewVault(security.VaultOptions{Params: shopVaultParams})
 	db, err := openStore(ctx, &env{DBPath: dbPath}, sqlite.Options{Cipher: vault, OpenCheck: guiOpenCheck})
 	if err != nil {
 		return nil, nil, err
 	}
-	return db, security.New(db, vault, security.Options{}), nil
+	return db, security.New(db, vault, security.Options{PasswordParams: shopPasswordParams}), nil
 }
+
+// shopVaultParams and shopPasswordParams are the Argon2id costs of what a
+// shop creates (vault slots, password hashes); zero means the security
+// package's defaults. Each slot and hash stores its own cost, so tests lower
+// these (TestMain) and still unlock through the same code.
+var shopVaultParams, shopPasswordParams security.Params
 
 // Services is the desktop's view of the application.
 func (g *guiServices) Services() ui.Services {

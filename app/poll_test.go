@@ -113,14 +113,3 @@ func TestPollerListsPaidOnlyWhilePending(t *testing.T) {
 		t.Errorf("%d list requests after nothing was pending any more", len(after)-len(before))
 	}
 }
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

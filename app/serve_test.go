@@ -65,39 +65,53 @@ func TestServeGracefulShutdown(t *testing.T) {
 	cmd := exec.Command(exe, "-test.run=^TestServeChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "LUNAS_SERVE_CHILD=1", envCrashDB+"="+path, envCrashURL+"="+srv.URL,
 		"LUNAS_PASSWORD="+testPassword, "LUNAS_USER=")
-	var out strings.Builder
+	var out syncBuffer // written by the process's copier while the test reads
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Stop it while transfers are being sent.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Stop it while transfers are being sent. Starting takes a loaded
+	// machine a while: the wait ends when serve stops making progress (its
+	// output, the payments and transfers it moves), not at a fixed time.
+	var progress string
+	state := func() string {
+		progress = out.String()
+		db.Read(ctx, func(tx domain.ReadTx) error {
+			n, _ := tx.CountTransfers(domain.TransferFilter{})
+			p, _ := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}})
+			progress += fmt.Sprintf("\n(%d transfers, %d payments pending)", n, len(p))
+			return nil
+		})
+		return progress
+	}
+	sent := func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before sending anything: %v\n%s", err, out.String())
+		default:
+		}
 		var n int
 		db.Read(ctx, func(tx domain.ReadTx) error {
 			n, _ = tx.CountTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSending, domain.TransferAccepted, domain.TransferSucceeded}})
 			return nil
 		})
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("serve sent nothing in 20 s\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return n > 0
+	}
+	if !waitProgress(t, sent, state) {
+		cmd.Process.Kill()
+		t.Fatalf("serve stopped making progress before sending anything\n%s", progress)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("serve exited with %v\n%s", err, out.String())
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(stallLimit):
 		cmd.Process.Kill()
-		t.Fatalf("serve did not stop\n%s", out.String())
+		t.Fatalf("serve did not stop in %s after SIGTERM\n%s", stallLimit, out.String())
 	}
 	if !strings.Contains(out.String(), "finishing in-flight work") {
 		t.Fatalf("no shutdown message:\n%s", out.String())
@@ -150,18 +164,17 @@ func serveInProcess(t *testing.T, args ...string) (out *syncBuffer, stop func() 
 	out = &syncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- Main(args, out, out) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "engine running") {
+	started := waitProgress(t, func() bool {
 		select {
 		case code := <-done:
 			serveContext = old
 			t.Fatalf("serve ended with %d:\n%s", code, out.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+		return strings.Contains(out.String(), "engine running")
+	}, out.String)
+	if !started {
+		t.Fatalf("serve did not start:\n%s", out.String())
 	}
 	return out, func() int {
 		cancel()
@@ -267,13 +280,9 @@ func TestServePaysThroughEveryChannel(t *testing.T) {
 		}
 		return n
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for paid("iris") == 0 || paid("h2h") == 0 {
-		if time.Now().After(deadline) {
-			stop()
-			t.Fatalf("after 30 s: iris paid %d, h2h paid %d; sandbox %+v\n%s", paid("iris"), paid("h2h"), sb.Paid(), out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !waitProgress(t, func() bool { return paid("iris") > 0 && paid("h2h") > 0 }, out.String) {
+		stop()
+		t.Fatalf("iris paid %d, h2h paid %d; sandbox %+v\n%s", paid("iris"), paid("h2h"), sb.Paid(), out.String())
 	}
 	// The tracker records the final statuses; a second, read-only look at
 	// the file (no key needed to count) while serve runs.
@@ -289,13 +298,10 @@ func TestServePaysThroughEveryChannel(t *testing.T) {
 		})
 		return n
 	}
-	for succeeded("iris") != 1 || succeeded("h2h:pulsa") != 1 {
-		if time.Now().After(deadline) {
-			peek.Close()
-			stop()
-			t.Fatalf("transfers not succeeded in time: iris %d, h2h %d\n%s", succeeded("iris"), succeeded("h2h:pulsa"), out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !waitProgress(t, func() bool { return succeeded("iris") == 1 && succeeded("h2h:pulsa") == 1 }, out.String) {
+		peek.Close()
+		stop()
+		t.Fatalf("transfers not succeeded: iris %d, h2h %d\n%s", succeeded("iris"), succeeded("h2h:pulsa"), out.String())
 	}
 	peek.Close()
 	if code := stop(); code != 0 {
@@ -356,12 +362,8 @@ func TestServeIrisSurvivesRestart(t *testing.T) {
 	}
 	wait := func(what string, cond func() bool, out *syncBuffer) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s\n%s", what, out.String())
-			}
-			time.Sleep(50 * time.Millisecond)
+		if !waitProgress(t, cond, out.String) {
+			t.Fatalf("timed out waiting for %s\n%s", what, out.String())
 		}
 	}
 	out, stop := serveInProcess(t, "--db", s.Path, "serve", "--sandbox", url, "--fast", "--rate", "-1")

@@ -51,12 +51,12 @@ func unlockShop(ctx context.Context, e *env, signIn bool) (*shop, error) {
 	if err := existingDB(e); err != nil {
 		return nil, err
 	}
-	vault := security.NewVault(security.VaultOptions{Keychain: cliKeychain})
+	vault := security.NewVault(security.VaultOptions{Params: shopVaultParams, Keychain: cliKeychain})
 	db, err := openStore(ctx, e, sqlite.Options{Cipher: vault})
 	if err != nil {
 		return nil, err
 	}
-	sh := &shop{DB: db, Sec: security.New(db, vault, security.Options{})}
+	sh := &shop{DB: db, Sec: security.New(db, vault, security.Options{PasswordParams: shopPasswordParams})}
 	if err := sh.unlock(ctx, signIn); err != nil {
 		db.Close()
 		return nil, err
