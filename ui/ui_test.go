@@ -108,10 +108,21 @@ func statusOf(t *testing.T, st domain.Store, ref string) domain.TransferStatus {
 	return s
 }
 
-// waitFor polls cond for up to d (the engine and sandbox work on their own).
+// loadedWait is how long waitFor waits at most. The engine and sandbox work
+// on their own goroutines and the wall clock; on a loaded machine (CI, a
+// shared 2-core box under -race) they are slower, not stuck, so no wait here
+// fails at the few seconds the same work takes on an idle machine.
+const loadedWait = 2 * time.Minute
+
+// waitFor polls cond until it holds. d is what the wait takes at most on an
+// idle machine; it fails only after loadedWait (or when the test binary's
+// -timeout is near, to say what it waited for).
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	end := time.Now().Add(d)
+	end := time.Now().Add(max(d, loadedWait))
+	if dl, ok := t.Deadline(); ok && dl.Add(-30*time.Second).Before(end) {
+		end = dl.Add(-30 * time.Second)
+	}
 	for time.Now().Before(end) {
 		testQueue.drain()
 		if cond() {
@@ -119,7 +130,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("timed out waiting for %s", what)
+	t.Fatalf("timed out waiting for %s (usually done in %s)", what, d)
 }
 
 func TestTransferDetailExplainsAndCopiesREFID(t *testing.T) {
@@ -355,8 +366,12 @@ func TestShortcutsSearchAndExport(t *testing.T) {
 	}
 }
 
-// busEvents adapts the engine's event bus, as app does.
-type busEvents struct{ b *engine.Bus }
+// busEvents adapts the engine's event bus, as app does. When delivered is
+// set, it gets each event once fn has handled it.
+type busEvents struct {
+	b         *engine.Bus
+	delivered chan<- Event
+}
 
 func (e busEvents) Subscribe(fn func(Event)) func() {
 	ch, cancel := e.b.Subscribe(64)
@@ -366,7 +381,11 @@ func (e busEvents) Subscribe(fn func(Event)) func() {
 			if ev.Kind == engine.EventNeedsApproval {
 				k = EventApprovalNeeded
 			}
-			fn(Event{Kind: k, RefID: ev.RefID, Amount: ev.Amount, Detail: ev.Message})
+			e2 := Event{Kind: k, RefID: ev.RefID, Amount: ev.Amount, Detail: ev.Message}
+			fn(e2)
+			if e.delivered != nil {
+				e.delivered <- e2
+			}
 		}
 	}()
 	return cancel
@@ -378,7 +397,8 @@ func (e busEvents) Subscribe(fn func(Event)) func() {
 func TestEngineEventsRefreshTheScreenAndNotify(t *testing.T) {
 	env := newTestEnv(t, false)
 	svc := env.services()
-	svc.Events = busEvents{env.eng.Bus()}
+	delivered := make(chan Event, 64)
+	svc.Events = busEvents{env.eng.Bus(), delivered}
 	u := newTestUI(t, svc, domain.RoleOwner)
 	u.Navigate(ScreenTransfers)
 	waitIdle(u)
@@ -395,7 +415,14 @@ func TestEngineEventsRefreshTheScreenAndNotify(t *testing.T) {
 	test.AssertNotificationSent(t, fyne.NewNotification(tr("notify.approval.title"),
 		trf("notify.approval.body", map[string]any{"RefID": "RF-NEW", "Amount": money(2_000_000)})), func() {
 		env.eng.Bus().Publish(engine.Event{Kind: engine.EventNeedsApproval, RefID: "RF-NEW", Amount: 2_000_000})
-		time.Sleep(200 * time.Millisecond) // the bus delivers on its own goroutine
+		for got := false; !got; { // the bus delivers on its own goroutine
+			select {
+			case ev := <-delivered:
+				got = ev.Kind == EventApprovalNeeded && ev.RefID == "RF-NEW"
+			case <-time.After(loadedWait):
+				t.Fatal("the bus did not deliver the event")
+			}
+		}
 		testQueue.drain()
 	})
 	waitFor(t, 5*time.Second, "the live refresh", func() bool {
