@@ -161,8 +161,9 @@ func TestRateLimitHoldBeyondDeadlineSendsNothing(t *testing.T) {
 	if _, err := c.Do(context.Background(), Call{Op: "POST /pay", Method: http.MethodPost, Path: "/pay", IdempotencyKey: "K"}); !IsRateLimited(err) {
 		t.Fatal(err)
 	}
-	// The hold is 30 s; this call may take 20 s at most.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// The hold is 30 s; this call may take 20 s at most (on the client's
+	// clock, so the real time the first call took does not count).
+	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(20*time.Second))
 	defer cancel()
 	_, err := c.Do(ctx, Call{Op: "POST /pay", Method: http.MethodPost, Path: "/pay", IdempotencyKey: "K"})
 	var he *HoldError

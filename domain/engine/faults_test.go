@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,11 +92,20 @@ func sandboxFixture(t *testing.T, sc sandboxChannel) (*fixture, *sandbox.Server)
 	return f, sb
 }
 
-// runUntilFinal sends and tracks until no transfer is in flight.
-func (f *fixture) runUntilFinal(sb *sandbox.Server, limit time.Duration) {
+// stallLimit bounds the waits on the sandbox, whose payouts move on the
+// wall clock (Step) as do the adapters' timeouts: on a loaded machine that
+// work is slower, not stuck, so a wait fails only when nothing has moved
+// for this long, never at the seconds the work takes on an idle machine.
+const stallLimit = 2 * time.Minute
+
+// runUntilFinal sends and tracks until no transfer is in flight. It fails
+// when the transfers in flight keep their status and attempts for
+// stallLimit.
+func (f *fixture) runUntilFinal(sb *sandbox.Server) {
 	f.t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(limit)
+	var last string
+	moved := time.Now()
 	for {
 		f.e.SendNow(ctx)
 		f.e.TrackNow(ctx, true)
@@ -103,8 +113,15 @@ func (f *fixture) runUntilFinal(sb *sandbox.Server, limit time.Duration) {
 		if len(open) == 0 {
 			return
 		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("still in flight after %s: %+v", limit, open)
+		var state strings.Builder
+		for _, x := range open {
+			fmt.Fprintf(&state, "%s %s %d;", x.RefID, x.Status, x.Attempts)
+		}
+		if s := state.String(); s != last {
+			last, moved = s, time.Now()
+		}
+		if time.Since(moved) > stallLimit {
+			f.t.Fatalf("in flight and not moving for %s: %+v", stallLimit, open)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -180,10 +197,10 @@ func TestFaultMatrix(t *testing.T) {
 					}
 					sb.Faults().Add(sandbox.Fault{Endpoint: ep, Kind: r.kind, Count: 1, Latency: 300 * time.Millisecond, RetryAfter: "1"})
 				}
-				f.runUntilFinal(sb, 20*time.Second)
+				f.runUntilFinal(sb)
 				if r.want == domain.TransferReversed {
 					// The reversal comes a few steps after success: keep asking.
-					deadline := time.Now().Add(5 * time.Second)
+					deadline := time.Now().Add(stallLimit)
 					for f.transfer(seller.RefID).Status == domain.TransferSucceeded && time.Now().Before(deadline) {
 						f.e.CheckNow(context.Background(), owner, seller.RefID)
 						time.Sleep(30 * time.Millisecond)
@@ -270,7 +287,7 @@ func TestSeedScenario(t *testing.T) {
 		t.Fatalf("send again before the failure is known: %v", err)
 	}
 	// The failure finally arrives.
-	f.runUntilFinal(sb, 10*time.Second)
+	f.runUntilFinal(sb)
 	got := f.transfer(tr.RefID)
 	if got.Status != domain.TransferFailed {
 		t.Fatalf("want failed, got %s", got.Status)

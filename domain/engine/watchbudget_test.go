@@ -57,11 +57,11 @@ func TestWatchBudgetDoesNotHoldUpTracking(t *testing.T) {
 	select { // the watch is waiting for its budget; let every loop reach its wait
 	case <-budget.waiting:
 		time.Sleep(100 * time.Millisecond)
-	case <-time.After(10 * time.Second):
+	case <-time.After(stallLimit):
 		t.Fatal("the watch never asked for its budget")
 	}
 	f.ch.set(open.RefID, domain.OutcomeSucceeded)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(stallLimit)
 	for f.transfer(open.RefID).Status != domain.TransferSucceeded {
 		if time.Now().After(deadline) {
 			t.Fatalf("the tracker did not resolve %s while the watch waited for its budget", open.RefID)
@@ -77,7 +77,7 @@ func TestWatchBudgetDoesNotHoldUpTracking(t *testing.T) {
 	go func() { f.e.Stop(); close(stopped) }()
 	select {
 	case <-stopped:
-	case <-time.After(10 * time.Second):
+	case <-time.After(stallLimit):
 		t.Fatal("Stop waited for the watch's budget")
 	}
 }

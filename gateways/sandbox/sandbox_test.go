@@ -235,7 +235,7 @@ func TestTimeoutFaultReleasedWhenClientGivesUp(t *testing.T) {
 		t.Fatal("held request answered")
 	}
 	hs.Close()
-	if d := time.Since(start); d > 10*time.Second {
+	if d := time.Since(start); d > 30*time.Second { // HoldMax is a minute; a loaded machine is slow, not that slow
 		t.Fatalf("handler held for %v after the client left", d)
 	}
 	if s.PaidCount("xendit", "R1") != 0 || len(s.x.payouts) != 0 {
