@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"testing"
@@ -99,7 +100,7 @@ func TestEngineRidesOutPostgresOutage(t *testing.T) {
 // waitEvent waits for an event of kind (the engine's loops run on real time).
 func waitEvent(t *testing.T, events <-chan engine.Event, kind engine.EventKind) {
 	t.Helper()
-	deadline := time.After(60 * time.Second)
+	deadline := time.After(stallLimit)
 	for {
 		select {
 		case ev := <-events:
@@ -115,9 +116,8 @@ func waitEvent(t *testing.T, events <-chan engine.Event, kind engine.EventKind) 
 // waitAllPaid waits until n payments settled and no transfer is open.
 func waitAllPaid(t *testing.T, db domain.Store, n int) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		settled, open := 0, 0
+	settled, open := 0, 0
+	state := func() string {
 		db.Read(context.Background(), func(tx domain.ReadTx) error {
 			p, _ := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentSettled}})
 			settled = len(p)
@@ -125,12 +125,9 @@ func waitAllPaid(t *testing.T, db domain.Store, n int) {
 				domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown, domain.TransferAwaitingApproval}})
 			return nil
 		})
-		if settled == n && open == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d payments settled, %d transfers still open", settled, n, open)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return fmt.Sprint(settled, open)
+	}
+	if !waitProgress(t, func() bool { state(); return settled == n && open == 0 }, state) {
+		t.Fatalf("no progress: %d of %d payments settled, %d transfers still open", settled, n, open)
 	}
 }
