@@ -33,9 +33,14 @@ func runServe(e *env, args []string) error {
 	sbURL := fs.String("sandbox", os.Getenv("LUNAS_SANDBOX_URL"), "send every gateway (Xendit, Midtrans, Iris) to this sandbox URL")
 	rpm := fs.Int("rate", 0, "Xendit requests per minute per endpoint (0 = the key's default: 60 test mode, 600 live; -1 = unlimited)")
 	fast := fs.Bool("fast", false, "short polling intervals (sandbox and tests)")
+	leaseTTL := fs.Duration("lease", defaultLeaseTTL, "engine lease: a standby takes over this long after the sending engine stopped renewing it")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
 	}
+	if *leaseTTL < time.Second {
+		return fmt.Errorf("--lease %s: minimal 1s / at least 1s", *leaseTTL)
+	}
+	out := &lockedWriter{w: e.Stdout}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := serveContext()
 	defer stop()
@@ -51,7 +56,7 @@ func runServe(e *env, args []string) error {
 	for _, w := range cs.Warnings {
 		log.Warn("gateway settings", "note", w)
 	}
-	o := engineOptions{RatePerMinute: *rpm, Log: log}
+	o := engineOptions{RatePerMinute: *rpm, Log: log, Lease: engineLease("serve", *leaseTTL)}
 	if *fast {
 		o.Intervals.PollFirst, o.Intervals.List, o.Intervals.TrackFirst, o.Intervals.Send = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	}
@@ -69,15 +74,24 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	events, unsub := eng.Bus().Subscribe(64)
+	defer unsub()
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
 	names := cs.names()
 	sort.Strings(names)
-	fmt.Fprintf(e.Stdout, "lunas serve: engine running on %s with %v (Ctrl+C to stop)\n", e.dbName(), names)
+	fmt.Fprintf(out, "lunas serve: engine running on %s with %v (Ctrl+C to stop)\n", e.dbName(), names)
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		printLeaseEvents(out, eng, events) // who sends, and every change
+	}()
 	<-ctx.Done()
-	fmt.Fprintln(e.Stdout, "lunas serve: stopping; finishing in-flight work")
+	fmt.Fprintln(out, "lunas serve: stopping; finishing in-flight work")
 	eng.Stop()
+	unsub()
+	<-printed
 	return nil
 }
 

@@ -55,6 +55,10 @@ type engineOptions struct {
 	Minute time.Duration
 	// Now is the engine's clock; nil = time.Now (tests pass a fake one).
 	Now func() time.Time
+	// Lease makes the engine one of several on the shop that only sends
+	// while it holds the engine lease (serve and the desktop; nil: it
+	// always sends, as the demo and most tests).
+	Lease *engine.LeaseOptions
 }
 
 // xenditPacing is how Lunas keeps to Xendit's rate limits: the engine's
@@ -234,7 +238,7 @@ func buildEngine(ctx context.Context, st domain.Store, o engineOptions) (*engine
 			PayeeDaily:  settingRupiah(ctx, st, settingLimitPayeeDaily),
 			LowBalance:  settingRupiah(ctx, st, settingLowBalance),
 		},
-		Risk: o.Risk, Codes: o.Codes, Mailer: o.Mailer, Log: o.Log, Now: o.Now,
+		Risk: o.Risk, Codes: o.Codes, Mailer: o.Mailer, Log: o.Log, Now: o.Now, Lease: o.Lease,
 	})
 }
 

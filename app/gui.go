@@ -499,6 +499,20 @@ func (g *guiServices) Paused() bool {
 	return err != nil || e.Paused()
 }
 
+// SentElsewhere implements ui.EngineHolder: the computer whose engine sends
+// this shop's transfers, when it is not this desktop's.
+func (g *guiServices) SentElsewhere() (host string, since time.Time, ok bool) {
+	e, err := g.engine()
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	st := e.Lease()
+	if !st.Enabled || st.Holding || st.Lease.Holder == "" {
+		return "", time.Time{}, false
+	}
+	return st.Lease.Host, st.Lease.Since, true
+}
+
 // SetPaused implements ui.EngineControl.
 func (g *guiServices) SetPaused(ctx context.Context, actor domain.Actor, paused bool) error {
 	e, err := g.engine()
@@ -640,7 +654,9 @@ func (g *guiServices) startShopEngine(ctx context.Context) error {
 	for _, w := range cs.Warnings {
 		g.log.Warn("gateway settings", "warning", w)
 	}
-	eng, err := shopEngine(ctx, sh, cs, engineOptions{Log: g.log})
+	// The desktop's engine sends only while no other engine (a `lunas
+	// serve`, another desk) holds the shop's lease; else it stands by.
+	eng, err := shopEngine(ctx, sh, cs, engineOptions{Log: g.log, Lease: engineLease("desktop", defaultLeaseTTL)})
 	if err != nil {
 		return err
 	}

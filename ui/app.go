@@ -474,6 +474,7 @@ func (u *UI) reloadCurrent() {
 	if s := u.screens[u.current]; s != nil {
 		s.reload()
 	}
+	u.updateEngineButton() // another engine may have taken over, or a desk paused
 	u.updateTray()
 }
 
@@ -538,6 +539,15 @@ func (u *UI) updateEngineButton() {
 		u.engineBtn.SetText(tr("engine.resume"))
 		u.engineBtn.SetIcon(theme.MediaPlayIcon())
 		u.engineBtn.Importance = widget.HighImportance
+	case u.sentElsewhere() != "":
+		// Another engine sends; this desk still pauses and resumes it
+		// (the choice is kept in the shop's database).
+		u.engineBtn.Show()
+		u.engineLbl.SetText(u.sentElsewhere())
+		u.engineLbl.Importance = widget.MediumImportance
+		u.engineBtn.SetText(tr("engine.pause"))
+		u.engineBtn.SetIcon(theme.MediaPauseIcon())
+		u.engineBtn.Importance = widget.MediumImportance
 	default:
 		u.engineBtn.Show()
 		u.engineLbl.SetText(tr("engine.running"))
@@ -551,6 +561,20 @@ func (u *UI) updateEngineButton() {
 		u.engineBtn.Disable()
 	}
 	u.engineBtn.Refresh()
+}
+
+// sentElsewhere is "Transfers are sent by <computer> (since ...)" when
+// another engine holds the shop's engine lease, else "".
+func (u *UI) sentElsewhere() string {
+	h, ok := u.svc.Engine.(EngineHolder)
+	if !ok {
+		return ""
+	}
+	host, since, ok := h.SentElsewhere()
+	if !ok {
+		return ""
+	}
+	return trf("engine.elsewhere", map[string]any{"Host": host, "Since": dateTime(since, u.svc.Location)})
 }
 
 // Lock hides everything behind the lock screen and forgets the keys.

@@ -39,6 +39,15 @@ type EngineControl interface {
 	SetPaused(ctx context.Context, actor domain.Actor, paused bool) error
 }
 
+// EngineHolder is implemented by an EngineControl whose shop may have
+// several engines of which one sends (a `lunas serve`, another desk): the
+// desktop then says which computer sends transfers.
+type EngineHolder interface {
+	// SentElsewhere returns the computer that sends the shop's transfers
+	// and since when, when it is not this desktop.
+	SentElsewhere() (host string, since time.Time, ok bool)
+}
+
 // Event is something the engine reports that the screens show live.
 type Event struct {
 	Kind    EventKind

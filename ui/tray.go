@@ -57,6 +57,8 @@ func (u *UI) updateTray() {
 				state = tr("engine.none")
 			} else if paused {
 				state = tr("engine.paused")
+			} else if other := u.sentElsewhere(); other != "" {
+				state = other
 			}
 			u.trayStatus.Label = trf("tray.status", map[string]any{"State": state, "Waiting": waiting, "Attention": attention})
 			if paused {

@@ -199,6 +199,14 @@ func (e *Engine) Retry(ctx context.Context, actor domain.Actor, refID string) (d
 				"sending is paused; resume it to resend this REFID")
 		}
 		if err := e.resend(ctx, []*sendJob{j}, actor.Name); err != nil {
+			if errors.Is(err, domain.ErrLeaseLost) {
+				who := "another engine"
+				if st := e.Lease(); st.Lease.Host != "" {
+					who = st.Lease.Host
+				}
+				return t, refuse(domain.ErrUnsafe, refID, "transfer dikirim oleh "+who+"; mesin itu mengirim ulang REFID ini sendiri bila perlu",
+					"transfers are sent by "+who+"; that engine resends this REFID by itself when needed")
+			}
 			return t, err
 		}
 	}

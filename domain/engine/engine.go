@@ -159,6 +159,10 @@ type Config struct {
 	ResendAllowed func(w domain.KeyWindow, firstSent, now time.Time) bool
 	Log           *slog.Logger
 	Bus           *Bus // nil: a new bus
+	// Lease, when set, makes this engine send only while it holds the
+	// shop's engine lease (lease.go); serve and the desktop set it. Nil:
+	// the engine sends whenever it runs (tests, the simulator, the demo).
+	Lease *LeaseOptions
 }
 
 // Engine runs the money loops. Create with New, then Start; Stop waits until
@@ -186,6 +190,9 @@ type Engine struct {
 	paused      bool
 	gwDown      map[string]bool
 	listAt      map[string]time.Time
+
+	lease  *leaseRun       // nil without Config.Lease
+	runCtx context.Context // Start's context, for loops started on taking the lease
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -254,6 +261,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.guard = &storeGuard{inner: cfg.Store, e: e}
 	e.store = e.guard
+	if cfg.Lease != nil {
+		e.lease = newLeaseRun(*cfg.Lease)
+	}
 	return e, nil
 }
 
@@ -264,13 +274,26 @@ func (e *Engine) Bus() *Bus { return e.bus }
 func (e *Engine) Store() domain.Store { return e.store }
 
 // Start recovers what a crash left behind and starts the loops. It returns
-// after recovery; the loops run until Stop or ctx ends.
+// after recovery; the loops run until Stop or ctx ends. With Config.Lease,
+// recovery and the loops wait until this engine holds the lease: Start
+// returns with the engine sending when it could take the lease, else with
+// it standing by (Lease tells which).
 func (e *Engine) Start(ctx context.Context) error {
+	if e.lease != nil {
+		return e.startLeased(ctx)
+	}
 	if err := e.Open(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	e.cancel = cancel
+	e.startLoops(ctx, &e.wg)
+	return nil
+}
+
+// startLoops starts the background loops, each in its own goroutine
+// counted by wg, until ctx ends.
+func (e *Engine) startLoops(ctx context.Context, wg *sync.WaitGroup) {
 	loops := []struct {
 		name string
 		fn   func(context.Context)
@@ -279,13 +302,12 @@ func (e *Engine) Start(ctx context.Context) error {
 		{"watch", e.watchLoop}, {"balance", e.balanceLoop}, {"mail", e.mailLoop},
 	}
 	for _, l := range loops {
-		e.wg.Add(1)
+		wg.Add(1)
 		go func() {
-			defer e.wg.Done()
+			defer wg.Done()
 			l.fn(ctx)
 		}()
 	}
-	return nil
 }
 
 // Open does what Start does before the loops: it recovers what a crash left

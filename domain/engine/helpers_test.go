@@ -265,6 +265,8 @@ type fixture struct {
 	gw     *gateway
 	ch     *channel
 	clk    *clock
+	ciph   *gcm
+	cfg    engine.Config // what e was built with
 	payees []domain.Payee
 	rule   domain.PayoutRule
 	seq    int
@@ -276,12 +278,13 @@ func newFixture(t *testing.T, opts ...opt) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lunas.db"), sqlite.Options{Cipher: newGCM(t), Now: clk.Now, SyncNormal: true})
+	ciph := newGCM(t)
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lunas.db"), sqlite.Options{Cipher: ciph, Now: clk.Now, SyncNormal: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, db: db, gw: &gateway{res: map[string]domain.PaymentResult{}}, ch: newChannel("xendit"), clk: clk}
+	f := &fixture{t: t, db: db, gw: &gateway{res: map[string]domain.PaymentResult{}}, ch: newChannel("xendit"), clk: clk, ciph: ciph}
 	err = db.Write(ctx, func(tx domain.Tx) error {
 		for i, name := range []string{"Batik Bu Ani", "Pak Joko"} {
 			p := domain.Payee{Name: name, Channel: "BCA", AccountNumber: fmt.Sprintf("061110114%d", i), AccountHolder: name,
@@ -309,6 +312,7 @@ func newFixture(t *testing.T, opts ...opt) *fixture {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	f.cfg = cfg
 	f.e, err = engine.New(cfg)
 	if err != nil {
 		t.Fatal(err)

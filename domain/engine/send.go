@@ -19,6 +19,9 @@ type sendJob struct {
 	actor string
 	watch bool // a reversal-watch check: paced by OpPayoutWatch as well
 	made  bool // the call was made (not refused by a rate limit at Stop)
+	// notMine: the lease ended before the call left (mayCall); nothing is
+	// recorded, the transfer stays in sending for the lease holder.
+	notMine bool
 }
 
 func (e *Engine) sendLoop(ctx context.Context) {
@@ -83,6 +86,10 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 	err = e.store.Write(wctx, func(tx domain.Tx) error {
 		events, started = events[:0], started[:0]
 		now := e.now()
+		// The fence: only the lease holder records send attempts (lease.go).
+		if err := e.fence(tx, now); err != nil {
+			return err
+		}
 		for _, t := range queued {
 			err := e.move(tx, &t, domain.TransferQueuedBalance, domain.TransferPatch{}, "engine", "channel balance too low; waits for a top-up", now, &events)
 			if err != nil && !errors.Is(err, domain.ErrConflict) {
@@ -105,6 +112,10 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, errPausedElsewhere) {
+		e.restoreBalance(jobs)
+		return 0, nil
+	}
 	if err != nil {
 		e.restoreBalance(jobs)
 		return 0, err
@@ -218,6 +229,11 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, fmt.Errorf("%s, Lunas stopped while waiting for the rate limit: %w", what, err)
 			return
 		}
+		if !query && !e.mayCall() {
+			j.notMine = true
+			j.res, j.err = domain.PayoutResult{RefID: j.t.RefID, Outcome: domain.OutcomeUnknown}, errNotSender
+			return
+		}
 		cctx, cancel := e.withTimeout(context.WithoutCancel(ctx), e.iv.CallTimeout)
 		defer cancel()
 		j.made = true
@@ -244,6 +260,13 @@ func (e *Engine) call(ctx context.Context, jobs []*sendJob, query bool) {
 // recordOutcomes writes the answers for jobs in batches, each with its own
 // write deadline taken now (after the calls), surviving ctx's cancellation.
 func (e *Engine) recordOutcomes(ctx context.Context, jobs []*sendJob) error {
+	mine := jobs[:0:0]
+	for _, j := range jobs {
+		if !j.notMine {
+			mine = append(mine, j)
+		}
+	}
+	jobs = mine
 	for len(jobs) > 0 {
 		n := min(len(jobs), e.cfg.Batch)
 		batch := jobs[:n]

@@ -150,6 +150,10 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 	err := e.store.Write(wctx, func(tx domain.Tx) error {
 		started, events, notify = started[:0], events[:0], notify[:0]
 		now := e.now()
+		// The fence: only the lease holder records send attempts (lease.go).
+		if err := e.fence(tx, now); err != nil {
+			return err
+		}
 		for _, j := range jobs {
 			t, err := tx.GetTransfer(j.t.RefID)
 			if err != nil {
@@ -190,6 +194,9 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 		}
 		return nil
 	})
+	if errors.Is(err, errPausedElsewhere) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,7 @@ type Options struct {
 // concurrent use, also by several processes.
 type DB struct {
 	sql  *sql.DB
+	cfg  *pgx.ConnConfig // for the change listener's own connection (changes.go)
 	opts Options
 	// where is the server and database for messages: never the password.
 	where string
@@ -144,7 +145,7 @@ func connect(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	// its session, which rolls the transaction back.
 	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
 	cfg.RuntimeParams["TimeZone"] = "UTC"
-	db := &DB{opts: opts, where: serverName(cfg)}
+	db := &DB{opts: opts, where: serverName(cfg), cfg: cfg.Copy()}
 	db.sql = stdlib.OpenDB(*cfg)
 	db.sql.SetMaxOpenConns(opts.MaxConns)
 	db.sql.SetMaxIdleConns(opts.MaxConns)
@@ -233,6 +234,10 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	t := &Tx{tx: stx, db: db, ctx: ctx, now: db.Now(), write: true}
 	if err := fn(t); err != nil {
 		return db.unavailable(err)
+	}
+	// Desks listening (WatchChanges) hear of it when it commits.
+	if _, err := stx.ExecContext(ctx, "NOTIFY "+changesChannel); err != nil {
+		return db.classify("notify", err)
 	}
 	committed = true
 	if err := stx.Commit(); err != nil {

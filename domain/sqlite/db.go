@@ -75,6 +75,9 @@ type DB struct {
 	r    *sql.DB // read-only pool
 	path string
 	opts Options
+
+	lockMu   sync.Mutex
+	lockFile *os.File // the engine's host lock, while held (hostlock.go)
 }
 
 var _ domain.Store = (*DB)(nil)
@@ -192,6 +195,7 @@ func (db *DB) Now() time.Time { return db.opts.Now().UTC().Truncate(time.Microse
 // Close closes both pools. The WAL is checkpointed by SQLite when the last
 // connection closes.
 func (db *DB) Close() error {
+	db.HostUnlock()
 	var errR error
 	if db.r != nil {
 		errR = db.r.Close()

@@ -51,6 +51,7 @@ type Backend struct {
 type Tx interface {
 	domain.Tx
 	domain.AuditRows // the keyed audit chain (domain.AppendAuditChained)
+	domain.LeaseTx   // one engine at a time (domain/lease.go)
 	engine.OutboxTx
 	engine.OutboxReader
 	engine.QueueReader
@@ -145,6 +146,9 @@ func Run(t *testing.T, b Backend) {
 		{"Reports", testReports},
 		{"TransferPages", testTransferPages},
 		{"DashboardDaySums", testDashboard},
+		{"EngineLease", testLease},
+		{"EngineLeaseTwoHandles", testLeaseTwoHandles},
+		{"ChangesReachOtherHandles", testChanges},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
