@@ -656,7 +656,7 @@ func (g *guiServices) startShopEngine(ctx context.Context) error {
 	}
 	// The desktop's engine sends only while no other engine (a `lunas
 	// serve`, another desk) holds the shop's lease; else it stands by.
-	eng, err := shopEngine(ctx, sh, cs, engineOptions{Log: g.log, Lease: engineLease("desktop", defaultLeaseTTL)})
+	eng, err := shopEngine(ctx, sh, cs, engineOptions{Log: g.log, Lease: engineLease("desktop", desktopLeaseTTL), Intervals: desktopIntervals})
 	if err != nil {
 		return err
 	}

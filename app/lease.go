@@ -16,6 +16,13 @@ import (
 // the standby's next look, a third of this).
 const defaultLeaseTTL = 15 * time.Second
 
+// desktopLeaseTTL and desktopIntervals are the desktop engine's (zero
+// intervals: the engine's defaults); tests shorten them.
+var (
+	desktopLeaseTTL  = defaultLeaseTTL
+	desktopIntervals engine.Intervals
+)
+
 // engineLease is this process's claim on the shop's engine lease: only the
 // holder sends transfers (domain/lease.go).
 func engineLease(kind string, ttl time.Duration) *engine.LeaseOptions {

@@ -421,3 +421,15 @@ func (e *Engine) mayCall() bool {
 	defer lr.mu.Unlock()
 	return lr.holding && e.now().Before(lr.held.Expires)
 }
+
+// sentBy is what the audit entry of a send attempt adds about the engine
+// that made it: "" without a lease, else " (lease epoch N, <host> pid P)".
+func (e *Engine) sentBy() string {
+	lr := e.lease
+	if lr == nil {
+		return ""
+	}
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	return fmt.Sprintf(" (lease epoch %d, %s pid %d)", lr.held.Epoch, lr.held.Host, lr.held.PID)
+}

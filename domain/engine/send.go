@@ -96,8 +96,9 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 				return err
 			}
 		}
+		why := "sending" + e.sentBy()
 		for _, j := range jobs {
-			err := e.move(tx, &j.t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, "engine", "sending", now, &events)
+			err := e.move(tx, &j.t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, "engine", why, now, &events)
 			if errors.Is(err, domain.ErrConflict) {
 				continue // someone else moved it (a person rejected or re-held it)
 			}

@@ -180,7 +180,7 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 				notify = append(notify, Event{Kind: EventNeedsAttention, RefID: t.RefID, Channel: t.Channel, Status: t.Status, Amount: t.Amount, Message: reason, At: now})
 				continue
 			}
-			if err := e.move(tx, &t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, actor, "gateway has no record; resending the same REFID", now, &events); err != nil {
+			if err := e.move(tx, &t, domain.TransferSending, domain.TransferPatch{IncAttempts: true, MarkSent: true}, actor, "gateway has no record; resending the same REFID"+e.sentBy(), now, &events); err != nil {
 				if errors.Is(err, domain.ErrConflict) {
 					continue
 				}
