@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -99,8 +100,10 @@ func TestPlantedBugIsFound(t *testing.T) {
 
 // BenchmarkSchedule is the simulator's throughput: one op is one whole
 // schedule (a seed, its >= 200 events, the drain and the final checks), run
-// from as many goroutines as GOMAXPROCS, as vopr runs them.
+// from as many goroutines as GOMAXPROCS, as vopr runs them (and with its
+// garbage-collector setting).
 func BenchmarkSchedule(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(400)) // as vopr runs
 	var seed atomic.Uint64
 	var events atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {

@@ -6,7 +6,11 @@
 //	go run ./sim/cmd/vopr -seed 4242             # replay one seed, trace on stdout
 //
 // A failing seed is printed as soon as it is found, with the command that
-// replays it; the exit status is 1 when any seed failed.
+// replays it; the exit status is 1 when any seed failed, 2 when a seed
+// could not run or the soak was interrupted (SIGINT, SIGTERM: the seeds in
+// flight finish and the summary names the range that ran in full). The
+// rate is given per wall-clock second and per CPU-second of the process
+// (user and system), which a shared machine's load does not change.
 package main
 
 import (
@@ -14,11 +18,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"lunas/sim"
@@ -61,26 +67,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vopr: give -seeds N for a soak or -seed S to replay one")
 		return 2
 	}
-	fmt.Fprintf(stdout, "vopr: seeds %d..%d, %d workers, GOMAXPROCS %d, load %s\n", *from, *from+uint64(*seeds)-1, *workers, runtime.GOMAXPROCS(0), loadavg())
+	first, last := *from, *from+uint64(*seeds) // seeds first..last-1
+	fmt.Fprintf(stdout, "vopr: seeds %d..%d, %d workers, GOMAXPROCS %d, load %s\n", first, last-1, *workers, runtime.GOMAXPROCS(0), loadavg())
 	var (
 		next             atomic.Uint64
 		done, evs, fails atomic.Int64
 		mu               sync.Mutex
 		failed           []uint64
+		finished         = map[uint64]bool{} // done above the prefix
+		prefix           = first             // every seed below prefix is done
 		wg               sync.WaitGroup
 		minEvents        atomic.Int64
 		errs             atomic.Int64
 		crashes, faults  atomic.Int64
+		stopping         atomic.Bool
 		start            = time.Now()
-		last             = uint64(*from) + uint64(*seeds)
+		cpu0             = cpuTime()
 	)
 	minEvents.Store(1 << 62)
-	next.Store(*from)
+	next.Store(first)
 	for range max(1, *workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			for !stopping.Load() {
 				s := next.Add(1) - 1
 				if s >= last {
 					return
@@ -101,17 +111,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 						break
 					}
 				}
+				mu.Lock()
+				finished[s] = true
+				for finished[prefix] {
+					delete(finished, prefix)
+					prefix++
+				}
 				if r.Violation != nil {
 					fails.Add(1)
-					mu.Lock()
 					failed = append(failed, s)
-					mu.Unlock()
 					fmt.Fprintf(stdout, "FAIL seed %d (%s): %v\n     replay: go run ./sim/cmd/vopr -seed %d\n", s, r.Profile, r.Violation, s)
 				}
+				mu.Unlock()
 			}
 		}()
 	}
+	// SIGINT or SIGTERM ends a soak early and cleanly: the seeds being
+	// simulated finish, then the summary says which range ran in full.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	stop := make(chan struct{})
+	rate := func() string {
+		el := time.Since(start)
+		d := done.Load()
+		cpu := cpuTime() - cpu0
+		s := fmt.Sprintf("%.1f schedules/s", float64(d)/el.Seconds())
+		if cpu > 0 {
+			s += fmt.Sprintf(" (%.1f per CPU-second)", float64(d)/cpu.Seconds())
+		}
+		return s
+	}
+	through := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if prefix == first {
+			return "none in full yet"
+		}
+		return fmt.Sprintf("%d..%d all done", first, prefix-1)
+	}
 	go func() {
 		t := time.NewTicker(*every)
 		defer t.Stop()
@@ -119,10 +157,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			select {
 			case <-stop:
 				return
+			case sig := <-sigs:
+				fmt.Fprintf(stdout, "vopr: %v: finishing the seeds in flight\n", sig)
+				stopping.Store(true)
 			case <-t.C:
-				d := done.Load()
-				el := time.Since(start)
-				fmt.Fprintf(stdout, "vopr: %d/%d seeds, %.1f/s, %d failed, load %s\n", d, *seeds, float64(d)/el.Seconds(), fails.Load(), loadavg())
+				fmt.Fprintf(stdout, "vopr: %d/%d seeds (%s), %s, %d failed, load %s\n", done.Load(), *seeds, through(), rate(), fails.Load(), loadavg())
 			}
 		}
 	}()
@@ -130,14 +169,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	close(stop)
 	el := time.Since(start)
 	d := done.Load()
-	fmt.Fprintf(stdout, "vopr: %d seeds in %s: %.1f schedules/s, %.0f events per schedule (min %d), %d crashes and %d faults injected; %d failed; load %s\n",
-		d, el.Round(time.Second), float64(d)/el.Seconds(), float64(evs.Load())/float64(max(d, 1)), minEvents.Load(),
-		crashes.Load(), faults.Load(), fails.Load(), loadavg())
+	fmt.Fprintf(stdout, "vopr: %d seeds (%s) in %s, CPU %s: %s, %.0f events per schedule (min %d), %d events, %d crashes and %d faults injected; %d failed; load %s\n",
+		d, through(), el.Round(time.Second), (cpuTime() - cpu0).Round(time.Second), rate(), float64(evs.Load())/float64(max(d, 1)), minEvents.Load(),
+		evs.Load(), crashes.Load(), faults.Load(), fails.Load(), loadavg())
 	if len(failed) > 0 {
 		fmt.Fprintf(stdout, "failing seeds: %v\n", failed)
 		return 1
 	}
-	if errs.Load() > 0 {
+	if errs.Load() > 0 || stopping.Load() {
 		return 2
 	}
 	return 0
