@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"image/color"
+	"math"
 	"reflect"
 	"sort"
 	"sync"
@@ -35,6 +36,27 @@ type DashboardData struct {
 	Balances        map[string]domain.Rupiah
 	BalanceErr      error
 	Days            []DayTotals // oldest first, 14 days ending today
+	// Capped is set when a day's total would overflow: that day shows the
+	// largest amount Lunas can count and an alert says so, never a
+	// wrapped-around total.
+	Capped bool
+}
+
+// addCapped adds v to m[k] with domain's overflow-checked addition; a sum
+// that would overflow stays at the largest (or smallest) Rupiah and
+// reports true.
+func addCapped(m map[string]domain.Rupiah, k string, v domain.Rupiah) bool {
+	s, err := m[k].Add(v)
+	if err == nil {
+		m[k] = s
+		return false
+	}
+	if v > 0 {
+		m[k] = math.MaxInt64
+	} else {
+		m[k] = math.MinInt64
+	}
+	return true
 }
 
 // DashboardQuerier is implemented by a ReadTx that can aggregate the
@@ -93,7 +115,7 @@ func loadDashboard(ctx context.Context, st domain.Store, now time.Time, loc *tim
 					at = p.CreatedAt
 				}
 				if !at.Before(from) && at.Before(to) {
-					settled[at.In(loc).Format(time.DateOnly)] += p.PaidAmount
+					d.Capped = addCapped(settled, at.In(loc).Format(time.DateOnly), p.PaidAmount) || d.Capped
 				}
 			}
 			ts, err := tx.ListTransfers(domain.TransferFilter{Statuses: []domain.TransferStatus{domain.TransferSucceeded}, From: from, To: to})
@@ -105,7 +127,7 @@ func loadDashboard(ctx context.Context, st domain.Store, now time.Time, loc *tim
 				if at.IsZero() {
 					at = t.CreatedAt
 				}
-				paid[at.In(loc).Format(time.DateOnly)] += t.Amount
+				d.Capped = addCapped(paid, at.In(loc).Format(time.DateOnly), t.Amount) || d.Capped
 			}
 			pend, err := tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentPending}})
 			if err != nil {
@@ -243,6 +265,9 @@ func (d *dashboard) show(data DashboardData) {
 	}
 	if data.BalanceErr != nil {
 		d.alerts.Add(alertLine(tr("alert.gateway")))
+	}
+	if data.Capped {
+		d.alerts.Add(alertLine(tr("alert.capped")))
 	}
 	if data.OpenFlags > 0 {
 		d.alerts.Add(alertLine(trf("alert.flags", map[string]any{"N": data.OpenFlags})))

@@ -22,10 +22,23 @@ type Table struct {
 	Header  int // row number of the header
 	Rows    [][]string
 	RowNums []int
+	cells   int // cells read so far (maxImportCells)
 }
 
 // maxImportRows bounds an import so a wrong file cannot exhaust memory.
 const maxImportRows = 200_000
+
+// maxImportColumns is the widest row an import reads. The xlsx reader pads a
+// row with blank cells up to its last value, so one value in column XFD is
+// 16,384 cells: a 6 KB workbook of 1,000 such rows was 16 million cells and
+// seconds of work, a workbook unpacking to 16 MB would exhaust memory. A row
+// with a value further right is refused, naming the row and the column,
+// before anything else of it is looked at.
+const maxImportColumns = 256
+
+// maxImportCells bounds the cells of all rows read (blank padding included):
+// 200,000 rows of 50 columns. A variable only so tests can use small files.
+var maxImportCells = 10_000_000
 
 // Limits on what an import reads, sized for real shop files (marketplace
 // exports of tens of MB) and far below what would hurt the computer. A file
@@ -131,6 +144,16 @@ func ReadTable(r io.Reader, format Format) (*Table, error) {
 }
 
 func (t *Table) add(rowNum int, cells []string) error {
+	if len(cells) > maxImportColumns {
+		col, _ := excelize.ColumnNumberToName(len(cells))
+		return domain.Invalid("file", "baris %d punya isi di kolom %s; Lunas membaca paling banyak %d kolom: hapus isi di kanan tabel / "+
+			"row %d has a value in column %s; Lunas reads at most %d columns: clear what is right of the table",
+			rowNum, col, maxImportColumns, rowNum, col, maxImportColumns)
+	}
+	if t.cells += len(cells); t.cells > maxImportCells {
+		return domain.Invalid("file", "berkas punya lebih dari %d sel (baris %d); bagi menjadi beberapa berkas / "+
+			"the file has more than %d cells (row %d); split it into smaller files", maxImportCells, rowNum, maxImportCells, rowNum)
+	}
 	blank := true
 	for i := range cells {
 		cells[i] = strings.TrimSpace(cells[i])
