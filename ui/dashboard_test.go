@@ -39,8 +39,14 @@ func storeDay(t *testing.T, st domain.Store, settled, paid []domain.Rupiah) {
 				return err
 			}
 		}
+		// The obligations' payment, still pending: not on the chart.
+		pend := domain.Payment{OrderID: o.ID, Gateway: "xendit", ExternalID: "PAY-OB", Amount: 1000, Status: domain.PaymentPending,
+			CreatedAt: fixedNow.Add(-time.Hour)}
+		if err := tx.CreatePayment(&pend); err != nil {
+			return err
+		}
 		for i, a := range paid {
-			ob := domain.Obligation{OrderID: o.ID, PayeeID: p.ID, Role: domain.RoleSeller, Amount: a, CreatedAt: fixedNow.Add(-time.Hour)}
+			ob := domain.Obligation{PaymentID: pend.ID, OrderID: o.ID, PayeeID: p.ID, Role: domain.RoleSeller, Amount: a, CreatedAt: fixedNow.Add(-time.Hour)}
 			if err := tx.CreateObligation(&ob); err != nil {
 				return err
 			}
