@@ -78,6 +78,8 @@ type DB struct {
 
 	lockMu   sync.Mutex
 	lockFile *os.File // the engine's host lock, while held (hostlock.go)
+
+	wc, rc stmtCache // statements kept prepared on the writer and the readers (stmtcache.go)
 }
 
 var _ domain.Store = (*DB)(nil)
@@ -196,6 +198,8 @@ func (db *DB) Now() time.Time { return db.opts.Now().UTC().Truncate(time.Microse
 // connection closes.
 func (db *DB) Close() error {
 	db.HostUnlock()
+	db.wc.close()
+	db.rc.close()
 	var errR error
 	if db.r != nil {
 		errR = db.r.Close()
@@ -213,6 +217,7 @@ func (db *DB) Read(ctx context.Context, fn func(domain.ReadTx) error) error {
 	if err != nil {
 		return db.classify("begin read", err)
 	}
+	defer db.keepWanted(&db.rc, db.r) // after the rollback: the connection is free
 	defer stx.Rollback()
 	return db.damaged(fn(&Tx{tx: stx, db: db, ctx: ctx, now: db.Now()}))
 }
@@ -233,6 +238,7 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	// A panic in fn must not leave the only writer connection inside a
 	// transaction: roll back, then let the panic continue.
 	committed := false
+	defer db.keepWanted(&db.wc, db.w) // after commit or rollback: the connection is free
 	defer func() {
 		if !committed {
 			stx.Rollback()
@@ -249,6 +255,16 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
+// keepWanted prepares on pool the texts its cache was asked to keep, on a
+// goroutine of its own: it waits for a free connection (the writer may
+// already be in another transaction), and whoever called Write or Read must
+// not wait with it.
+func (db *DB) keepWanted(c *stmtCache, pool *sql.DB) {
+	if c.startPreparing() {
+		go c.prepareWanted(pool)
+	}
+}
+
 // Tx is the transaction behind both Read and Write; it implements domain.Tx.
 // Write methods on a read transaction return ErrReadOnly.
 type Tx struct {
@@ -262,8 +278,20 @@ type Tx struct {
 	// text. The engine writes hundreds of rows per transaction with the
 	// same few statements, and parsing SQL was a quarter of its CPU time;
 	// database/sql closes them at Commit or Rollback.
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	// cursors holds the texts a query of this transaction runs on a kept
+	// statement: a statement has one cursor, so they are not used again
+	// until the transaction ends.
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	cursors map[string]bool
+}
+
+// cache is the statement cache of this transaction's pool.
+func (t *Tx) cache() *stmtCache {
+	if t.write {
+		return &t.db.wc
+	}
+	return &t.db.rc
 }
 
 // maxTxStmts bounds the statements one transaction keeps prepared: queries
@@ -278,12 +306,17 @@ func (t *Tx) prepared(q string) *sql.Stmt {
 	if s, ok := t.stmts[q]; ok {
 		return s
 	}
-	if len(t.stmts) >= maxTxStmts {
+	if len(t.stmts) >= maxTxStmts || t.cursors[q] {
 		return nil
 	}
-	s, err := t.tx.PrepareContext(t.ctx, q)
-	if err != nil {
-		return nil // running q directly reports the same error
+	var s *sql.Stmt
+	if p := t.cache().parent(q); p != nil {
+		s = t.tx.StmtContext(t.ctx, p) // prepared on this connection before, or now once
+	} else {
+		var err error
+		if s, err = t.tx.PrepareContext(t.ctx, q); err != nil {
+			return nil // running q directly reports the same error
+		}
 	}
 	if t.stmts == nil {
 		t.stmts = make(map[string]*sql.Stmt, 16)
@@ -299,9 +332,26 @@ func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(t.ctx, q, args...)
 }
 
-// query is not cached: a statement has one cursor, and a loop over rows
-// may run the same query again before its rows are closed.
+// query runs q on its kept statement the first time in a transaction; a
+// statement has one cursor, and a loop over rows may run the same query
+// again before its rows are closed, so later runs (and texts that exec or
+// queryRow already use in this transaction) are prepared afresh.
 func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	t.mu.Lock()
+	var s *sql.Stmt
+	if _, ok := t.stmts[q]; !ok && !t.cursors[q] {
+		if p := t.cache().parent(q); p != nil {
+			s = t.tx.StmtContext(t.ctx, p)
+			if t.cursors == nil {
+				t.cursors = map[string]bool{}
+			}
+			t.cursors[q] = true
+		}
+	}
+	t.mu.Unlock()
+	if s != nil {
+		return s.QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, q, args...)
 }
 

@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,8 +45,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "seeds simulated at once")
 	events := fs.Int("events", 0, "events before the final drain (default: the simulator's)")
 	every := fs.Duration("progress", 10*time.Second, "how often to report progress")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "vopr:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "vopr:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *one != 0 {
 		r, err := sim.Run(sim.Options{Seed: *one, Events: *events})
