@@ -23,6 +23,8 @@ import (
 //	POST   /_control/balance  {"channel","amount"} -> set a channel's balance
 //	GET    /_control/balance?channel=C            -> {"channel","amount"}
 //	POST   /_control/advance  {"seconds":N}       -> move the sandbox clock
+//	POST   /_control/clock    {"now":"RFC3339"}   -> set the sandbox clock (forward only)
+//	GET    /_control/clock                        -> {"now"}
 //	POST   /_control/xendit/invoices/{id}/pay [{"amount":N}]
 //	POST   /_control/xendit/invoices/{id}/expire
 //	POST   /_control/xendit/payouts/{id}/reverse
@@ -82,6 +84,22 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 			return
 		}
 		s.Advance(time.Duration(a.Seconds * float64(time.Second)))
+		writeJSON(w, 200, map[string]string{"now": xtime(s.Now())})
+	})
+	mux.HandleFunc("POST /_control/clock", func(w http.ResponseWriter, r *http.Request) {
+		var c struct {
+			Now time.Time `json:"now"`
+		}
+		if !readJSON(w, r, &c) {
+			return
+		}
+		if err := s.SetNow(c.Now); err != nil {
+			controlError(w, http.StatusConflict, err.Error())
+			return
+		}
+		writeJSON(w, 200, map[string]string{"now": xtime(s.Now())})
+	})
+	mux.HandleFunc("GET /_control/clock", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]string{"now": xtime(s.Now())})
 	})
 	mux.HandleFunc("POST /_control/xendit/invoices/{id}/pay", func(w http.ResponseWriter, r *http.Request) {

@@ -156,6 +156,8 @@ type Server struct {
 	ext map[string]any
 
 	rl *rateLimiter // Config.RateLimit state; see ratelimit.go
+
+	store *persister // the data file of a sandbox made with Open; see persist.go
 }
 
 // New returns a sandbox server with cfg applied over the defaults.
@@ -218,7 +220,14 @@ func New(cfg Config) *Server {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// A sandbox made with Open saves its books before each answer leaves.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.store != nil {
+		s.serveSaving(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Close releases requests held by timeout faults. The Server stays usable.
 func (s *Server) Close() { s.doneOnce.Do(func() { close(s.done) }) }
