@@ -37,7 +37,7 @@ var commands = map[string]command{
 	"gui":       {"open the desktop application (the default)", runGUI},
 	"version":   {"print the version", runVersion},
 	"db":        {"db check | db backup FILE | db copy --from FILE --to postgres://...  (move a shop to PostgreSQL, verified)", runDB},
-	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT]: run the sandbox gateway standalone", runSandbox},
+	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT] [--step D] [--seed N] [--data FILE] [--now RFC3339] [--key-purge midnight|24h-midnight|never]: run the sandbox gateway standalone (--data keeps its books and idempotency keys across restarts)", runSandbox},
 	"serve":     {"[--sandbox URL] [--xendit-url URL] [--rate N] [--fast]: run the transfer engine headless with every gateway stored in the vault (LUNAS_PASSWORD, or the key remembered on this computer)", runServe},
 	"demo":      {"run the demo shop headless against the in-process sandbox", runDemo},
 	"audit":     {"audit verify [--head LINE] | audit head: check the audit log (exit 1 when broken or tampered); print its verified head to keep elsewhere", runAudit},

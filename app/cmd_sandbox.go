@@ -34,25 +34,58 @@ func serveSandbox(ctx context.Context, e *env, args []string, ready func(url str
 	addr := fs.String("addr", "127.0.0.1:8089", "listen address (loopback only; port 0 picks a free one)")
 	step := fs.Duration("step", 2*time.Second, "delay between two status changes of a payout or payment")
 	seed := fs.Uint64("seed", 1, "seed for probabilistic faults")
+	data := fs.String("data", "", "keep the sandbox's books and idempotency keys in this file across restarts")
+	nowAt := fs.String("now", "", "start the sandbox clock at this time (RFC 3339, e.g. 2026-12-05T23:50:00Z); it runs on from there")
+	purge := fs.String("key-purge", string(sandbox.PurgeAtMidnight), "when idempotency keys are forgotten: midnight, 24h-midnight or never")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 || !sandbox.KeyPurge(*purge).Valid() {
 		return errUsage
 	}
 	if !isLoopback(*addr) {
 		return errNotLoopback
 	}
-	sb, url, stop, err := startSandbox(sandbox.Config{Step: *step, Seed: *seed}, *addr)
+	var at time.Time
+	if *nowAt != "" {
+		t, err := time.Parse(time.RFC3339, *nowAt)
+		if err != nil {
+			return errUsage
+		}
+		at = t
+	}
+	cfg := sandbox.Config{Step: *step, Seed: *seed, KeyPurge: sandbox.KeyPurge(*purge)}
+	sb := sandbox.New(cfg)
+	if *data != "" {
+		var err error
+		if sb, err = sandbox.Open(cfg, *data); err != nil {
+			return err
+		}
+	}
+	if !at.IsZero() {
+		if err := sb.SetNow(at); err != nil {
+			return err
+		}
+		if err := sb.Save(); err != nil {
+			return err
+		}
+	}
+	sb, url, stop, err := listenSandbox(sb, *addr)
 	if err != nil {
 		return fmt.Errorf("start sandbox: %w", err)
 	}
 	defer stop()
 	printSandbox(e, url, sb.Credentials(), *step)
+	if *data != "" {
+		fmt.Fprintf(e.Stdout, "Books and idempotency keys kept in %s (sandbox time %s)\n", *data, sb.Now().UTC().Format(time.RFC3339))
+	}
 	if ready != nil {
 		ready(url)
 	}
 	<-ctx.Done()
+	if err := sb.Save(); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.Stdout, "sandbox stopped")
 	return nil
 }
@@ -90,7 +123,7 @@ func printSandbox(e *env, url string, c sandbox.Credentials, step time.Duration)
 	fmt.Fprintf(w, "          member ID       %s\n", c.H2HMemberID)
 	fmt.Fprintf(w, "          PIN             %s\n", c.H2HPin)
 	fmt.Fprintf(w, "          password        %s\n", c.H2HPassword)
-	fmt.Fprintf(w, "\nControl API: %s/_control/ (faults, balance, paid, advance, pay/expire/reverse)\n", url)
+	fmt.Fprintf(w, "\nControl API: %s/_control/ (faults, balance, paid, advance, clock, pay/expire/reverse)\n", url)
 	fmt.Fprintf(w, "Xendit test accounts: 131313 stays ACCEPTED;")
 	accts := make([]string, 0, len(sandbox.XenditTestAccounts))
 	for acct := range sandbox.XenditTestAccounts {

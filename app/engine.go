@@ -275,7 +275,11 @@ func startSandbox(cfg sandbox.Config, addr string) (*sandbox.Server, string, fun
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	sb := sandbox.New(cfg)
+	return listenSandbox(sandbox.New(cfg), addr)
+}
+
+// listenSandbox serves sb on addr (loopback; port 0 picks one).
+func listenSandbox(sb *sandbox.Server, addr string) (*sandbox.Server, string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", nil, err
