@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -217,6 +218,8 @@ func (g *guiServices) Services() ui.Services {
 		// Reroute targets: the channels the demo shop pays through; a real
 		// shop's channels come with its gateway settings.
 		Channels: []string{"xendit", "iris", "h2h:sandbox", "doku"},
+		// The H2H reply style is picked from the presets h2h knows.
+		Choices: map[string][]string{settingH2HPreset: h2h.PresetNames()},
 	}
 }
 
@@ -990,6 +993,9 @@ func (g *guiServices) SaveSetting(ctx context.Context, actor domain.Actor, key, 
 			return domain.Invalid("key", "unknown setting %s", key)
 		}
 		return g.sec.SetRiskConfig(ctx, actor, cfg)
+	}
+	if key == settingH2HPreset && value != "" && !slices.Contains(h2h.PresetNames(), value) {
+		return domain.Invalid("preset", "H2H reply style must be one of %s (or empty)", strings.Join(h2h.PresetNames(), ", "))
 	}
 	if strings.HasPrefix(key, "limits.") {
 		r, err := domain.ParseRupiah(value)

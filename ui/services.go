@@ -251,6 +251,10 @@ type Services struct {
 	Restorer   Restorer
 	// Channels lists the payout channels configured, for "reroute".
 	Channels []string
+	// Choices lists the values a setting may take (setting key -> values);
+	// Settings offers such a setting as a list to pick from and refuses
+	// any other value. App fills it (the H2H reply presets).
+	Choices map[string][]string
 	// LogPath is the application's log file ("" when there is none);
 	// Settings opens its folder.
 	LogPath string

@@ -74,6 +74,20 @@ func checkField(f settingField, text string) (string, error) {
 	return text, nil
 }
 
+// checkChoice refuses a value that is not one of a listed setting's
+// choices; empty keeps the default.
+func checkChoice(f settingField, choices []string, v string) error {
+	if len(choices) == 0 || v == "" {
+		return nil
+	}
+	for _, c := range choices {
+		if v == c {
+			return nil
+		}
+	}
+	return invalidField(tr(f.label), "settings.choice.invalid", map[string]any{"Choices": strings.Join(choices, ", ")})
+}
+
 // settingGroups are the settings sections, with the permission to change them.
 var settingGroups = []struct {
 	title  string
@@ -205,6 +219,14 @@ func (s *settingsScreen) fieldsFormWith(fields []settingField, more func(entries
 	var entries []*widget.Entry
 	for _, f := range fields {
 		e := widget.NewEntry()
+		var input fyne.CanvasObject = e
+		disable := e.Disable
+		if opts := s.u.svc.Choices[f.key]; len(opts) > 0 {
+			// Picked from a list (an empty box keeps the default, which
+			// the label says).
+			se := widget.NewSelectEntry(opts)
+			e, input, disable = &se.Entry, se, se.Disable
+		}
 		if f.secret {
 			e = widget.NewPasswordEntry()
 			e.SetPlaceHolder(tr("settings.secret.keep"))
@@ -222,17 +244,20 @@ func (s *settingsScreen) fieldsFormWith(fields []settingField, more func(entries
 			}()
 		}
 		if !s.u.can(f.perm) || s.u.svc.Settings == nil {
-			e.Disable()
+			disable()
 		} else {
 			allowedAny = true
 		}
 		entries = append(entries, e)
-		form.Append(tr(f.label), e)
+		form.Append(tr(f.label), input)
 	}
 	save := widget.NewButton(tr("action.save"), func() {
 		values := make([]string, len(fields))
 		for i, f := range fields { // every box is checked before anything is saved
 			v, err := checkField(f, entries[i].Text)
+			if err == nil {
+				err = checkChoice(f, s.u.svc.Choices[f.key], v)
+			}
 			if err != nil && !entries[i].Disabled() {
 				status.SetText(userMessage(err))
 				return
