@@ -46,6 +46,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -181,6 +182,7 @@ type Engine struct {
 
 	mu          sync.Mutex
 	balances    map[string]balanceInfo
+	openings    map[string]bool      // channels whose opening balance is settled (opening.go)
 	trackAfter  map[string]trackInfo // refid -> next status query
 	stuckTold   map[string]bool      // refids already raised as stuck
 	inflight    map[string]int       // refid -> sends of this process in flight
@@ -272,6 +274,13 @@ func (e *Engine) Bus() *Bus { return e.bus }
 
 // Store returns the engine's store.
 func (e *Engine) Store() domain.Store { return e.store }
+
+// Gateways returns the adapters the engine settles payments and sends
+// transfers through, by name (copies of the maps): reconciliation asks
+// these very adapters, so it reads the same books the engine wrote.
+func (e *Engine) Gateways() (map[string]domain.PaymentGateway, map[string]domain.PayoutChannel) {
+	return maps.Clone(e.cfg.Payments), maps.Clone(e.cfg.Channels)
+}
 
 // Start recovers what a crash left behind and starts the loops. It returns
 // after recovery; the loops run until Stop or ctx ends. With Config.Lease,

@@ -333,6 +333,7 @@ func (e *Engine) refreshBalances(ctx context.Context) {
 				Message: "balance at " + name + " is low: " + bal.String() + " / saldo " + name + " menipis"})
 		}
 	})
+	e.recordOpenings(ctx, names)
 }
 
 // SetBalance records a channel balance learned elsewhere (tests, a top-up screen).

@@ -149,6 +149,7 @@ func Run(t *testing.T, b Backend) {
 		{"EngineLease", testLease},
 		{"EngineLeaseTwoHandles", testLeaseTwoHandles},
 		{"ChangesReachOtherHandles", testChanges},
+		{"OpeningBalanceOnce", testOpening},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
