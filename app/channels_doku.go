@@ -109,22 +109,18 @@ func refusedBy(name string, err error) error {
 // demoGatewaySandbox returns the payment gateway a demo buyer pays through
 // and how the simulated buyer pays it: xendit (default), midtrans, doku or
 // ipaymu, all against the in-process sandbox.
-func demoGatewaySandbox(name, url string, sb *sandbox.Server) (domain.PaymentGateway, func(ext string, amt domain.Rupiah) error, error) {
+func demoGatewaySandbox(name, url string, sb *sandbox.Server, now func() time.Time) (domain.PaymentGateway, func(ext string, amt domain.Rupiah) error, error) {
 	c := sb.Credentials()
 	switch name {
 	case "", "xendit":
 		return nil, sb.PayXenditInvoice, nil
 	case "midtrans":
-		return newDemoMidtrans(url, c), func(ext string, amt domain.Rupiah) error { return sb.PayMidtrans(ext, amt, "") }, nil
+		return midtrans.New(midtrans.Config{CoreURL: url + sandbox.MidtransCorePath, SnapURL: url, ServerKey: c.MidtransServerKey, Timeout: 20 * time.Second, Now: now}), func(ext string, amt domain.Rupiah) error { return sb.PayMidtrans(ext, amt, "") }, nil
 	case "doku":
 		return doku.New(doku.Config{BaseURL: url, ClientID: c.DOKUClientID, SecretKey: c.DOKUSecretKey, PrivateKey: c.DOKUPrivateKey,
-			CustomerNumber: c.DOKUCustomerNumber, Timeout: 20 * time.Second}), sb.PayDOKU, nil
+			CustomerNumber: c.DOKUCustomerNumber, Timeout: 20 * time.Second, Now: now}), sb.PayDOKU, nil
 	case "ipaymu":
 		return ipaymu.New(ipaymu.Config{BaseURL: url, VA: c.IpaymuVA, APIKey: c.IpaymuAPIKey, Timeout: 20 * time.Second}), sb.PayIpaymu, nil
 	}
 	return nil, nil, domain.Invalid("gateway", "the demo speaks xendit, midtrans, doku or ipaymu, not %q", name)
-}
-
-func newDemoMidtrans(url string, c sandbox.Credentials) domain.PaymentGateway {
-	return midtrans.New(midtrans.Config{CoreURL: url + sandbox.MidtransCorePath, SnapURL: url, ServerKey: c.MidtransServerKey, Timeout: 20 * time.Second})
 }

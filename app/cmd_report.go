@@ -213,7 +213,7 @@ func runReconcile(e *env, args []string) error {
 	from := fs.String("from", "", "first day, YYYY-MM-DD")
 	to := fs.String("to", "", "last day (inclusive), YYYY-MM-DD")
 	out := fs.String("out", "", "write the result to FILE.xlsx")
-	opening := fs.String("opening", "", "channel balances before the ledger began: xendit=1000000;iris=500000")
+	opening := fs.String("opening", "", "money at a channel the books do not know (its balance before Lunas, when no opening balance is recorded; a top-up): xendit=1000000;iris=500000")
 	xurl := fs.String("xendit-url", os.Getenv("LUNAS_XENDIT_URL"), "Xendit API base URL (default: the stored setting, else production)")
 	sbURL := fs.String("sandbox", os.Getenv("LUNAS_SANDBOX_URL"), "send every gateway (Xendit, Midtrans, Iris) to this sandbox URL")
 	lang := fs.String("lang", "id", "id or en")
@@ -257,15 +257,15 @@ func runReconcile(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// One plain sentence per difference, in the chosen language.
 	for _, it := range rep.Items {
-		if it.Kind == reconcile.Matched {
-			continue
+		if it.Kind != reconcile.Matched {
+			fmt.Fprintln(e.Stdout, it.Sentence(string(l)))
 		}
-		fmt.Fprintf(e.Stdout, "%-18s %-8s %-8s %-24s %s\n", it.Kind, it.Area, it.Gateway, it.Subject, it.Note)
 	}
 	// Every kind is counted, including amounts the gateway did not state and
 	// records of gateways that are not configured: nothing vanishes from the totals.
-	fmt.Fprintln(e.Stdout, rep.Summary())
+	fmt.Fprintln(e.Stdout, rep.SummaryIn(string(l)))
 	if *out != "" {
 		if err := xlsx.ExportReconciliation(ctx, rep, *out, xlsx.Options{Actor: sh.Actor, Lang: l, Location: loc}); err != nil {
 			return err

@@ -122,6 +122,11 @@ type demoOptions struct {
 	// Gateway is the payment gateway the buyers pay through: xendit (""),
 	// midtrans, doku or ipaymu, all in the sandbox.
 	Gateway string
+	// Now is the clock of the sandbox, the store, the engine and the
+	// adapters (nil: time.Now); Manual opens the engine without starting
+	// its loops. Tests on a virtual clock set both and drive the engine.
+	Now    func() time.Time
+	Manual bool
 }
 
 // demoVaultParams keep the throw-away demo vault quick to create; a real
@@ -171,7 +176,10 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		o.SandboxStep = time.Second
 	}
 	rt := &runtime{}
-	sb, url, stopSB, err := startSandbox(sandbox.Config{Step: o.SandboxStep}, "")
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	sb, url, stopSB, err := startSandbox(sandbox.Config{Step: o.SandboxStep, Clock: o.Now}, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,7 +204,7 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		rt.Stop()
 		return nil, nil, err
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph, SyncNormal: true})
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph, SyncNormal: true, Now: o.Now})
 	if err != nil {
 		rt.Stop()
 		return nil, nil, err
@@ -214,12 +222,16 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		rt.Stop()
 		return nil, nil, fmt.Errorf("demo shop: %w", err)
 	}
-	extra, route, err := demoChannels(url, sb.Credentials(), o.Log)
+	// The engine's channels are the only ones: reconciliation and the
+	// desktop ask these same adapters (runtime.Engine.Gateways), so they
+	// read the books the engine wrote (Iris's REFID -> reference_no is in
+	// the store besides).
+	extra, route, err := demoChannels(url, sb.Credentials(), o.Log, db, o.Now)
 	if err != nil {
 		rt.Stop()
 		return nil, nil, err
 	}
-	gw, pay, err := demoGatewaySandbox(o.Gateway, url, sb)
+	gw, pay, err := demoGatewaySandbox(o.Gateway, url, sb, o.Now)
 	if err != nil {
 		rt.Stop()
 		return nil, nil, err
@@ -230,14 +242,18 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 	}
 	rt.DemoGateway, rt.DemoPay = gw, pay
 	eng, err := buildEngine(ctx, db, engineOptions{
-		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Payments: payments, Risk: o.Risk, Codes: o.Codes, UserCount: o.UserCount,
+		XenditURL: url, XenditKey: sb.Credentials().XenditSecretKey, RatePerMinute: -1, Log: o.Log, Extra: extra, Route: route, Payments: payments, Risk: o.Risk, Codes: o.Codes, UserCount: o.UserCount, Now: o.Now,
 		Intervals: engine.Intervals{PollFirst: time.Second, List: time.Second, TrackFirst: time.Second, Balance: 10 * time.Second},
 	})
 	if err != nil {
 		rt.Stop()
 		return nil, nil, err
 	}
-	if err := eng.Start(ctx); err != nil {
+	start := eng.Start
+	if o.Manual {
+		start = eng.Open
+	}
+	if err := start(ctx); err != nil {
 		rt.Stop()
 		return nil, nil, err
 	}
@@ -250,12 +266,17 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 // at the (sandbox) gateway and records both. It returns the order's
 // external id and total.
 func demoBuyer(ctx context.Context, st domain.Store, gw domain.PaymentGateway, shop *demoShop, rng *rand.Rand, n int) (string, domain.Rupiah, error) {
+	return demoBuyerAt(ctx, st, gw, shop, rng, n, time.Now())
+}
+
+// demoBuyerAt is demoBuyer at a given time (a virtual clock's).
+func demoBuyerAt(ctx context.Context, st domain.Store, gw domain.PaymentGateway, shop *demoShop, rng *rand.Rand, n int, now time.Time) (string, domain.Rupiah, error) {
 	p := shop.products[rng.IntN(len(shop.products))]
 	qty := int64(1 + rng.IntN(2))
 	b := demoBuyers[rng.IntN(len(demoBuyers))]
-	o := domain.Order{ExternalID: fmt.Sprintf("BTK-%s-%04d", time.Now().Format("150405"), n), Source: "demo", BuyerName: b.Name, BuyerEmail: b.Email,
+	o := domain.Order{ExternalID: fmt.Sprintf("BTK-%s-%04d", now.Format("150405"), n), Source: "demo", BuyerName: b.Name, BuyerEmail: b.Email,
 		Items: []domain.OrderItem{{ProductID: p.ID, Name: p.Name, Qty: qty, UnitPrice: p.Price}}, Shipping: 15000,
-		PayoutRuleID: shop.ruleOf[p.ID], Status: domain.OrderOpen, CreatedAt: time.Now()}
+		PayoutRuleID: shop.ruleOf[p.ID], Status: domain.OrderOpen, CreatedAt: now}
 	total, err := o.Total()
 	if err != nil {
 		return "", 0, err
@@ -270,7 +291,7 @@ func demoBuyer(ctx context.Context, st domain.Store, gw domain.PaymentGateway, s
 			return err
 		}
 		pay := domain.Payment{OrderID: o.ID, Gateway: gw.Name(), ExternalID: o.ExternalID, GatewayRef: link.GatewayRef, Amount: total,
-			Status: domain.PaymentPending, URL: link.URL, CreatedAt: time.Now(), ExpiresAt: link.ExpiresAt, NextPollAt: time.Now()}
+			Status: domain.PaymentPending, URL: link.URL, CreatedAt: now, ExpiresAt: link.ExpiresAt, NextPollAt: now}
 		return tx.CreatePayment(&pay)
 	})
 	return o.ExternalID, total, err
@@ -333,16 +354,16 @@ func runBuyers(ctx context.Context, rt *runtime, shop *demoShop, every time.Dura
 // channels: Mandiri and BRI makers are paid through Iris, the BNI maker
 // through Kirim DOKU, the GoPay maker through the H2H supplier, everyone else
 // through Xendit.
-func demoChannels(url string, c sandbox.Credentials, log *slog.Logger) (map[string]domain.PayoutChannel, map[string]string, error) {
+func demoChannels(url string, c sandbox.Credentials, log *slog.Logger, st domain.Store, now func() time.Time) (map[string]domain.PayoutChannel, map[string]string, error) {
 	iris := midtrans.NewIris(midtrans.IrisConfig{BaseURL: url + "/iris", CreatorKey: c.IrisCreatorKey, ApproverKey: c.IrisApproverKey,
-		OTP: midtrans.StaticOTP(c.IrisOTP), MerchantKey: c.IrisMerchantKey, Logger: log, Timeout: 20 * time.Second})
+		OTP: midtrans.StaticOTP(c.IrisOTP), MerchantKey: c.IrisMerchantKey, Book: midtrans.NewStoreBook(st), Logger: log, Timeout: 20 * time.Second, Now: now})
 	sup, err := h2h.New(h2h.Config{Name: "sandbox", BaseURL: url + sandbox.H2HPath, MemberID: c.H2HMemberID, PIN: c.H2HPin,
-		Password: c.H2HPassword, Products: map[string]string{"GOPAY": "GOPAY"}}, h2h.Options{Timeout: 20 * time.Second})
+		Password: c.H2HPassword, Products: map[string]string{"GOPAY": "GOPAY"}}, h2h.Options{Timeout: 20 * time.Second, Now: now})
 	if err != nil {
 		return nil, nil, err
 	}
 	dk := doku.New(doku.Config{BaseURL: url, ClientID: c.DOKUClientID, SecretKey: c.DOKUSecretKey, PrivateKey: c.DOKUPrivateKey,
-		CustomerNumber: c.DOKUCustomerNumber, Logger: log, Timeout: 20 * time.Second})
+		CustomerNumber: c.DOKUCustomerNumber, Logger: log, Timeout: 20 * time.Second, Now: now})
 	return map[string]domain.PayoutChannel{"iris": iris, sup.Name(): sup, "doku": dk},
 		map[string]string{"MANDIRI": "iris", "BRI": "iris", "GOPAY": sup.Name(), "BNI": "doku"}, nil
 }

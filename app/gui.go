@@ -22,7 +22,6 @@ import (
 	"lunas/domain"
 	"lunas/domain/engine"
 	"lunas/domain/postgres"
-	"lunas/domain/reconcile"
 	"lunas/domain/sqlite"
 	"lunas/domain/xlsx"
 	"lunas/gateways"
@@ -284,12 +283,12 @@ func (g *guiServices) StartDemo(ctx context.Context) (ui.DemoInfo, error) {
 	}
 	bctx, stop := context.WithCancel(context.Background())
 	x := xendit.New(xendit.Config{BaseURL: rt.SandboxURL, SecretKey: rt.Sandbox.Credentials().XenditSecretKey})
-	extra, _, err := demoChannels(rt.SandboxURL, rt.Sandbox.Credentials(), g.log)
-	if err != nil {
-		stop()
-		rt.Stop()
-		return ui.DemoInfo{}, err
-	}
+	// The desktop's account checks, balances and reconciliation use the
+	// engine's own channels: a second set built apart would keep a book of
+	// its own (Iris: REFID -> reference_no) and answer "never sent" for
+	// what the engine paid (app/reconcile.go).
+	_, extra := rt.Engine.Gateways()
+	delete(extra, "xendit") // the desktop holds Xendit as g.xendit
 	g.mu.Lock()
 	g.rt, g.eng, g.demoSecret, g.demoStop = rt, rt.Engine, key.Secret(), stop
 	g.xendit, g.channels = x, extra
@@ -1084,44 +1083,6 @@ func (g *guiServices) ClearFlag(ctx context.Context, actor domain.Actor, id int6
 		return fmt.Errorf("the demo shop has no flags to clear: %w", ui.ErrNotAvailable)
 	}
 	return g.sec.ClearFlag(ctx, actor, id, note)
-}
-
-// Reconcile implements ui.Reconciler against the gateways in use.
-func (g *guiServices) Reconcile(ctx context.Context, actor domain.Actor, from, to time.Time) (ui.ReconcileResult, error) {
-	if err := actor.Can(domain.PermView); err != nil {
-		return ui.ReconcileResult{}, err
-	}
-	g.mu.Lock()
-	cs := g.shopChannels
-	g.mu.Unlock()
-	var gw reconcile.Gateways
-	if cs != nil && !g.inDemo() {
-		gw = cs.reconcileGateways(20 * time.Second) // every channel the shop's engine uses
-	} else {
-		x, err := g.payoutClient()
-		if err != nil {
-			return ui.ReconcileResult{}, err
-		}
-		gw = reconcile.Gateways{Payments: []reconcile.PaymentChecker{x}, Payouts: []reconcile.PayoutChecker{x}}
-		g.mu.Lock()
-		for _, ch := range g.channels {
-			gw.Payouts = append(gw.Payouts, ch)
-		}
-		g.mu.Unlock()
-	}
-	rep, err := reconcile.Run(ctx, g.store, gw, from, to, reconcile.Options{})
-	if err != nil {
-		return ui.ReconcileResult{}, err
-	}
-	res := ui.ReconcileResult{Matched: rep.Counts[reconcile.Matched]}
-	for _, it := range rep.Items {
-		if it.Kind == reconcile.Matched {
-			continue
-		}
-		res.Mismatches = append(res.Mismatches, fmt.Sprintf("%s %s %s: %s (Lunas %s %s, gateway %s %s) %s",
-			it.Area, it.Gateway, it.Subject, it.Kind, it.LocalStatus, it.LocalAmount, it.RemoteStatus, it.RemoteAmount, it.Note))
-	}
-	return res, nil
 }
 
 // CreateOrder implements ui.OrderCreator: the payment link is created at the

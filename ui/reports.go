@@ -259,6 +259,15 @@ func (s *reportsScreen) reconcile() {
 				l.Wrapping = fyne.TextWrapWord
 				s.recon.Add(l)
 			}
+			if len(res.Behind) > 0 {
+				s.recon.Add(widget.NewLabel(trf("recon.behind", map[string]any{"Count": len(res.Behind)})))
+			}
+			for _, m := range res.Behind {
+				l := widget.NewLabel(m)
+				l.Wrapping = fyne.TextWrapWord
+				l.Importance = widget.LowImportance
+				s.recon.Add(l)
+			}
 			s.recon.Refresh()
 		})
 	}()

@@ -173,7 +173,10 @@ type Reconciler interface {
 // ReconcileResult is the readable outcome of a reconciliation.
 type ReconcileResult struct {
 	Matched    int
-	Mismatches []string // one readable line each
+	Mismatches []string // one plain sentence per difference
+	// Behind is one sentence per record the gateway is a step ahead on,
+	// which Lunas records at its next check: listed, not a difference.
+	Behind []string
 }
 
 // AuditVerifier checks the audit log's hash chain.

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"lunas/domain"
@@ -32,11 +34,16 @@ const (
 	// those given to Run, so it was not checked at all. Listed, not dropped,
 	// so a reconciliation never looks cleaner than it was.
 	NotConfigured Kind = "not_configured"
+	// Behind: the gateway is a step ahead of Lunas (a payment paid or
+	// expired there while Lunas still waits; a payout finished there while
+	// Lunas still has it in progress). Lunas records it at its next check
+	// of that record, so it is listed, and not a difference.
+	Behind Kind = "behind"
 )
 
 // Kinds lists every Kind in the order reports show them, so a summary that
 // ranges over it never leaves a kind out.
-var Kinds = []Kind{Matched, MissingLocally, MissingAtGateway, AmountMismatch, StatusMismatch,
+var Kinds = []Kind{Matched, Behind, MissingLocally, MissingAtGateway, AmountMismatch, StatusMismatch,
 	AmountNotChecked, Unchecked, NotConfigured}
 
 // Summary is one line of counts per kind (English), for logs and the
@@ -50,6 +57,15 @@ func (r Report) Summary() string {
 		s += fmt.Sprintf("%s %d", k, r.Counts[k])
 	}
 	return s
+}
+
+// SummaryIn is the counts per kind in words, in lang (id or en).
+func (r Report) SummaryIn(lang string) string {
+	parts := make([]string, 0, len(Kinds))
+	for _, k := range Kinds {
+		parts = append(parts, fmt.Sprintf("%s %d", KindWords(k, lang), r.Counts[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Area says what a result item is about.
@@ -73,7 +89,60 @@ type Item struct {
 	LocalAmount  domain.Rupiah
 	RemoteAmount domain.Rupiah
 	At           time.Time // local creation time, when known
-	Note         string    // readable detail
+	Note         string    // readable detail (English, for logs; people read Sentence)
+	// RemoteState is the gateway's answer in Lunas's terms (a
+	// domain.PaymentState for payments, a domain.PayoutOutcome for
+	// transfers), "" when there was none; RemoteStatus is the gateway's own word.
+	RemoteState string
+	// Balance explains a balance item's expectation; nil for other areas.
+	Balance *BalanceDetail
+	// Covered: an amount the gateway did not state (AmountNotChecked) on a
+	// channel whose balance matched the books in the same run, which
+	// verifies such amounts in total (H2H suppliers state none per REFID).
+	Covered bool
+}
+
+// BalanceDetail is what a channel's expected balance is made of.
+type BalanceDetail struct {
+	// OpeningRecorded says whether the channel's opening balance (its
+	// balance when Lunas connected it, domain.RecordOpening) is in the
+	// books; Ledger includes it when it is.
+	OpeningRecorded bool
+	Read            bool          // the gateway told its balance
+	Ledger          domain.Rupiah // clearing:<name> + paidout:<name>, opening included
+	Given           domain.Rupiah // Options.Opening for the channel
+	// Flagged is money the gateway received for payments Lunas flagged
+	// (not booked until someone decides), FlaggedCount how many.
+	Flagged      domain.Rupiah
+	FlaggedCount int
+	// InTransit is transfers sent but not final in Lunas that the gateway
+	// has taken (in progress or already done there), InTransitCount how many.
+	InTransit      domain.Rupiah
+	InTransitCount int
+	// Unsure counts transfers in progress whose state the gateway did not
+	// tell: the expectation is then not known exactly.
+	Unsure int
+	// Unrecorded is money the gateway received for payments in the period
+	// that Lunas has not recorded yet (Behind), UnrecordedCount how many.
+	Unrecorded      domain.Rupiah
+	UnrecordedCount int
+}
+
+// Difference reports whether the item is a difference someone should look
+// at: anything but Matched and Behind.
+func (it Item) Difference() bool {
+	return it.Kind != Matched && it.Kind != Behind && !(it.Kind == AmountNotChecked && it.Covered)
+}
+
+// Differences counts the items that are differences.
+func (r Report) Differences() int {
+	n := 0
+	for _, it := range r.Items {
+		if it.Difference() {
+			n++
+		}
+	}
+	return n
 }
 
 // Report is the result of a reconciliation.
@@ -117,9 +186,13 @@ type Gateways struct {
 
 // Options tunes a reconciliation.
 type Options struct {
-	// Opening is each payout channel's balance before the ledger began
-	// (top-ups are not in the ledger). The expected balance of a channel is
-	// Opening + clearing:<name> + paidout:<name> from the ledger.
+	// Opening is money at a payout channel the books do not know, added to
+	// what they expect: a channel whose opening balance was not recorded
+	// (money moved through it before Lunas recorded opening balances), or
+	// a top-up made since. A recorded opening balance is in the ledger
+	// already (domain.RecordOpening). The expected balance of a channel is
+	// Opening + clearing:<name> + paidout:<name> from the ledger, plus what
+	// the gateway received for flagged payments, minus transfers in transit.
 	Opening map[string]domain.Rupiah
 	// Progress, if set, is called after each record checked at a gateway
 	// (from the calling goroutine), for a progress bar.
@@ -133,6 +206,9 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 	var payments []domain.Payment
 	var transfers []domain.Transfer
 	var balances map[domain.Account]domain.Rupiah
+	var flagged []domain.Payment
+	var transit []domain.Transfer
+	opened := map[string]bool{}
 	err := store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		if payments, err = tx.ListPayments(domain.PaymentFilter{From: from, To: to}); err != nil {
@@ -140,6 +216,19 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 		}
 		if transfers, err = tx.ListTransfers(domain.TransferFilter{From: from, To: to}); err != nil {
 			return err
+		}
+		// The balances are of all time: so are the flagged payments and the
+		// transfers in transit that explain them.
+		if flagged, err = tx.ListPayments(domain.PaymentFilter{Statuses: []domain.PaymentStatus{domain.PaymentFlagged}}); err != nil {
+			return err
+		}
+		if transit, err = tx.ListTransfers(domain.TransferFilter{Statuses: transitStatuses}); err != nil {
+			return err
+		}
+		for _, c := range gw.Payouts {
+			if opened[c.Name()], err = domain.HasOpening(tx, c.Name()); err != nil {
+				return err
+			}
 		}
 		balances, err = tx.Balances()
 		return err
@@ -162,10 +251,15 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 		pgw[g.Name()] = g
 	}
 	localPay := map[string]bool{}
+	unrecorded := map[string][]domain.Rupiah{} // gateway -> money received there that Lunas has not recorded yet
 	for _, p := range payments {
 		localPay[p.ExternalID] = true
 		if g, ok := pgw[p.Gateway]; ok {
-			add(comparePayment(ctx, g, p))
+			it := comparePayment(ctx, g, p)
+			if it.Kind == Behind && it.RemoteState == string(domain.PaymentStatePaid) {
+				unrecorded[p.Gateway] = append(unrecorded[p.Gateway], it.RemoteAmount)
+			}
+			add(it)
 		} else {
 			add(Item{Kind: NotConfigured, Area: AreaPayment, Gateway: p.Gateway, Subject: p.ExternalID,
 				LocalStatus: string(p.Status), LocalAmount: p.Amount, At: p.CreatedAt,
@@ -205,10 +299,15 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 		pch[c.Name()] = c
 	}
 	localRef := map[string]bool{}
+	remote := map[string]domain.PayoutResult{} // REFID -> the gateway's answer, when usable
 	for _, t := range transfers {
 		localRef[t.RefID] = true
 		if c, ok := pch[t.Channel]; ok {
-			if it, check := compareTransfer(ctx, c, t); check {
+			it, r, check := compareTransfer(ctx, c, t)
+			if it.Kind != Unchecked {
+				remote[t.RefID] = r
+			}
+			if check {
 				add(it)
 			}
 		} else if outcomesFor(t.Status) != nil {
@@ -253,19 +352,68 @@ func Run(ctx context.Context, store domain.Store, gw Gateways, from, to time.Tim
 			continue
 		}
 		name := c.Name()
-		want := opts.Opening[name] + balances[domain.ClearingAccount(name)] + balances[domain.PaidOutAccount(name)]
-		it := Item{Area: AreaBalance, Gateway: name, Subject: name, LocalAmount: want}
+		d := &BalanceDetail{OpeningRecorded: opened[name], Given: opts.Opening[name],
+			Ledger: balances[domain.ClearingAccount(name)] + balances[domain.PaidOutAccount(name)]}
+		for _, p := range flagged {
+			if p.Gateway == name {
+				d.Flagged += p.PaidAmount
+				d.FlaggedCount++
+			}
+		}
+		for _, t := range transit {
+			if t.Channel != name {
+				continue
+			}
+			r, ok := remote[t.RefID]
+			if !ok {
+				var err error
+				if r, err = c.Status(ctx, t.RefID); err != nil {
+					r.Outcome = domain.OutcomeUnknown
+				}
+			}
+			switch r.Outcome {
+			case domain.OutcomeAccepted, domain.OutcomeSucceeded:
+				d.InTransit += t.Amount
+				d.InTransitCount++
+			case domain.OutcomeUnknown, "":
+				d.Unsure++
+			}
+		}
+		for _, a := range unrecorded[name] {
+			d.Unrecorded += a
+			d.UnrecordedCount++
+		}
+		want := d.Given + d.Ledger + d.Flagged + d.Unrecorded - d.InTransit
+		it := Item{Area: AreaBalance, Gateway: name, Subject: name, LocalAmount: want, Balance: d}
 		got, err := b.Balance(ctx)
+		d.Read = err == nil
 		switch {
 		case err != nil:
 			it.Kind, it.Note = Unchecked, err.Error()
 		case got == want:
 			it.Kind, it.RemoteAmount = Matched, got
+		case d.Unsure > 0:
+			it.Kind, it.RemoteAmount = Unchecked, got
+			it.Note = fmt.Sprintf("%d transfers in progress could not be checked: the expected balance is not known exactly", d.Unsure)
 		default:
 			it.Kind, it.RemoteAmount = AmountMismatch, got
 			it.Note = fmt.Sprintf("the channel holds %s, the ledger expects %s (difference %s)", got, want, got-want)
 		}
 		add(it)
+	}
+
+	// Amounts a gateway did not state are verified in total by its balance
+	// when that matched.
+	balanced := map[string]bool{}
+	for _, it := range rep.Items {
+		if it.Area == AreaBalance && it.Kind == Matched {
+			balanced[it.Gateway] = true
+		}
+	}
+	for i, it := range rep.Items {
+		if it.Kind == AmountNotChecked && balanced[it.Gateway] {
+			rep.Items[i].Covered = true
+		}
 	}
 
 	sort.SliceStable(rep.Items, func(i, j int) bool {
@@ -332,7 +480,7 @@ func comparePayment(ctx context.Context, g PaymentChecker, p domain.Payment) Ite
 		}
 		return it
 	}
-	it.RemoteStatus, it.RemoteAmount = r.RawStatus, r.Amount
+	it.RemoteStatus, it.RemoteAmount, it.RemoteState = r.RawStatus, r.Amount, string(r.State)
 	if it.RemoteStatus == "" {
 		it.RemoteStatus = string(r.State)
 	}
@@ -342,9 +490,16 @@ func comparePayment(ctx context.Context, g PaymentChecker, p domain.Payment) Ite
 	}
 	it.LocalAmount = local
 	switch {
+	case p.Status == domain.PaymentPending && r.State != domain.PaymentStatePending:
+		it.Kind = Behind
+		it.Note = fmt.Sprintf("the gateway says %s; Lunas records it at its next check", r.State)
 	case expectedPaymentState[p.Status] != r.State:
 		it.Kind = StatusMismatch
 		it.Note = fmt.Sprintf("Lunas says %s, the gateway says %s", p.Status, r.State)
+	case r.Amount == 0 && r.State != domain.PaymentStatePaid:
+		// Nothing was paid (pending, expired, failed): no money to verify,
+		// and a reply without an amount says nothing against the link's.
+		it.Kind = Matched
 	case r.Amount == 0:
 		it.Kind = AmountNotChecked
 		it.Note = "the gateway stated no amount: status agrees, amount not verified"
@@ -377,7 +532,7 @@ func outcomesFor(s domain.TransferStatus) []domain.PayoutOutcome {
 // compareTransfer checks one transfer by REFID. Transfers never sent
 // (awaiting approval, approved, queued, rejected) must be unknown to the
 // gateway; they are checked too, because a gateway that has one is a problem.
-func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (Item, bool) {
+func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (Item, domain.PayoutResult, bool) {
 	it := Item{Area: AreaTransfer, Gateway: t.Channel, Subject: t.RefID, LocalStatus: string(t.Status),
 		LocalAmount: t.Amount, At: t.CreatedAt}
 	r, err := c.Status(ctx, t.RefID)
@@ -386,18 +541,18 @@ func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (I
 		if err != nil {
 			it.Note = err.Error()
 		}
-		return it, true
+		return it, r, true
 	}
-	it.RemoteStatus, it.RemoteAmount = string(r.Outcome), r.Amount
+	it.RemoteStatus, it.RemoteAmount, it.RemoteState = string(r.Outcome), r.Amount, string(r.Outcome)
 	want := outcomesFor(t.Status)
 	if r.Outcome == domain.OutcomeNotFound {
 		if want == nil {
-			return it, false // never sent and not at the gateway: nothing to compare
+			return it, r, false // never sent and not at the gateway: nothing to compare
 		}
 		// A transfer still sending may not have reached the gateway; a
 		// final or accepted one must be there.
 		it.Kind, it.Note = MissingAtGateway, "the gateway has no payout with this REFID"
-		return it, true
+		return it, r, true
 	}
 	agrees := false
 	for _, o := range want {
@@ -406,6 +561,9 @@ func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (I
 		}
 	}
 	switch {
+	case !agrees && slices.Contains(transitStatuses, t.Status) && r.Outcome != domain.OutcomeAccepted:
+		it.Kind = Behind
+		it.Note = fmt.Sprintf("the gateway says %s; Lunas records it at its next check", r.Outcome)
 	case !agrees:
 		it.Kind = StatusMismatch
 		it.Note = fmt.Sprintf("Lunas says %s, the gateway says %s", t.Status, r.Outcome)
@@ -419,8 +577,12 @@ func compareTransfer(ctx context.Context, c PayoutChecker, t domain.Transfer) (I
 	default:
 		it.Kind = Matched
 	}
-	return it, true
+	return it, r, true
 }
+
+// transitStatuses are the local statuses of a transfer that may be at the
+// gateway without being final in Lunas.
+var transitStatuses = []domain.TransferStatus{domain.TransferSending, domain.TransferAccepted, domain.TransferUnknown}
 
 func quoteName(s string) string {
 	if s == "" {

@@ -36,17 +36,6 @@ func init() {
 	}
 }
 
-var kindNames = map[reconcile.Kind][2]string{
-	reconcile.Matched:          {"matched", "cocok"},
-	reconcile.MissingLocally:   {"missing in Lunas", "tidak ada di Lunas"},
-	reconcile.MissingAtGateway: {"missing at gateway", "tidak ada di gateway"},
-	reconcile.AmountMismatch:   {"amount differs", "nilai berbeda"},
-	reconcile.StatusMismatch:   {"status differs", "status berbeda"},
-	reconcile.Unchecked:        {"not checked", "belum dicek"},
-	reconcile.AmountNotChecked: {"amount not checked", "nilai belum dicek"},
-	reconcile.NotConfigured:    {"gateway not configured", "gateway belum diatur"},
-}
-
 // ExportReconciliation writes a reconciliation report to an xlsx file (one
 // row per compared record, then counts per result), with the same safety
 // as Export: numbers as rupiah, dates in the shop's zone, neutralised text,
@@ -66,6 +55,7 @@ func ExportReconciliation(ctx context.Context, rep reconcile.Report, path string
 		opts.Lang = LangID
 	}
 	sheets := []Sheet{SheetReconcile, SheetReconcileCounts}
+	lang := string(opts.Lang) // "id" or "en", as domain.LangIndonesian and domain.LangEnglish
 	return atomicWrite(ctx, path, func(out io.Writer) error {
 		xw, err := newXLSXWriter(opts.Location, opts.Lang, sheets)
 		if err != nil {
@@ -82,8 +72,10 @@ func ExportReconciliation(ctx context.Context, rep reconcile.Report, path string
 					return err
 				}
 			}
-			v[0], v[1], v[2], v[3], v[4] = pick(kindNames[it.Kind], opts.Lang), string(it.Area), it.Gateway, it.Subject, it.At
-			v[5], v[6], v[7], v[8], v[9], v[10] = it.LocalStatus, it.RemoteStatus, it.LocalAmount, it.RemoteAmount, it.RemoteAmount-it.LocalAmount, it.Note
+			// Words, never codes: the result, the statuses and the reason
+			// are in the reader's language (reconcile/words.go).
+			v[0], v[1], v[2], v[3], v[4] = reconcile.KindWords(it.Kind, lang), reconcile.AreaWords(it.Area, lang), it.Gateway, it.Subject, it.At
+			v[5], v[6], v[7], v[8], v[9], v[10] = it.LocalWords(lang), it.RemoteWords(lang), it.LocalAmount, it.RemoteAmount, it.RemoteAmount-it.LocalAmount, it.Sentence(lang)
 			if err := xw.row(v); err != nil {
 				return err
 			}
@@ -95,7 +87,7 @@ func ExportReconciliation(ctx context.Context, rep reconcile.Report, path string
 			return err
 		}
 		for _, k := range reconcile.Kinds {
-			if err := xw.row([]any{pick(kindNames[k], opts.Lang), int64(rep.Counts[k])}); err != nil {
+			if err := xw.row([]any{reconcile.KindWords(k, lang), int64(rep.Counts[k])}); err != nil {
 				return err
 			}
 		}

@@ -256,6 +256,12 @@ func (s *Server) PayDOKU(invoice string, amount domain.Rupiah) error {
 		if amount > 0 {
 			o.Paid = int64(amount)
 		}
+		// The payment lands in the DOKU balance Kirim DOKU pays from.
+		if o.Paid > 0 {
+			s.credit("doku", domain.Rupiah(o.Paid))
+		} else {
+			s.credit("doku", domain.Rupiah(o.Amount))
+		}
 		return nil
 	})
 }

@@ -256,6 +256,12 @@ func (s *Server) PayIpaymu(ref string, amount domain.Rupiah) error {
 		if amount > 0 {
 			t.Paid = int64(amount)
 		}
+		// The payment lands in the merchant's iPaymu balance.
+		if t.Paid > 0 {
+			s.credit("ipaymu", domain.Rupiah(t.Paid))
+		} else {
+			s.credit("ipaymu", domain.Rupiah(t.Amount))
+		}
 		return nil
 	})
 }

@@ -825,6 +825,9 @@ func (s *Server) PayXenditInvoice(idOrExternal string, amount domain.Rupiah) err
 	}
 	v.PaidAmount, v.PaidAt = int64(amount), now
 	v.tl.Jump(now, Step{Status: "PAID"}, Step{After: s.cfg.Step, Status: "SETTLED"})
+	// The money the buyer paid is in the merchant's balance, which payouts
+	// draw on (fees are not modelled; docs/GATEWAYS.md, reconciliation).
+	s.credit("xendit", amount)
 	s.touch()
 	return nil
 }
