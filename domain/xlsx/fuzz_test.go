@@ -1,11 +1,12 @@
 package xlsx
 
+// FuzzReadTableXLSX and FuzzParseMapping are in ./xlsxfuzz: they need only
+// the exported API, and a test binary without SQLite runs them far faster.
+
 import (
 	"bytes"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // FuzzReadTableCSV feeds arbitrary bytes to the CSV reader and the mapping
@@ -30,31 +31,6 @@ func FuzzReadTableCSV(f *testing.F) {
 			p := Inspect(tab, k)
 			_, _ = resolve(tab, k, p.Proposed)
 		}
-	})
-}
-
-// FuzzReadTableXLSX feeds arbitrary bytes to the xlsx reader.
-func FuzzReadTableXLSX(f *testing.F) {
-	f.Add([]byte("PK\x03\x04"))
-	f.Add([]byte("not a zip"))
-	wb := excelize.NewFile()
-	wb.SetSheetRow("Sheet1", "A1", &[]any{"Nama", "Bank", "Rekening"})
-	wb.SetSheetRow("Sheet1", "A2", &[]any{"Ani", "BCA", 1234567})
-	var buf bytes.Buffer
-	wb.Write(&buf)
-	wb.Close()
-	f.Add(buf.Bytes())
-	// Bounded work per input: small files, and a small unpack limit (a
-	// mutated size field otherwise lets excelize unpack hundreds of MB,
-	// which stalled the worker at 9 executions in 30 s).
-	oldUnzip, oldXML := MaxUnzipBytes, MaxUnzipXMLBytes
-	MaxUnzipBytes, MaxUnzipXMLBytes = 512<<10, 512<<10 // parts stay in memory: no temporary files per input
-	f.Cleanup(func() { MaxUnzipBytes, MaxUnzipXMLBytes = oldUnzip, oldXML })
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 16<<10 {
-			return
-		}
-		_, _ = ReadTable(bytes.NewReader(b), FormatXLSX)
 	})
 }
 
@@ -90,27 +66,6 @@ func FuzzImportRowValues(f *testing.F) {
 		for _, e := range im.errs {
 			if len([]rune(e.Value)) > 80 {
 				t.Fatalf("error quotes %d characters", len([]rune(e.Value)))
-			}
-		}
-	})
-}
-
-// FuzzParseMapping feeds arbitrary --map values to ParseMapping.
-func FuzzParseMapping(f *testing.F) {
-	for _, s := range []string{"", "name=Nama", "name=Nama,bank=Kode Bank", "=x", "a=", ",,", "qty=Jumlah=2"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		m, err := ParseMapping(s)
-		if err != nil {
-			if len(err.Error()) > 80*10+100 { // 80 characters, each at most \U0010ffff when quoted
-				t.Fatalf("error echoes %d bytes", len(err.Error()))
-			}
-			return
-		}
-		for k, v := range m {
-			if k == "" || v == "" {
-				t.Fatalf("empty field or header in %q: %v", s, m)
 			}
 		}
 	})
