@@ -265,7 +265,6 @@ func (s *reportsScreen) reconcile() {
 			for _, m := range res.Behind {
 				l := widget.NewLabel(m)
 				l.Wrapping = fyne.TextWrapWord
-				l.Importance = widget.LowImportance
 				s.recon.Add(l)
 			}
 			s.recon.Refresh()

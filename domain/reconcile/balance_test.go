@@ -137,7 +137,7 @@ func TestReconcileBalanceParts(t *testing.T) {
 			}
 			s := bal.Sentence(domain.LangEnglish)
 			if c.kind != reconcile.Matched && (!strings.Contains(s, c.balance.Format(domain.LangEnglish)) || !strings.Contains(s, domain.Rupiah(want).Format(domain.LangEnglish)) ||
-				!strings.Contains(s, "2 transfers in progress")) {
+				!strings.Contains(s, "2 transfer(s) in progress")) {
 				t.Errorf("balance sentence: %q", s)
 			}
 		})

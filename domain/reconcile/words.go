@@ -40,7 +40,7 @@ func (it Item) Sentence(lang string) string {
 		s = w("agrees with the gateway.", "cocok dengan gateway.")
 	case Behind:
 		s = fmt.Sprintf(w("is %s in Lunas and already %s%s: Lunas records that at its next check, nothing to do.",
-			"tercatat %s di Lunas dan sudah %s%s: Lunas mencatatnya pada pengecekan berikutnya, tidak perlu tindakan."), local, remote, at)
+			"tercatat %s di Lunas dan %s%s: Lunas mencatatnya pada pengecekan berikutnya, tidak perlu tindakan."), local, remote, at)
 	case MissingAtGateway:
 		s = fmt.Sprintf(w("is %s in Lunas (%s), but %s has no record of it. Check it at the gateway before doing anything else.",
 			"tercatat %s di Lunas (%s), tetapi %s tidak punya catatannya. Periksa di gateway sebelum melakukan hal lain."),
@@ -108,7 +108,7 @@ func (it Item) balanceSentence(lang string) string {
 			fmt.Fprintf(&b, w("The balance at %s could not be read: the gateway gave no usable answer. Reconcile again later.",
 				"Saldo di %s tidak bisa dibaca: gateway tidak memberi jawaban yang bisa dipakai. Rekonsiliasi lagi nanti."), name)
 		} else {
-			fmt.Fprintf(&b, w("The balance at %s (%s) could not be compared: the gateway did not tell the state of %d transfers in progress. Reconcile again later.",
+			fmt.Fprintf(&b, w("The balance at %s (%s) could not be compared: the gateway did not tell the state of %d transfer(s) in progress. Reconcile again later.",
 				"Saldo di %s (%s) belum bisa dibandingkan: gateway tidak memberi tahu keadaan %d transfer yang sedang berjalan. Rekonsiliasi lagi nanti."),
 				name, rp(it.RemoteAmount), it.Balance.Unsure)
 		}
@@ -128,15 +128,15 @@ func (it Item) balanceSentence(lang string) string {
 		return b.String()
 	}
 	if d.Flagged != 0 {
-		fmt.Fprintf(&b, w(" This counts %s received for %d flagged payments, not yet in the books.",
+		fmt.Fprintf(&b, w(" This counts %s received for %d flagged payment(s), not yet in the books.",
 			" Ini termasuk %s yang diterima untuk %d pembayaran yang ditandai, belum masuk catatan."), rp(d.Flagged), d.FlaggedCount)
 	}
 	if d.Unrecorded != 0 {
-		fmt.Fprintf(&b, w(" This counts %s paid for %d payments that Lunas records at its next check.",
+		fmt.Fprintf(&b, w(" This counts %s paid for %d payment(s) that Lunas records at its next check.",
 			" Ini termasuk %s dari %d pembayaran yang dicatat Lunas pada pengecekan berikutnya."), rp(d.Unrecorded), d.UnrecordedCount)
 	}
 	if d.InTransit != 0 {
-		fmt.Fprintf(&b, w(" %d transfers in progress (%s) count as already taken from it.",
+		fmt.Fprintf(&b, w(" %d transfer(s) in progress (%s) count as already taken from it.",
 			" %d transfer yang sedang berjalan (%s) dihitung sudah keluar dari saldo."), d.InTransitCount, rp(d.InTransit))
 	}
 	if it.Kind != Matched && !d.OpeningRecorded && d.Given == 0 {

@@ -61,6 +61,12 @@ func TestSentencesArePlainWords(t *testing.T) {
 					t.Errorf("%s %+v: shows the code %q: %q", lang, it, c, s)
 				}
 			}
+			words := strings.Fields(s)
+			for i := 1; i < len(words); i++ {
+				if strings.EqualFold(words[i], words[i-1]) {
+					t.Errorf("%s: %q twice: %q", lang, words[i], s)
+				}
+			}
 			if it.Subject != "" && !strings.Contains(s, it.Subject) && it.Area != reconcile.AreaBalance {
 				t.Errorf("%s: does not name %s: %q", lang, it.Subject, s)
 			}
