@@ -22,8 +22,12 @@ var Version = "0.1.0-dev"
 // env carries what every subcommand gets: parsed global flags and output streams.
 type env struct {
 	DBPath string
-	Stdout io.Writer
-	Stderr io.Writer
+	// DBChosen is true when the person named the database (--db or
+	// LUNAS_DB) rather than taking the default file.
+	DBChosen bool
+	Stdin    io.Reader // nil: os.Stdin
+	Stdout   io.Writer
+	Stderr   io.Writer
 }
 
 // command is one subcommand. run receives the arguments after the subcommand name.
@@ -36,13 +40,15 @@ type command struct {
 var commands = map[string]command{
 	"gui":       {"open the desktop application (the default)", runGUI},
 	"version":   {"print the version", runVersion},
+	"init":      {"[--owner NAME] [--shop NAME] [--timezone TZ] [--lang id|en] [--sandbox URL] [--xendit-key K ...] [--set KEY=VALUE ...]: create a shop without the desktop (password from LUNAS_PASSWORD or the terminal; prints the authenticator and recovery codes once)", runInit},
 	"db":        {"db check | db backup FILE | db copy --from FILE --to postgres://...  (move a shop to PostgreSQL, verified)", runDB},
-	"sandbox":   {"sandbox [--addr 127.0.0.1:PORT] [--step D] [--seed N] [--data FILE] [--now RFC3339] [--key-purge midnight|24h-midnight|never]: run the sandbox gateway standalone (--data keeps its books and idempotency keys across restarts)", runSandbox},
+	"sandbox":   {"[--addr 127.0.0.1:PORT] [--step D] [--seed N] [--data FILE] [--now RFC3339] [--key-purge midnight|24h-midnight|never] [--buyers RATE [--orders N] [--pay-with G]]: run the sandbox gateway standalone (--data keeps its books and idempotency keys across restarts); with --buyers, buyers for the shop at --db order and pay through its own gateway settings (as LUNAS_USER with LUNAS_PASSWORD)", runSandbox},
 	"serve":     {"[--sandbox URL] [--xendit-url URL] [--rate N] [--fast]: run the transfer engine headless with every gateway stored in the vault (LUNAS_PASSWORD, or the key remembered on this computer)", runServe},
-	"demo":      {"run the demo shop headless against the in-process sandbox", runDemo},
+	"demo":      {"[--gateway G] [--keep FILE] [--duration D]: run the demo shop headless against the in-process sandbox (--keep FILE, or --db: keep it there and print its owner's name and password)", runDemo},
 	"audit":     {"audit verify [--head LINE] | audit head: check the audit log (exit 1 when broken or tampered); print its verified head to keep elsewhere", runAudit},
 	"export":    {"--from DATE --to DATE [--status S,...] [--payee ID] [--gateway G] [--lang id|en] [--unmask] [--sheet S] --out FILE.xlsx|.csv (as LUNAS_USER with LUNAS_PASSWORD)", runExport},
 	"import":    {"payees|products|orders FILE [--valid-only] [--map field=Header,...] (as LUNAS_USER with LUNAS_PASSWORD)", runImport},
+	"settings":  {"get [KEY] | set KEY VALUE: the shop's plain settings (AML thresholds, limits, routing, gateway URLs); set is owner only and audited (as LUNAS_USER with LUNAS_PASSWORD)", runSettings},
 	"reconcile": {"--from DATE --to DATE [--out FILE.xlsx] [--opening CHANNEL=AMOUNT;...] [--lang id|en] [--sandbox URL] [--xendit-url URL] (every channel in the vault; as LUNAS_USER with LUNAS_PASSWORD)", runReconcile},
 }
 
@@ -63,8 +69,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	e.DBChosen = e.DBPath != ""
 	if e.DBPath == "" {
 		e.DBPath = os.Getenv("LUNAS_DB")
+		e.DBChosen = e.DBPath != ""
 	}
 	if e.DBPath == "" {
 		e.DBPath = defaultDBPath()

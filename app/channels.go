@@ -51,8 +51,8 @@ const (
 // Errors of the gateway settings, worded for the person at the terminal.
 var (
 	// errNoGateways reports a shop with no gateway keys in its vault.
-	errNoGateways = errors.New("belum ada gateway yang diatur: tambahkan kunci gateway di Pengaturan aplikasi desktop / " +
-		"no gateway is set up: add gateway keys in the desktop app's Settings")
+	errNoGateways = errors.New("belum ada gateway yang diatur: tambahkan kunci gateway di Pengaturan aplikasi desktop (atau lunas init) / " +
+		"no gateway is set up: add gateway keys in the desktop app's Settings (or with lunas init)")
 	// errH2HSecretInSetting refuses a PIN or password in the plain settings.
 	errH2HSecretInSetting = errors.New("PIN dan kata sandi pemasok H2H adalah rahasia, jangan di " + settingH2HConfig + " / " +
 		"an H2H supplier's PIN and password are secrets: keep them out of " + settingH2HConfig)

@@ -20,19 +20,26 @@ func runDemo(e *env, args []string) error {
 	fs.SetOutput(e.Stderr)
 	dur := fs.Duration("duration", time.Minute, "how long buyers keep coming (0 = until Ctrl+C)")
 	every := fs.Duration("every", 2*time.Second, "one buyer per interval")
-	keep := fs.String("keep", "", "keep the demo database in this file (default: a temporary file)")
+	keep := fs.String("keep", "", "keep the demo database in this file (default: the --db database when one is named, else a temporary file); prints the demo owner's name and password")
 	gateway := fs.String("gateway", "xendit", "the payment gateway buyers pay through: xendit, midtrans, doku or ipaymu (sandbox)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
+	}
+	path := *keep
+	if path == "" && e.DBChosen {
+		path = e.DBPath // lunas --db FILE|postgres://... demo
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rt, shop, err := startDemo(ctx, demoOptions{DBPath: *keep, Secure: true, Gateway: *gateway})
+	rt, shop, err := startDemo(ctx, demoOptions{DBPath: path, Secure: true, Gateway: *gateway})
 	if err != nil {
 		return err
 	}
 	defer rt.Stop()
 	fmt.Fprintf(e.Stdout, "Lunas demo: Toko Batik Sari, %d makers, payments through %s, sandbox at %s\n", len(demoMakers), *gateway, rt.SandboxURL)
+	if path != "" {
+		printDemoOwner(e, path, rt)
+	}
 	events, unsub := rt.Engine.Bus().Subscribe(1024)
 	defer unsub()
 	go func() {
@@ -52,9 +59,24 @@ func runDemo(e *env, args []string) error {
 	// Let the last payments settle and transfers finish.
 	select {
 	case <-ctx.Done():
-	case <-time.After(8 * time.Second):
+	case <-time.After(demoSettle):
 	}
 	return printSummary(context.Background(), e, rt.Store)
+}
+
+// demoSettle is how long lunas demo lets the last payments settle before
+// its summary; tests shorten it.
+var demoSettle = 8 * time.Second
+
+// printDemoOwner tells how to open a kept demo shop: the owner's name and
+// password, and her authenticator (the desktop asks for a code).
+func printDemoOwner(e *env, path string, rt *runtime) {
+	name := (&env{DBPath: path}).dbName()
+	fmt.Fprintf(e.Stdout, "Toko demo disimpan di / demo shop kept in: %s\n", name)
+	fmt.Fprintf(e.Stdout, "  pemilik / owner:        %s\n", rt.Owner.Name)
+	fmt.Fprintf(e.Stdout, "  kata sandi / password:  %s\n", rt.OwnerPassword)
+	fmt.Fprintf(e.Stdout, "  autentikator / authenticator: %s\n", rt.OwnerTOTPURL)
+	fmt.Fprintf(e.Stdout, "  e.g. LUNAS_USER=%s LUNAS_PASSWORD=%s lunas --db %s serve\n", rt.Owner.Name, rt.OwnerPassword, name)
 }
 
 // describeEvent is one progress line for an event, or "".

@@ -37,14 +37,24 @@ func serveSandbox(ctx context.Context, e *env, args []string, ready func(url str
 	data := fs.String("data", "", "keep the sandbox's books and idempotency keys in this file across restarts")
 	nowAt := fs.String("now", "", "start the sandbox clock at this time (RFC 3339, e.g. 2026-12-05T23:50:00Z); it runs on from there")
 	purge := fs.String("key-purge", string(sandbox.PurgeAtMidnight), "when idempotency keys are forgotten: midnight, 24h-midnight or never")
+	rate := fs.String("buyers", "", "RATE: buyers for the shop at --db (5 = five a second; 30/m, 100/h): orders with payment links through the shop's own gateway settings, paid at this sandbox (as LUNAS_USER with LUNAS_PASSWORD)")
+	var bo buyerOptions
+	fs.IntVar(&bo.Orders, "orders", 0, "with --buyers: stop after this many orders (0 = until Ctrl+C)")
+	fs.StringVar(&bo.PayWith, "pay-with", "", "with --buyers: the shop's payment gateway to use (xendit, midtrans, doku, ipaymu; default xendit when set up)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if fs.NArg() > 0 || !sandbox.KeyPurge(*purge).Valid() {
+	if fs.NArg() > 0 || !sandbox.KeyPurge(*purge).Valid() || bo.Orders < 0 {
 		return errUsage
 	}
 	if !isLoopback(*addr) {
 		return errNotLoopback
+	}
+	if *rate != "" {
+		var err error
+		if bo.Every, err = parseRate(*rate); err != nil {
+			return err
+		}
 	}
 	var at time.Time
 	if *nowAt != "" {
@@ -81,6 +91,13 @@ func serveSandbox(ctx context.Context, e *env, args []string, ready func(url str
 	}
 	if ready != nil {
 		ready(url)
+	}
+	if bo.Every > 0 {
+		out := &lockedWriter{w: e.Stdout}
+		report := func(s string) { fmt.Fprintln(out, time.Now().Format("15:04:05"), s) }
+		if err := runShopBuyers(ctx, e, sb, url, bo, report); err != nil {
+			return errors.Join(fmt.Errorf("buyers: %w", err), sb.Save())
+		}
 	}
 	<-ctx.Done()
 	if err := sb.Save(); err != nil {

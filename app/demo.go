@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -62,14 +63,34 @@ var demoBuyers = []struct{ Name, Email string }{
 type demoShop struct {
 	products []domain.Product
 	ruleOf   map[int64]int64 // product id -> payout rule id
+	seeded   bool            // the demo catalogue was just added
 }
 
 // seedDemo stores the demo shop: payees (verified), one payout rule per maker
 // (maker's share, a gateway fee kept back, commission to the shop) and the
 // products, plus limits so that the big sales wait for approval.
 func seedDemo(ctx context.Context, st domain.Store) (*demoShop, error) {
-	shop := &demoShop{ruleOf: map[int64]int64{}}
+	var shop *demoShop
 	err := st.Write(ctx, func(tx domain.Tx) error {
+		var err error
+		if shop, err = seedDemoCatalogue(tx); err != nil {
+			return err
+		}
+		for k, v := range map[string]string{settingLimitPerTransfer: "1000000", settingLimitPayeeDaily: "5000000", settingLowBalance: "2000000"} {
+			if err := tx.SetSetting(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return shop, err
+}
+
+// seedDemoCatalogue stores the demo makers (verified payees with the
+// sandbox's test accounts), one payout rule each and their products.
+func seedDemoCatalogue(tx domain.Tx) (*demoShop, error) {
+	shop := &demoShop{ruleOf: map[int64]int64{}}
+	err := func() error {
 		for _, m := range demoMakers {
 			p := domain.Payee{Name: m.Name, Channel: m.Bank, AccountNumber: m.Account, AccountHolder: m.Name,
 				Verification: domain.VerifyOK, Email: m.Email}
@@ -92,19 +113,58 @@ func seedDemo(ctx context.Context, st domain.Store) (*demoShop, error) {
 				shop.ruleOf[pr.ID] = r.ID
 			}
 		}
-		for k, v := range map[string]string{settingLimitPerTransfer: "1000000", settingLimitPayeeDaily: "5000000", settingLowBalance: "2000000"} {
-			if err := tx.SetSetting(k, v); err != nil {
+		return nil
+	}()
+	return shop, err
+}
+
+// errDemoNotEmpty refuses to seed the demo into a database that already
+// holds a shop (users, payout rules, products or orders): the demo's makers
+// and buyers must never mix with a real shop's.
+var errDemoNotEmpty = errors.New("database ini sudah berisi toko: toko demo hanya dibuat di database kosong (pilih file lain dengan --keep) / " +
+	"this database already holds a shop: the demo is only made in an empty database (choose another file with --keep)")
+
+// emptyForDemo returns errDemoNotEmpty when db holds a shop.
+func emptyForDemo(ctx context.Context, db domain.Store) error {
+	has, err := hasShop(ctx, db)
+	if err == nil && has {
+		err = errDemoNotEmpty
+	}
+	return err
+}
+
+// hasShop reports whether db holds users, payout rules, products or
+// orders (none of which needs the vault to count).
+func hasShop(ctx context.Context, db domain.Store) (bool, error) {
+	var has bool
+	err := db.Read(ctx, func(tx domain.ReadTx) error {
+		rules, err := tx.ListPayoutRules()
+		if err != nil {
+			return err
+		}
+		products, err := tx.ListProducts(domain.Page{Limit: 1})
+		if err != nil {
+			return err
+		}
+		orders, err := tx.CountOrders(domain.OrderFilter{})
+		if err != nil {
+			return err
+		}
+		users := 0
+		if ut, ok := tx.(interface{ CountUsers() (int, error) }); ok {
+			if users, err = ut.CountUsers(); err != nil {
 				return err
 			}
 		}
+		has = len(rules) > 0 || len(products) > 0 || orders > 0 || users > 0
 		return nil
 	})
-	return shop, err
+	return has, err
 }
 
 // demoOptions tunes startDemo.
 type demoOptions struct {
-	DBPath      string        // "" = a new file in a temporary folder
+	DBPath      string        // "" = a new file in a temporary folder; a postgres:// URL keeps it on that server
 	BuyerEvery  time.Duration // one simulated buyer per interval (default 2s)
 	Log         *slog.Logger
 	SandboxStep time.Duration // sandbox status progression step (default 1s)
@@ -153,6 +213,7 @@ func secureDemo(ctx context.Context, rt *runtime, db shopDB, vault *security.Vau
 		return err
 	}
 	rt.Security, rt.Owner, rt.OwnerTOTPSecret = sec, owner, enr.Secret
+	rt.OwnerPassword, rt.OwnerTOTPURL = base64.RawURLEncoding.EncodeToString(pw), enr.URL
 	if o.Risk == nil {
 		o.Risk = sec.Checker()
 	}
@@ -204,13 +265,17 @@ func startDemo(ctx context.Context, o demoOptions) (*runtime, *demoShop, error) 
 		rt.Stop()
 		return nil, nil, err
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Cipher: ciph, SyncNormal: true, Now: o.Now})
+	db, err := openStore(ctx, &env{DBPath: path}, sqlite.Options{Cipher: ciph, SyncNormal: true, Now: o.Now})
 	if err != nil {
 		rt.Stop()
 		return nil, nil, err
 	}
 	rt.Store = db
 	rt.stops = append(rt.stops, func() { db.Close() })
+	if err := emptyForDemo(ctx, db); err != nil {
+		rt.Stop()
+		return nil, nil, err
+	}
 	if o.Secure {
 		if err := secureDemo(ctx, rt, db, vault, &o); err != nil {
 			rt.Stop()

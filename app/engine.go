@@ -255,6 +255,9 @@ type runtime struct {
 	Security        *security.Service
 	Owner           domain.Actor
 	OwnerTOTPSecret string
+	// OwnerPassword and OwnerTOTPURL let a person sign in to a demo shop
+	// that was kept (lunas demo --keep FILE, or --db).
+	OwnerPassword, OwnerTOTPURL string
 	// DemoGateway is the payment gateway the demo's buyers pay through
 	// (demoOptions.Gateway; nil: Xendit) and DemoPay how a buyer pays it.
 	DemoGateway domain.PaymentGateway

@@ -131,6 +131,7 @@ type guiServices struct {
 	check        *integrityCheck // the shop file's full integrity check
 	restart      *time.Timer     // pending rebuild after gateway settings changed
 	closed       bool
+	stopWatch    func() // ends watchOtherDesks
 }
 
 // guiOpenCheck is the check newGUIServices runs while opening: none, because
@@ -158,6 +159,7 @@ func newGUIServices(ctx context.Context, dbPath string, log *slog.Logger) (*guiS
 		return nil, fmt.Errorf("opening %s: %w", (&env{DBPath: dbPath}).dbName(), err)
 	}
 	g.store, g.own, g.sec = &storeSwitch{cur: db}, db, sec
+	g.stopWatch = g.watchOtherDesks(db) // gui_changes.go
 	return g, nil
 }
 
@@ -244,6 +246,9 @@ func (g *guiServices) Close() {
 	g.mu.Unlock()
 	if shop != nil {
 		shop.Stop()
+	}
+	if g.stopWatch != nil {
+		g.stopWatch()
 	}
 	if own != nil {
 		own.Close()
@@ -1472,6 +1477,10 @@ func (g *guiServices) Restore(ctx context.Context, actor domain.Actor, path stri
 	if shop != nil {
 		shop.Stop()
 	}
+	if g.stopWatch != nil {
+		g.stopWatch()
+		g.stopWatch = nil
+	}
 	if own != nil {
 		own.Close()
 	}
@@ -1502,6 +1511,7 @@ func (g *guiServices) Restore(ctx context.Context, actor domain.Actor, path stri
 	g.store.mu.Lock()
 	g.store.cur, g.store.damaged = db, nil
 	g.store.mu.Unlock()
+	g.stopWatch = g.watchOtherDesks(db)
 	return nil
 }
 

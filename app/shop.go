@@ -22,8 +22,8 @@ import (
 
 // Errors a person at the terminal can act on (Indonesian / English).
 var (
-	errNoUsers = errors.New("belum ada pengguna di database ini: buka aplikasi desktop dulu untuk membuat pemilik (atau coba `lunas demo`) / " +
-		"no users in this database yet: open the desktop app first to create the owner (or try `lunas demo`)")
+	errNoUsers = errors.New("belum ada pengguna di database ini: buat toko dengan `lunas init` atau aplikasi desktop (atau coba `lunas demo`) / " +
+		"no users in this database yet: create the shop with `lunas init` or the desktop app (or try `lunas demo`)")
 	errVaultClosed = fmt.Errorf("brankas terkunci: setel LUNAS_PASSWORD ke kata sandi pemilik (LUNAS_USER), atau pilih \"ingat di komputer ini\" di aplikasi desktop / "+
 		"the vault is locked: set LUNAS_PASSWORD to an owner's password (LUNAS_USER), or choose \"remember on this computer\" in the desktop app: %w", domain.ErrLocked)
 	errNeedSignIn = errors.New("perintah ini bertindak atas nama pengguna: setel LUNAS_USER (bawaan: pemilik) dan LUNAS_PASSWORD / " +
