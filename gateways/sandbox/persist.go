@@ -22,12 +22,13 @@ import (
 // the payout book, and the payouts of every payout channel with their
 // idempotency keys and when each key was first used (Xendit payouts and
 // invoices, Iris payouts and keys, H2H transactions, Kirim DOKU transfers and
-// X-EXTERNAL-IDs, DOKU access tokens and inquiry sessions). A restarted
+// X-EXTERNAL-IDs, DOKU access tokens and inquiry sessions), and the buyer
+// payments of every payment gateway (Xendit invoices, Midtrans Snap/Core
+// orders, DOKU Checkout orders, iPaymu transactions). A restarted
 // sandbox therefore answers a same-key create as the same gateway would,
 // and forgets a key exactly when Config.KeyPurge says, counted from its first
-// use, whatever restarts happened in between. Not kept: Midtrans Core/Snap
-// orders, DOKU Checkout orders and iPaymu transactions (buyer payments), fault
-// rules, rate-limit windows and hit counts.
+// use, whatever restarts happened in between. Not kept: fault rules,
+// rate-limit windows, hit counts and the Midtrans wire variants.
 //
 // The file is written (to a temporary file, then renamed) after every
 // request that changed something, before that request's answer leaves: an
@@ -52,6 +53,25 @@ type snapshot struct {
 	DOKUExt  map[string]time.Time     `json:"doku_external_ids"`
 	DOKUSess map[string]dokuSession   `json:"doku_sessions"`
 	DOKUTok  map[string]time.Time     `json:"doku_tokens"`
+
+	Midtrans   []mtOrderRec            `json:"midtrans_orders"`
+	DOKUOrders map[string]dokuOrderRec `json:"doku_orders"`
+	Ipaymu     []ipTx                  `json:"ipaymu"`
+	IpaymuSeq  int64                   `json:"ipaymu_seq"`
+}
+
+type mtOrderRec struct {
+	OrderID, TxID, Token, PaymentType string
+	Gross, Paid                       int64
+	Created, Expiry, Settled          time.Time
+	History                           [][2]string
+	Tamper                            bool
+	SettleAt                          time.Time
+}
+
+type dokuOrderRec struct {
+	Order  dokuOrder
+	Tamper bool
 }
 
 // timelineRec is a Timeline with the steps it reached.
@@ -269,6 +289,23 @@ func (s *Server) snapshot() snapshot {
 			Amount: t.Amount, Created: t.Created, TL: recTimeline(t.tl), Debited: t.debited, Live: d.transfers[t.RefID] == t})
 	}
 	sn.DOKUExt, sn.DOKUSess, sn.DOKUTok = d.external, d.sessions, d.tokens
+	sn.DOKUOrders = map[string]dokuOrderRec{}
+	for k, o := range d.orders {
+		sn.DOKUOrders[k] = dokuOrderRec{Order: *o, Tamper: o.tamper}
+	}
+	mt := s.mt()
+	for _, id := range mt.order {
+		if o := mt.orders[id]; o != nil {
+			sn.Midtrans = append(sn.Midtrans, mtOrderRec{OrderID: o.OrderID, TxID: o.TxID, Token: o.Token, PaymentType: o.PaymentType,
+				Gross: o.Gross, Paid: o.Paid, Created: o.Created, Expiry: o.Expiry, Settled: o.Settled, History: o.history,
+				Tamper: o.tamper, SettleAt: o.settleAt})
+		}
+	}
+	ip := s.ip()
+	for _, t := range ip.order {
+		sn.Ipaymu = append(sn.Ipaymu, *t)
+	}
+	sn.IpaymuSeq = ip.seq
 	return sn
 }
 
@@ -372,6 +409,30 @@ func (s *Server) restore(b []byte) error {
 	}
 	for k, v := range sn.DOKUTok {
 		d.tokens[k] = v
+	}
+	for k, r := range sn.DOKUOrders {
+		o := r.Order
+		o.tamper = r.Tamper
+		d.orders[k] = &o
+	}
+	mt := s.mt()
+	for _, r := range sn.Midtrans {
+		mt.orders[r.OrderID] = &mtOrder{OrderID: r.OrderID, TxID: r.TxID, Token: r.Token, PaymentType: r.PaymentType,
+			Gross: r.Gross, Paid: r.Paid, Created: r.Created, Expiry: r.Expiry, Settled: r.Settled, history: r.History,
+			tamper: r.Tamper, settleAt: r.SettleAt}
+		mt.order = append(mt.order, r.OrderID)
+	}
+	ip := s.ip()
+	for i := range sn.Ipaymu {
+		t := sn.Ipaymu[i]
+		ip.byID[t.ID], ip.bySID[t.SessionID] = &t, &t
+		if t.Ref != "" {
+			ip.byRef[t.Ref] = &t
+		}
+		ip.order = append(ip.order, &t)
+	}
+	if sn.IpaymuSeq > ip.seq {
+		ip.seq = sn.IpaymuSeq
 	}
 	s.rescan = true
 	return nil

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"lunas/domain"
+	"lunas/gateways/ipaymu"
 )
 
 // openEnv opens the sandbox kept in path on clock clk and serves it. The
@@ -162,5 +165,57 @@ func TestSandboxDataFile(t *testing.T) {
 	}
 	if err := s.SetNow(clk.now().Add(time.Hour)); err != nil || !s.Now().Equal(clk.now().Add(time.Hour)) {
 		t.Fatalf("SetNow: %v %s", err, s.Now())
+	}
+}
+
+// Buyer payments survive a restart too: a paid Midtrans order still reads
+// settlement (and cannot be paid twice), a paid DOKU invoice and iPaymu
+// transaction are kept as they were, and iPaymu's ids go on from where they
+// were.
+func TestRestartedSandboxKeepsBuyerPayments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	clk := &fakeClock{t: time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)}
+	e := openEnv(t, path, clk)
+	e.snapOrder("M1", 50_000, "bank_transfer")
+	if err := e.s.PayMidtrans("M1", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.dokuInvoice("D1", 70_000)
+	if err := e.s.PayDOKU("D1", 70_000); err != nil {
+		t.Fatal(err)
+	}
+	if a := e.ipaymu(ipaymu.PathPayment, ipPay, e.s.Credentials().IpaymuAPIKey); a.status != 200 {
+		t.Fatalf("ipaymu create: %d %s", a.status, a.body)
+	}
+	if err := e.s.PayIpaymu("INV-002", 10_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.Save(); err != nil { // Go-method changes are saved by Save
+		t.Fatal(err)
+	}
+	payments := func(s *Server) string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		sn := s.snapshot()
+		b, err := json.Marshal([]any{sn.Midtrans, sn.DOKUOrders, sn.Ipaymu, sn.IpaymuSeq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	before := payments(e.s)
+
+	e2 := openEnv(t, path, clk)
+	if after := payments(e2.s); after != before {
+		t.Fatalf("payments after a restart:\n%s\nwant\n%s", after, before)
+	}
+	if a := e2.core("/v2/M1/status"); a.field(t, "transaction_status") != "settlement" {
+		t.Fatalf("midtrans status after a restart: %d %s", a.status, a.body)
+	}
+	if err := e2.s.PayMidtrans("M1", 0, ""); !errors.Is(err, domain.ErrInvalidTransition) {
+		t.Fatalf("a settled order paid again after a restart: %v", err)
+	}
+	if err := e2.s.PayIpaymu("INV-002", 10_000); err == nil {
+		t.Fatal("a paid iPaymu transaction paid again after a restart")
 	}
 }
