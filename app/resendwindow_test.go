@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,21 +41,24 @@ func (c *simClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 // one simulated clock, with one payee paid through Xendit (BCA) and one
 // through Iris (MANDIRI).
 type windowRig struct {
-	t   *testing.T
-	clk *simClock
-	sb  *sandbox.Server
-	db  *sqlite.DB
-	eng *engine.Engine
-	x   *xendit.Client
+	t    *testing.T
+	clk  *simClock
+	sb   *sandbox.Server
+	data string                         // the sandbox's data file (sandbox.Open)
+	live atomic.Pointer[sandbox.Server] // what the HTTP server serves
+	db   *sqlite.DB
+	eng  *engine.Engine
+	x    *xendit.Client
 }
 
 func newWindowRig(t *testing.T, start time.Time) *windowRig {
 	t.Helper()
 	ctx := context.Background()
 	r := &windowRig{t: t, clk: &simClock{t: start}}
-	r.sb = sandbox.New(sandbox.Config{Clock: r.clk.Now, Step: time.Second})
-	srv := httptest.NewServer(r.sb)
-	t.Cleanup(func() { r.sb.Close(); srv.Close() })
+	r.data = filepath.Join(t.TempDir(), "sandbox.json")
+	r.restartSandbox()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.live.Load().ServeHTTP(w, req) }))
+	t.Cleanup(func() { r.live.Load().Close(); srv.Close() })
 	ciph, err := newMemoryCipher(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +130,21 @@ func newWindowRig(t *testing.T, start time.Time) *windowRig {
 	return r
 }
 
+// restartSandbox starts the gateway again from its data file, as a
+// gateway restarted mid-test (lunas sandbox --data): what it answered
+// before is kept, its fault rules are not.
+func (r *windowRig) restartSandbox() {
+	r.t.Helper()
+	sb, err := sandbox.Open(sandbox.Config{Clock: r.clk.Now, Step: time.Second}, r.data)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if old := r.live.Swap(sb); old != nil {
+		old.Close()
+	}
+	r.sb = sb
+}
+
 func (r *windowRig) transfers() map[string]domain.Transfer {
 	r.t.Helper()
 	out := map[string]domain.Transfer{}
@@ -160,7 +180,8 @@ func (r *windowRig) round() {
 // sandbox purges idempotency keys), 24 h and 25 h later. Each ends in
 // exactly one payout, or (past the key window, with nothing found by the
 // gateway's own records) unknown in needs attention with its reason, and
-// never in two payouts.
+// never in two payouts. The sandbox is restarted from its data file after
+// the lost create (a gateway restarted mid-test keeps its keys and payouts).
 func TestTimedOutCreateAcrossTheKeyWindow(t *testing.T) {
 	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	windows := map[string]domain.KeyWindow{"xendit": xendit.KeyWindow, "iris": midtrans.IrisKeyWindow}
@@ -184,7 +205,8 @@ func TestTimedOutCreateAcrossTheKeyWindow(t *testing.T) {
 							t.Fatalf("%s after the lost create: %s", ch, tr.Status)
 						}
 					}
-					r.clk.Set(later) // Lunas was off (or the gateway unreachable) until now
+					r.restartSandbox() // the gateway restarts too: its keys and payouts are kept
+					r.clk.Set(later)   // Lunas was off (or the gateway unreachable) until now
 					for i := 0; i < 40; i++ {
 						r.round()
 						r.clk.Add(3 * time.Minute)
