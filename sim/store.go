@@ -42,7 +42,7 @@ func (s *crashStore) Write(ctx context.Context, fn func(domain.Tx) error) error 
 		return errCrashed
 	}
 	s.w.model.stats.Writes++
-	s.w.interleave("before a write")
+	s.w.interleave("before a write", false)
 	if s.w.crashed {
 		return errCrashed
 	}

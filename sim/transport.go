@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"lunas/gateways/doku"
 	"lunas/gateways/sandbox"
 )
 
@@ -123,7 +124,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return old.response(req), nil
 		}
 	}
-	w.interleave("while " + what + " is on its way")
+	held := req.URL.Path == doku.PathToken // doku.Client.accessToken holds its token lock
+	w.interleave("while "+what+" is on its way", held)
 	if w.crashed {
 		return nil, errCrashed
 	}
@@ -140,7 +142,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		w.crash("after the gateway acted on " + what + ", before its answer arrived")
 		return nil, errCrashed
 	}
-	w.interleave("while the answer to " + what + " is on its way")
+	w.interleave("while the answer to "+what+" is on its way", held)
 	if w.crashed {
 		return nil, errCrashed
 	}
