@@ -250,9 +250,9 @@ func ParseWatchlistFile(filename string, data []byte) (list []risk.WatchEntry, e
 	defer f.Close()
 	var firstErr error
 	for _, sheet := range f.GetSheetList() {
-		rows, err := f.GetRows(sheet)
+		rows, err := xlsx.SheetRows(f, sheet) // bounded: a value in column XFD is not 16,384 cells a row
 		if err != nil {
-			return nil, fmt.Errorf("watchlist sheet %s: %w", sheet, err)
+			return nil, fmt.Errorf("watchlist sheet %s: %w", xlsx.Clip(sheet), err)
 		}
 		list, err := risk.ParseWatchlistRows(rows)
 		if err == nil {

@@ -200,9 +200,25 @@ func readXLSX(r io.Reader) (*Table, error) {
 	if len(sheets) == 0 {
 		return nil, domain.Invalid("file", "the workbook has no sheets")
 	}
-	rows, err := f.Rows(sheets[0])
+	return readSheet(f, sheets[0])
+}
+
+// SheetRows reads the non-blank rows of sheet (cells trimmed, raw values)
+// with an import's limits: a row wider than 256 columns, more than 200,000
+// rows or 10 million cells, or a cell over 32,767 characters is refused
+// (domain.ErrInvalid). The watchlist reads its workbooks with it.
+func SheetRows(f *excelize.File, sheet string) ([][]string, error) {
+	t, err := readSheet(f, sheet)
+	if err != nil || t.Headers == nil {
+		return nil, err
+	}
+	return append([][]string{t.Headers}, t.Rows...), nil
+}
+
+func readSheet(f *excelize.File, sheet string) (*Table, error) {
+	rows, err := f.Rows(sheet)
 	if err != nil {
-		return nil, domain.Invalid("file", "cannot read sheet %q (%v)", sheets[0], err)
+		return nil, domain.Invalid("file", "cannot read sheet %q (%v)", Clip(sheet), err)
 	}
 	defer rows.Close()
 	t := &Table{}
