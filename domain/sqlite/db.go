@@ -200,6 +200,12 @@ func (db *DB) Close() error {
 	db.HostUnlock()
 	db.wc.close()
 	db.rc.close()
+	// A statement being prepared in the background holds a connection: the
+	// pools must close after it, or the last connection (and its WAL
+	// checkpoint, which locks the file) outlives Close, and whoever opens the
+	// file next gets SQLITE_BUSY (seen in TestAuditTamper).
+	db.wc.running.Wait()
+	db.rc.running.Wait()
 	var errR error
 	if db.r != nil {
 		errR = db.r.Close()

@@ -24,7 +24,9 @@ type stmtCache struct {
 	wanted    []string             // to keep once a connection is free
 	preparing bool                 // prepareWanted runs
 	closed    bool
-	running   sync.WaitGroup // prepareWanted goroutines, for tests
+	running   sync.WaitGroup     // prepareWanted goroutines: Close waits for them
+	stop      context.CancelFunc // ends a prepare waiting for a connection when the cache closes
+	ctx       context.Context
 }
 
 const (
@@ -67,7 +69,7 @@ func (c *stmtCache) parent(q string) *sql.Stmt {
 // its error, as before.
 func (c *stmtCache) prepareWanted(pool *sql.DB) {
 	c.mu.Lock()
-	wanted := c.wanted
+	wanted, ctx := c.wanted, c.ctx
 	c.wanted = nil
 	c.mu.Unlock()
 	defer func() {
@@ -77,7 +79,7 @@ func (c *stmtCache) prepareWanted(pool *sql.DB) {
 		c.running.Done()
 	}()
 	for _, q := range wanted {
-		s, err := pool.PrepareContext(context.Background(), q)
+		s, err := pool.PrepareContext(ctx, q)
 		c.mu.Lock()
 		delete(c.seen, q)
 		switch {
@@ -104,6 +106,9 @@ func (c *stmtCache) startPreparing() bool {
 	}
 	c.preparing = true
 	c.running.Add(1)
+	if c.ctx == nil {
+		c.ctx, c.stop = context.WithCancel(context.Background())
+	}
 	return true
 }
 
@@ -112,6 +117,9 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
+	if c.stop != nil {
+		c.stop()
+	}
 	for _, s := range c.keep {
 		s.Close()
 	}
