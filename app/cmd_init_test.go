@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,6 +137,24 @@ func TestInitCommand(t *testing.T) {
 		e := &env{DBPath: path, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Stdin: strings.NewReader(testPassword + "\n")}
 		if err := runInit(e, []string{"--owner", "sari"}); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("refused PostgreSQL password", func(t *testing.T) {
+		u, err := url.Parse(pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, _ := u.User.Password()
+		good := u.String()
+		u.User = url.UserPassword(u.User.Username(), "salah-"+pw)
+		var errb bytes.Buffer
+		if code := Main([]string{"--db", u.String(), "init", "--owner", "sari"}, &bytes.Buffer{}, &errb); code != 1 ||
+			!strings.Contains(errb.String(), "refused") || !strings.Contains(errb.String(), "menolak") || strings.Contains(errb.String(), "salah-"+pw) {
+			t.Fatalf("init with a refused password: exit %d, %q", code, errb.String())
+		}
+		db := mustOpen(t, good)
+		if has, err := hasShop(context.Background(), db); err != nil || has {
+			t.Fatalf("something was written: %v %v", has, err)
 		}
 	})
 	t.Run("a database holding a shop", func(t *testing.T) {
