@@ -41,27 +41,36 @@ func HashPassword(password string, p Params) string {
 
 // CheckPassword reports whether password matches the PHC hash.
 func CheckPassword(password, phc string) (bool, error) {
+	p, salt, want, err := parsePHC(phc)
+	if err != nil {
+		return false, err
+	}
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// parsePHC reads an Argon2id PHC string (possibly tampered: it comes from
+// the database file); its parameters are always within sane bounds.
+func parsePHC(phc string) (p Params, salt, want []byte, err error) {
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return false, ErrBadHash
+		return p, nil, nil, ErrBadHash
 	}
-	var p Params
 	var threads uint32
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &threads); err != nil || threads == 0 || threads > 255 || p.Time == 0 {
-		return false, ErrBadHash
+		return p, nil, nil, ErrBadHash
 	}
 	p.Threads = uint8(threads)
 	if !p.sane() {
-		return false, ErrBadHash
+		return p, nil, nil, ErrBadHash
 	}
 	enc := base64.RawStdEncoding
 	salt, err1 := enc.DecodeString(parts[4])
 	want, err2 := enc.DecodeString(parts[5])
 	if err1 != nil || err2 != nil || len(want) < 16 || len(want) > 64 || len(salt) < 8 || len(salt) > 64 {
-		return false, ErrBadHash
+		return p, nil, nil, ErrBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return p, salt, want, nil
 }
 
 // sane bounds Argon2id parameters read from the database file: a tampered

@@ -2,6 +2,7 @@ package security
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -32,7 +33,11 @@ func FuzzVaultHeader(f *testing.F) {
 	})
 }
 
-// FuzzCheckPassword feeds a possibly tampered PHC string to CheckPassword.
+// FuzzCheckPassword feeds a possibly tampered PHC string to the parser
+// and CheckPassword: an error or an answer, never a panic, and never Argon2
+// parameters beyond sane bounds. A sane but costly hash (a mutated m= of
+// 145 MiB took 4 s and made the fuzz worker "hang") is parsed and checked
+// for bounds but not hashed: its cost is Argon2's, not the parser's.
 func FuzzCheckPassword(f *testing.F) {
 	f.Add(HashPassword("batik-sari-2026!", testParams))
 	f.Add("$argon2id$v=19$m=4294967295,t=4294967295,p=255$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA")
@@ -42,6 +47,21 @@ func FuzzCheckPassword(f *testing.F) {
 		if len(phc) > 4<<10 {
 			return
 		}
-		_, _ = CheckPassword("batik-sari-2026!", phc) // bounded by Params.sane
+		p, _, _, err := parsePHC(phc)
+		if err != nil {
+			if !errors.Is(err, ErrBadHash) {
+				t.Fatalf("parse error %v is not ErrBadHash", err)
+			}
+			return
+		}
+		if !p.sane() {
+			t.Fatalf("accepted parameters beyond the bounds: %+v", p)
+		}
+		if uint64(p.MemoryKiB)*uint64(p.Time) > 4<<10 {
+			return // a real-cost hash: bounds are what this target checks
+		}
+		if _, err := CheckPassword("batik-sari-2026!", phc); err != nil {
+			t.Fatalf("parsed but not checked: %v", err)
+		}
 	})
 }
