@@ -153,6 +153,13 @@ func (a secAdmin) ErasePayee(ctx context.Context, actor domain.Actor, id int64) 
 // service, with the owner sari (vault open) and the seeded payees.
 func securedShop(t *testing.T) (*sqlite.DB, *security.Service, domain.Actor, seeded) {
 	t.Helper()
+	db, sec, owner, seed, _ := securedShopWithSecret(t)
+	return db, sec, owner, seed
+}
+
+// securedShopWithSecret is securedShop with the owner's TOTP secret.
+func securedShopWithSecret(t *testing.T) (*sqlite.DB, *security.Service, domain.Actor, seeded, string) {
+	t.Helper()
 	fast := security.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 	vault := security.NewVault(security.VaultOptions{Params: fast})
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"), sqlite.Options{Cipher: vault, Now: func() time.Time { return fixedNow }})
@@ -161,7 +168,8 @@ func securedShop(t *testing.T) (*sqlite.DB, *security.Service, domain.Actor, see
 	}
 	t.Cleanup(func() { db.Close() })
 	sec := security.New(db, vault, security.Options{PasswordParams: fast})
-	if _, err := sec.CreateOwner(context.Background(), "sari", "batik-tulis-2026"); err != nil {
+	enr, err := sec.CreateOwner(context.Background(), "sari", "batik-tulis-2026")
+	if err != nil {
 		t.Fatal(err)
 	}
 	us, err := sec.ListUsers(context.Background(), domain.Actor{Name: "sari", Role: domain.RoleOwner})
@@ -169,7 +177,7 @@ func securedShop(t *testing.T) (*sqlite.DB, *security.Service, domain.Actor, see
 		t.Fatalf("users %v, %v", us, err)
 	}
 	owner := domain.Actor{Name: "sari", Role: domain.RoleOwner, UserID: us[0].ID}
-	return db, sec, owner, seedShop(t, db)
+	return db, sec, owner, seedShop(t, db), enr.Secret
 }
 
 func userByName(t *testing.T, sec *security.Service, owner domain.Actor, name string) domain.User {

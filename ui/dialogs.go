@@ -48,6 +48,8 @@ type formDialog struct {
 	prevKey func(*fyne.KeyEvent)
 	onOK    func()
 	closed  bool
+	// onClosed, if set, runs once when the dialog closes (either way).
+	onClosed func()
 }
 
 // showForm opens a modal. ok runs on confirm; entries get Enter/Escape.
@@ -103,6 +105,9 @@ func (f *formDialog) restore() {
 	}
 	f.closed = true
 	f.win.Canvas().SetOnTypedKey(f.prevKey)
+	if f.onClosed != nil {
+		f.onClosed()
+	}
 }
 
 // showError shows a short actionable message; the detail goes to the log.

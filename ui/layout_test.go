@@ -21,22 +21,35 @@ var screenSize = fyne.NewSize(1366, 768)
 // cutOff lists the texts on screen that do not fit their cell: a text
 // shortened with "…" (a truncating label or a table cell), and a label whose
 // text is wider than the label (it runs into its neighbour or off screen).
-// Each text is measured against its own cell with the theme's font.
+// Each text is measured against its own cell with the theme's font. It
+// looks at what the canvas drew (the renderers in use, so the rows of
+// tables are there: test.LaidOutObjects makes fresh renderers, which have
+// no rows) and at a fresh layout of root.
 func cutOff(root fyne.CanvasObject) []string {
 	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
 	pad := theme.InnerPadding()
-	for _, o := range test.LaidOutObjects(root) {
+	for _, o := range append(drawnObjects(root, nil), test.LaidOutObjects(root)...) {
 		if !o.Visible() {
 			continue
 		}
 		switch v := o.(type) {
 		case *canvas.Text:
 			if strings.HasSuffix(v.Text, "…") && !endsWithEllipsisOnPurpose(v.Text) {
-				out = append(out, v.Text)
+				add(v.Text)
 			}
 		case *widget.Label:
 			if v.Wrapping != fyne.TextWrapOff || v.Truncation != fyne.TextTruncateOff || v.Text == "" || strings.Contains(v.Text, "\n") {
 				continue // wrapping grows; truncation shows as "…" above
+			}
+			if v.Size().Width == 0 && v.Size().Height == 0 {
+				continue // never laid out (a fresh renderer's spare cell)
 			}
 			size := theme.TextSize()
 			if v.SizeName != "" {
@@ -44,8 +57,28 @@ func cutOff(root fyne.CanvasObject) []string {
 			}
 			need := fyne.MeasureText(v.Text, size, v.TextStyle).Width + 2*pad
 			if need > v.Size().Width+1 {
-				out = append(out, v.Text)
+				add(v.Text)
 			}
+		}
+	}
+	return out
+}
+
+// drawnObjects collects the visible objects under o through the renderers
+// the canvas uses, without laying anything out again.
+func drawnObjects(o fyne.CanvasObject, out []fyne.CanvasObject) []fyne.CanvasObject {
+	if o == nil || !o.Visible() {
+		return out
+	}
+	out = append(out, o)
+	switch v := o.(type) {
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			out = drawnObjects(c, out)
+		}
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			out = drawnObjects(c, out)
 		}
 	}
 	return out

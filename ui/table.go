@@ -256,6 +256,13 @@ type dataTable[T any] struct {
 	onChecked func()
 	// empty, if set (withEmpty), says what will appear when there are no rows.
 	empty *widget.Label
+	// rowKey, if set, names a row for the highlighted selection: the
+	// highlight follows the row by key through every refresh (new rows
+	// above it, rows leaving), never staying on a row index.
+	rowKey   func(T) string
+	selKey   string // key of the highlighted row ("" none)
+	selRow   int    // its row index as last shown; -1 when not on screen
+	selQuiet bool   // moving the highlight: do not call onSelect
 }
 
 // withEmpty is the table with a sentence over it while it has no rows,
@@ -354,15 +361,82 @@ func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dat
 	for i, c := range cols {
 		d.table.SetColumnWidth(i+offset, c.width)
 	}
+	d.selRow = -1
 	d.table.OnSelected = func(id widget.TableCellID) {
-		if row, ok := p.Row(id.Row); ok && d.onSelect != nil {
+		if d.selQuiet {
+			return
+		}
+		row, ok := p.Row(id.Row)
+		if !ok {
+			return
+		}
+		d.selRow = id.Row
+		if d.rowKey != nil {
+			d.selKey = d.rowKey(row)
+		}
+		if d.onSelect != nil {
 			d.onSelect(row)
 		}
 	}
+	d.table.OnUnselected = func(widget.TableCellID) {
+		if !d.selQuiet {
+			d.selKey, d.selRow = "", -1
+		}
+	}
 	p.mu.Lock()
-	p.onChange = func() { d.table.Refresh(); d.updateEmpty() }
+	p.onChange = func() { d.table.Refresh(); d.updateEmpty(); d.followSelection() }
 	p.mu.Unlock()
 	return d
+}
+
+// followSelection moves the highlight to the row that has the selected key
+// now (rows arrive above it, or it left the list: no highlight), so the
+// highlighted row and the detail panel always show the same item.
+func (d *dataTable[T]) followSelection() {
+	if d.rowKey == nil || d.selKey == "" {
+		return
+	}
+	at := d.indexOf(d.selKey)
+	if at == d.selRow {
+		return
+	}
+	d.selQuiet = true
+	defer func() { d.selQuiet = false }()
+	if at < 0 {
+		d.table.UnselectAll()
+		d.selRow = -1
+		return
+	}
+	d.selRow = at
+	d.table.Select(widget.TableCellID{Row: at, Col: 0})
+}
+
+// indexOf finds the row with key among the cached pages (-1: not loaded).
+func (d *dataTable[T]) indexOf(key string) int {
+	d.pager.mu.Lock()
+	defer d.pager.mu.Unlock()
+	for pg, rows := range d.pager.pages {
+		for j, r := range rows {
+			if d.rowKey(r) == key {
+				return pg*pageSize + j
+			}
+		}
+	}
+	return -1
+}
+
+// SelectedKey is the key of the highlighted row and its row index (-1 when
+// it is not on screen).
+func (d *dataTable[T]) SelectedKey() (string, int) { return d.selKey, d.selRow }
+
+// SelectKey highlights the row with key, as if clicked (tests, notifications).
+func (d *dataTable[T]) SelectKey(key string) bool {
+	at := d.indexOf(key)
+	if at < 0 {
+		return false
+	}
+	d.table.Select(widget.TableCellID{Row: at, Col: 0})
+	return true
 }
 
 // Checked returns the checked rows, sorted by key.

@@ -92,13 +92,15 @@ type transfersScreen struct {
 	approveBtn, rejectBtn *widget.Button
 	selInfo               *widget.Label
 
-	detail     *fyne.Container
-	selected   *transferRow
-	info       reviewInfo      // conflict and destination of the selected transfer
-	conflicts  *fyne.Container // open conflicts above the Needs attention table
-	wg         chanWaiter      // background loads of the detail panel
-	searchTime *time.Timer
-	seek       int // 0 unknown, 1 the store pages by key, -1 it does not
+	detail      *fyne.Container
+	selected    *transferRow
+	info        reviewInfo      // conflict and destination of the selected transfer
+	conflicts   *fyne.Container // open conflicts above the Needs attention table
+	wg          chanWaiter      // background loads of the detail panel
+	searchTime  *time.Timer
+	seek        int            // 0 unknown, 1 the store pages by key, -1 it does not
+	approving   *approveDialog // the approve dialog last opened (tests)
+	approveOpen bool           // an approve dialog is open or opening
 }
 
 func newTransfersScreen(u *UI) *transfersScreen {
@@ -226,6 +228,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 		key = func(r transferRow) string { return r.RefID }
 	}
 	d := newDataTable(p, cols, key)
+	d.rowKey = func(r transferRow) string { return r.RefID }
 	d.onSelect = func(r transferRow) { s.showDetail(&r) }
 	d.onChecked = s.updateSelection
 	p.setOnError(func(err error) { showError(s.u.win, err) })
@@ -245,164 +248,6 @@ func transferReason(t domain.Transfer) string {
 		return oneLanguage(t.HoldReason)
 	}
 	return ""
-}
-
-// approvalBar has the batch actions for the Awaiting approval tab.
-func (s *transfersScreen) approvalBar() fyne.CanvasObject {
-	s.selInfo = widget.NewLabel(tr("transfers.none.selected"))
-	s.approveBtn = widget.NewButtonWithIcon(tr("action.approve"), theme.ConfirmIcon(), s.approveSelected)
-	s.approveBtn.Importance = widget.HighImportance
-	s.rejectBtn = widget.NewButtonWithIcon(tr("action.reject"), theme.CancelIcon(), s.rejectSelected)
-	s.rejectBtn.Importance = widget.DangerImportance
-	all := widget.NewButton(tr("action.selectpage"), func() {
-		t := s.tables[tabApproval]
-		for i := 0; i < pageSize && i < t.pager.Len(); i++ {
-			if r, ok := t.pager.Row(i); ok {
-				t.selected[r.RefID] = r
-			}
-		}
-		t.table.Refresh()
-		s.updateSelection()
-	})
-	none := widget.NewButton(tr("action.selectnone"), func() { s.tables[tabApproval].ClearChecked() })
-	bar := container.NewHBox(all, none, s.selInfo, layoutSpacer(), s.rejectBtn, s.approveBtn)
-	s.updateSelectionButtons(0)
-	if !s.u.can(domain.PermApprove) {
-		note := widget.NewLabel(tr("transfers.approve.notallowed"))
-		note.Importance = widget.LowImportance
-		return container.NewVBox(bar, note)
-	}
-	return bar
-}
-
-func (s *transfersScreen) updateSelection() {
-	rows := s.tables[tabApproval].Checked()
-	var total domain.Rupiah
-	for _, r := range rows {
-		total, _ = total.Add(r.Amount)
-	}
-	if len(rows) == 0 {
-		s.selInfo.SetText(tr("transfers.none.selected"))
-	} else {
-		s.selInfo.SetText(trf("transfers.selected", map[string]any{"N": len(rows), "Total": money(total)}))
-	}
-	s.updateSelectionButtons(len(rows))
-}
-
-func (s *transfersScreen) updateSelectionButtons(n int) {
-	ok := n > 0 && s.u.can(domain.PermApprove) && s.u.svc.Transfers != nil
-	for _, b := range []*widget.Button{s.approveBtn, s.rejectBtn} {
-		if ok {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
-	}
-}
-
-func refIDs(rows []transferRow) []string {
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.RefID
-	}
-	return out
-}
-
-// approveSelected asks for one TOTP code for the whole batch.
-func (s *transfersScreen) approveSelected() {
-	rows := s.tables[tabApproval].Checked()
-	if len(rows) == 0 {
-		return
-	}
-	var total domain.Rupiah
-	list := make([]string, 0, len(rows))
-	for _, r := range rows {
-		total, _ = total.Add(r.Amount)
-		list = append(list, r.RefID+"  "+r.Payee+"  "+money(r.Amount))
-	}
-	summary := widget.NewLabel(trf("approve.summary", map[string]any{"N": len(rows), "Total": money(total)}))
-	summary.TextStyle.Bold = true
-	summary.Wrapping = fyne.TextWrapWord
-	detail := widget.NewLabel(strings.Join(list, "\n"))
-	detail.TextStyle.Monospace = true
-	code := newKeyEntry()
-	code.SetPlaceHolder(tr("login.code"))
-	status := widget.NewLabel("")
-	status.Importance = widget.DangerImportance
-	status.Wrapping = fyne.TextWrapWord
-	content := container.NewVBox(summary, container.NewGridWrap(fyne.NewSize(440, 120), container.NewVScroll(detail)),
-		widget.NewLabel(tr("approve.code")), code, status)
-	if s.u.demo != nil && s.u.demo.CodeNow != nil {
-		hint := widget.NewLabel(trf("demo.codehint", map[string]any{"Code": s.u.demo.CodeNow()}))
-		hint.Importance = widget.LowImportance
-		content.Add(hint)
-	}
-	var f *formDialog
-	f = showForm(s.u.win, tr("approve.title"), tr("action.approve"), content, []*keyEntry{code}, func() {
-		c := strings.TrimSpace(code.Text)
-		if c == "" {
-			status.SetText(tr("approve.code.missing"))
-			return
-		}
-		f.confirm.Disable()
-		status.SetText(tr("approve.working"))
-		ids := refIDs(rows)
-		go func() {
-			err := s.u.svc.Transfers.Approve(context.Background(), s.u.actor, ids, c)
-			runOnUI(func() {
-				f.confirm.Enable()
-				if err != nil {
-					code.SetText("")
-					status.SetText(userMessage(err))
-					return
-				}
-				f.Close()
-				s.tables[tabApproval].ClearChecked()
-				s.reload()
-				showToast(s.u.win, trf("approve.done", map[string]any{"N": len(ids)}))
-			})
-		}()
-	})
-	s.u.resetLockTimer()
-}
-
-// rejectSelected refuses the selected transfers with a reason.
-func (s *transfersScreen) rejectSelected() {
-	rows := s.tables[tabApproval].Checked()
-	if len(rows) == 0 {
-		return
-	}
-	reason := newKeyEntry()
-	reason.SetPlaceHolder(tr("reject.reason.placeholder"))
-	status := widget.NewLabel("")
-	status.Importance = widget.DangerImportance
-	help := widget.NewLabel(trf("reject.help", map[string]any{"N": len(rows)}))
-	help.Wrapping = fyne.TextWrapWord
-	var f *formDialog
-	f = showForm(s.u.win, tr("reject.title"), tr("action.reject"), container.NewVBox(help, reason, status), []*keyEntry{reason}, func() {
-		why := strings.TrimSpace(reason.Text)
-		if why == "" {
-			status.SetText(tr("reject.reason.missing"))
-			return
-		}
-		f.confirm.Disable()
-		ids := refIDs(rows)
-		go func() {
-			err := s.u.svc.Transfers.Reject(context.Background(), s.u.actor, ids, why)
-			runOnUI(func() {
-				f.confirm.Enable()
-				if err != nil {
-					status.SetText(userMessage(err))
-					return
-				}
-				f.Close()
-				s.tables[tabApproval].ClearChecked()
-				s.reload()
-				showToast(s.u.win, trf("reject.done", map[string]any{"N": len(ids)}))
-			})
-		}()
-	})
-	f.confirm.Importance = widget.DangerImportance
 }
 
 // refreshSelected reloads the transfer shown in the detail panel.
@@ -434,6 +279,7 @@ type transferAction struct {
 	help    string
 	blocked string // "" when the action may run
 	run     func(ctx context.Context, t domain.Transfer) (string, error)
+	open    func() // instead of run: the action asks first (approve, reject)
 }
 
 // actionsFor decides which actions are safe for t, by the REFID rules:
@@ -610,16 +456,27 @@ func (s *transfersScreen) renderDetail(r transferRow) {
 		l.Wrapping = fyne.TextWrapWord
 		s.detail.Add(l)
 	}
-	if t.Status == domain.TransferAwaitingApproval || t.Status.Final() && t.Status != domain.TransferFailed && t.Status != domain.TransferReversed {
+	var actions []transferAction
+	switch {
+	case t.Status == domain.TransferAwaitingApproval:
+		actions = s.approvalActions(r)
+	case t.Status.Final() && t.Status != domain.TransferFailed && t.Status != domain.TransferReversed:
+	default:
+		actions = s.actionsFor(t, info.conflict)
+	}
+	if len(actions) == 0 {
 		s.detail.Refresh()
 		return
 	}
 	s.detail.Add(widget.NewSeparator())
 	s.detail.Add(widget.NewLabelWithStyle(tr("transfers.actions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	for _, a := range s.actionsFor(t, info.conflict) {
+	for _, a := range actions {
 		a := a
 		btn := widget.NewButton(a.label, nil)
 		btn.OnTapped = func() { s.runAction(btn, a, t) }
+		if a.open != nil {
+			btn.OnTapped = a.open
+		}
 		help := widget.NewLabel(a.help)
 		help.Wrapping = fyne.TextWrapWord
 		help.Importance = widget.LowImportance

@@ -80,6 +80,7 @@ func approveFlow(t *testing.T, u *UI, refs []string, code string) *transfersScre
 		t.Fatal("approve button disabled with rows selected")
 	}
 	test.Tap(s.approveBtn)
+	waitIdle(u) // the dialog opens once the destinations are read
 	code1 := focusedKeyEntry(t, u)
 	test.Type(code1, code)
 	code1.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
