@@ -124,7 +124,7 @@ func TestApproveDialogShowsEveryAmountInFull(t *testing.T) {
 					t.Errorf("%s: sum %s, want %s", p.name, money(p.total), money(perPayee[p.id]))
 				}
 			}
-				// What is on screen, scrolled through every row, cuts nothing
+			// What is on screen, scrolled through every row, cuts nothing
 			// (the dialog's content: fyne never sizes a dialog's title label).
 			top := u.win.Canvas().Overlays().Top()
 			if sz := top.MinSize(); sz.Width > screenSize.Width || sz.Height > screenSize.Height {
