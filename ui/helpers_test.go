@@ -261,6 +261,12 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, start bool) *testEnv {
 	t.Helper()
+	return newTestEnvWith(t, start, nil)
+}
+
+// newTestEnvWith is newTestEnv with the engine's configuration changed by cfg.
+func newTestEnvWith(t *testing.T, start bool, cfg func(*engine.Config)) *testEnv {
+	t.Helper()
 	st := openStore(t, nil)
 	env := &testEnv{store: st, seed: seedShop(t, st)}
 	env.sb = sandbox.New(sandbox.Config{Step: 50 * time.Millisecond})
@@ -273,14 +279,18 @@ func newTestEnv(t *testing.T, start bool) *testEnv {
 	env.secret = key.Secret()
 	x := xendit.New(xendit.Config{BaseURL: srv.URL, SecretKey: env.sb.Credentials().XenditSecretKey, Timeout: 5 * time.Second})
 	env.x = x
-	env.eng, err = engine.New(engine.Config{
+	ecfg := engine.Config{
 		Store:    st,
 		Payments: map[string]domain.PaymentGateway{"xendit": x},
 		Channels: map[string]domain.PayoutChannel{"xendit": x}, DefaultChannel: "xendit",
 		Codes: totpCodes{env.secret}, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Intervals: engine.Intervals{PollFirst: 50 * time.Millisecond, List: 50 * time.Millisecond,
 			TrackFirst: 50 * time.Millisecond, TrackMax: 200 * time.Millisecond, Send: 50 * time.Millisecond, Balance: time.Second},
-	})
+	}
+	if cfg != nil {
+		cfg(&ecfg)
+	}
+	env.eng, err = engine.New(ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,6 +380,7 @@ func waitIdle(u *UI) {
 			case *payeesScreen:
 				v.table.table.Refresh()
 				v.table.pager.Wait()
+				v.wg.wait()
 			case *productsScreen:
 				v.table.table.Refresh()
 				v.table.pager.Wait()

@@ -54,10 +54,14 @@ type payeesScreen struct {
 	u     *UI
 	root  fyne.CanvasObject
 	table *dataTable[domain.Payee]
+	// trust is every payee's trust rule (loaded with the table).
+	trust     map[int64]domain.TrustRule
+	wg        chanWaiter
+	trustOpen *formDialog // the trust rule dialog last opened (tests)
 }
 
 func newPayeesScreen(u *UI) *payeesScreen {
-	s := &payeesScreen{u: u}
+	s := &payeesScreen{u: u, trust: map[int64]domain.TrustRule{}}
 	st := u.svc.Store
 	p := newPager(func(ctx context.Context, off, lim int) ([]domain.Payee, error) {
 		var out []domain.Payee
@@ -83,13 +87,13 @@ func newPayeesScreen(u *UI) *payeesScreen {
 		{tr("payee.account"), 150, func(p domain.Payee) string { return domain.MaskAccount(p.AccountNumber) }},
 		{tr("payee.holder"), 190, func(p domain.Payee) string { return p.AccountHolder }},
 		{tr("payee.verified"), 150, func(p domain.Payee) string { return tr("verify." + string(p.Verification)) }},
-		{tr("payee.email"), 200, func(p domain.Payee) string { return p.Email }},
 		{tr("payee.limit"), 130, func(p domain.Payee) string {
 			if p.DailyLimit == 0 {
 				return tr("payee.limit.default")
 			}
 			return money(p.DailyLimit)
 		}},
+		{tr("col.trust"), 230, func(p domain.Payee) string { return s.trustCell(p.ID) }},
 	}, nil)
 	s.table.onSelect = func(p domain.Payee) { s.edit(&p) }
 	add := widget.NewButtonWithIcon(tr("payee.add"), theme.ContentAddIcon(), func() { s.edit(nil) })
@@ -102,11 +106,37 @@ func newPayeesScreen(u *UI) *payeesScreen {
 	help.Importance = widget.LowImportance
 	imp := u.importButton("payees", domain.PermManagePayees, s.reload)
 	s.root = container.NewBorder(container.NewPadded(container.NewBorder(nil, nil, nil, container.NewHBox(imp, add), help)), nil, nil, nil, s.table.withEmpty(tr("empty.payees")))
+	s.reloadTrust()
 	return s
 }
 
 func (s *payeesScreen) view() fyne.CanvasObject { return s.root }
-func (s *payeesScreen) reload()                 { s.table.Reload() }
+func (s *payeesScreen) reload() {
+	s.table.Reload()
+	s.reloadTrust()
+}
+
+// reloadTrust reads the trust rules for the table's column.
+func (s *payeesScreen) reloadTrust() {
+	s.wg.add()
+	go func() {
+		defer s.wg.done()
+		rules := s.u.loadTrust(context.Background())
+		runOnUI(func() { s.trust = rules; s.table.table.Refresh() })
+	}()
+}
+
+// trustCell is the payee's trust rule in a few words for the table.
+func (s *payeesScreen) trustCell(payeeID int64) string {
+	r, ok := s.trust[payeeID]
+	switch {
+	case !ok:
+		return tr("trust.cell.none")
+	case r.Active:
+		return trf("trust.cell.on", map[string]any{"Amount": money(r.MaxAmount), "N": r.MinPayouts})
+	}
+	return trf("trust.cell.off", map[string]any{"Why": tr("trust.short." + string(r.OffReason))})
+}
 func (s *payeesScreen) focusSearch()            {}
 
 // edit opens the payee form (nil: a new payee).
@@ -236,6 +266,10 @@ func (s *payeesScreen) edit(p *domain.Payee) {
 		erase.Importance = widget.DangerImportance
 		s.u.guard(erase, domain.PermErasePersonal)
 		content.Add(container.NewHBox(erase))
+	}
+	if !isNew && !p.Erased && s.u.svc.Trust != nil {
+		cur := *p
+		content.Add(container.NewHBox(widget.NewButton(tr("trust.button"), func() { s.trustDialog(cur) })))
 	}
 	f = showForm(s.u.win, title, tr("action.save"), content, []*keyEntry{name, acct, email, limit}, func() {
 		np := *p

@@ -33,6 +33,14 @@ type TransferActor interface {
 	Cancel(ctx context.Context, actor domain.Actor, refID string) error
 }
 
+// TrustRules lists and sets per-payee trust rules (domain.TrustRule);
+// implementations check the owner's permission and audit below the UI.
+type TrustRules interface {
+	TrustRules(ctx context.Context, actor domain.Actor) ([]domain.TrustRule, error)
+	SetTrustRule(ctx context.Context, actor domain.Actor, payeeID int64, maxAmount domain.Rupiah, minPayouts int) (domain.TrustRule, error)
+	SwitchOffTrustRule(ctx context.Context, actor domain.Actor, payeeID int64) error
+}
+
 // EngineControl pauses and resumes automatic transfers.
 type EngineControl interface {
 	Paused() bool
@@ -247,6 +255,7 @@ type Services struct {
 	Balances   BalanceSource
 	Settings   SettingsStore
 	Importer   Importer
+	Trust      TrustRules
 	Admin      Admin
 	Users      UserAdmin
 	Personal   PersonalData

@@ -31,6 +31,18 @@
 //     open conflict (gateway news contradicting a final status, e.g. success
 //     for a failed attempt: money may have moved), and always goes through
 //     approval.
+//   - Money leaves without a person's approval only when nothing holds the
+//     transfer, or when the only holds are the shop's approval limits (per
+//     transfer, per payee per day) and the payee's trust rule
+//     (domain.TrustRule) covers it: the rule is on, the amount is at most
+//     its limit, and the payee's current account, the destination fixed for
+//     this transfer, already received at least the rule's number of
+//     successful payouts. A trust rule never lifts a risk hold or block, an
+//     unverified account, a missing channel or a send-again. A risk flag on
+//     a transfer to the payee switches the rule off (trustLifts), and so does
+//     any change of the payee's bank or account number (the store, in
+//     UpdatePayee's transaction); both are audited, as is the transfer that
+//     a rule let through (its transfer.created entry names the rule).
 //   - A transfer's destination (bank, account, holder) is fixed and sealed
 //     when it is created; approval approves that destination, and the first
 //     send and every same-REFID resend use it. A payee edited later does not

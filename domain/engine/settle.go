@@ -524,6 +524,7 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 	if _, ok := e.cfg.Channels[channel]; !ok {
 		holds = append(holds, "no payout channel "+strconv.Quote(channel)+" is set up / saluran pembayaran belum diatur")
 	}
+	limitFrom := len(holds) // the shop's approval limits: a trust rule may lift these
 	if l := e.cfg.Limits.PerTransfer; l > 0 && t.Amount > l {
 		holds = append(holds, fmt.Sprintf("above the per-transfer limit %s / melebihi batas per transfer %s", l, l))
 	}
@@ -540,10 +541,11 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 			holds = append(holds, fmt.Sprintf("payee's daily total would reach %s, limit %s / total harian penerima melebihi batas %s", sofar+t.Amount, daily, daily))
 		}
 	}
+	limitTo := len(holds)
 	if payee.Verification != domain.VerifyOK {
 		holds = append(holds, "payee account not verified / rekening penerima belum diverifikasi")
 	}
-	blocked := false
+	blocked, flagged := false, false
 	if e.cfg.Risk != nil {
 		a, err := e.cfg.Risk.Assess(ctx, tx, t)
 		if err != nil {
@@ -553,10 +555,24 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 			blocked = true
 		}
 		if a.Hold || a.Block {
+			flagged = true
 			if len(a.Reasons) == 0 {
 				a.Reasons = []string{"held by a risk rule / ditahan aturan risiko"}
 			}
 			holds = append(holds, a.Reasons...)
+		}
+	}
+	// A trust rule lifts the approval limits only when nothing else holds
+	// the transfer; a risk flag switches the rule off.
+	var trusted *domain.TrustRule
+	if limitTo > limitFrom || flagged {
+		r, err := e.trustLifts(tx, payee, t, flagged, now)
+		if err != nil {
+			return t, nil, err
+		}
+		if r != nil && len(holds) == limitTo-limitFrom {
+			trusted = r
+			holds = nil
 		}
 	}
 	t.Status = domain.TransferApproved
@@ -593,6 +609,10 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 	}
 	if t.HoldReason != "" {
 		detail += "; hold: " + t.HoldReason
+	}
+	if trusted != nil {
+		detail += fmt.Sprintf("; sent without approval by trust rule #%d (payee %d: up to %s after %d successful payouts to the same account)",
+			trusted.ID, trusted.PayeeID, trusted.MaxAmount, trusted.MinPayouts)
 	}
 	if err := audit(tx, now, createdBy, "transfer.created", "transfer:"+t.RefID, detail); err != nil {
 		return t, nil, err

@@ -259,6 +259,10 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 	if err := validPayee(p); err != nil {
 		return err
 	}
+	before, err := t.GetPayee(p.ID)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
 	p.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE payees SET name = ?, channel = ?, account_holder = ?, verification = ?,
 		email = ?, payout_rule_id = ?, daily_limit = ?, erased = ?, updated_at = ? WHERE id = ?`,
@@ -270,7 +274,10 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("payee", p.ID)
 	}
-	return t.sealAccount(p)
+	if err := t.sealAccount(p); err != nil {
+		return err
+	}
+	return t.trustAccountChanged(before, *p)
 }
 
 // ---- payout rules

@@ -65,6 +65,7 @@ type Tx interface {
 	engine.FinalCheckReader
 	engine.CorrectionTx
 	engine.NoteTx
+	engine.TrustTx // per-payee trust rules (migration 0011)
 	xlsx.Rows
 	xlsx.Counter
 
@@ -150,6 +151,7 @@ func Run(t *testing.T, b Backend) {
 		{"EngineLeaseTwoHandles", testLeaseTwoHandles},
 		{"ChangesReachOtherHandles", testChanges},
 		{"OpeningBalanceOnce", testOpening},
+		{"TrustRules", testTrustRules},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
