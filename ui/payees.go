@@ -137,7 +137,7 @@ func (s *payeesScreen) trustCell(payeeID int64) string {
 	}
 	return trf("trust.cell.off", map[string]any{"Why": tr("trust.short." + string(r.OffReason))})
 }
-func (s *payeesScreen) focusSearch()            {}
+func (s *payeesScreen) focusSearch() {}
 
 // edit opens the payee form (nil: a new payee).
 func (s *payeesScreen) edit(p *domain.Payee) {
