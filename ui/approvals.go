@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -188,9 +189,20 @@ func sumByPayee(items []approvalItem) []*payeeSum {
 	return out
 }
 
-// textWidth is how wide a cell must be to show text in full.
+// dateTimeWidth is how wide a cell must be for any dateTime (the widest
+// month name of the language).
+func dateTimeWidth() float32 {
+	m := float32(0)
+	for mo := time.January; mo <= time.December; mo++ {
+		m = max(m, textWidth(dateTime(time.Date(2026, mo, 28, 23, 58, 0, 0, time.UTC), time.UTC), fyne.TextStyle{}))
+	}
+	return m
+}
+
+// textWidth is how wide a cell must be to show text in full (a label
+// ellipsises a text measured to the pixel: one pixel of room).
 func textWidth(text string, style fyne.TextStyle) float32 {
-	return fyne.MeasureText(text, theme.TextSize(), style).Width + 2*theme.InnerPadding()
+	return fyne.MeasureText(text, theme.TextSize(), style).Width + 2*theme.InnerPadding() + 1
 }
 
 // approveDialog is the approve dialog's state: the transfers, the payees

@@ -22,6 +22,14 @@ import (
 // is newer than the last (id and time), as arriving transfers are.
 func addAwaiting(t *testing.T, st domain.Store, payees []domain.Payee, prefix string, n int, amount func(i int) domain.Rupiah) []string {
 	t.Helper()
+	return addAwaitingWhy(t, st, payees, prefix, n, amount, func() string {
+		return "above the per-transfer limit Rp1.000.000 / melebihi batas per transfer Rp1.000.000"
+	})
+}
+
+// addAwaitingWhy is addAwaiting with each transfer's hold reason from why.
+func addAwaitingWhy(t *testing.T, st domain.Store, payees []domain.Payee, prefix string, n int, amount func(i int) domain.Rupiah, why func() string) []string {
+	t.Helper()
 	var refs []string
 	err := st.Write(context.Background(), func(tx domain.Tx) error {
 		var order, payment int64 // the seeded shop's paid order
@@ -38,7 +46,7 @@ func addAwaiting(t *testing.T, st domain.Store, payees []domain.Payee, prefix st
 			}
 			ref := fmt.Sprintf("%s-%04d", prefix, i)
 			x := domain.Transfer{RefID: ref, ObligationID: ob.ID, PayeeID: p.ID, Channel: "xendit", Amount: amount(i),
-				Status: domain.TransferAwaitingApproval, HoldReason: "above the per-transfer limit Rp1.000.000 / melebihi batas per transfer Rp1.000.000",
+				Status: domain.TransferAwaitingApproval, HoldReason: why(),
 				CreatedAt: fixedNow.Add(time.Duration(i) * time.Second), CreatedBy: "engine"}
 			if err := tx.CreateTransfer(&x); err != nil {
 				return err

@@ -5,7 +5,9 @@ import (
 	"image/color"
 	"math"
 	"reflect"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +42,11 @@ type DashboardData struct {
 	// largest amount Lunas can count and an alert says so, never a
 	// wrapped-around total.
 	Capped bool
+	// Waiting is why transfers wait for approval: each reason with how many
+	// transfers and how much money, most transfers first (a transfer held
+	// for two reasons counts under both). WaitingTotal is their sum.
+	Waiting      []WaitReason
+	WaitingTotal domain.Rupiah
 }
 
 // addCapped adds v to m[k] with domain's overflow-checked addition; a sum
@@ -57,6 +64,57 @@ func addCapped(m map[string]domain.Rupiah, k string, v domain.Rupiah) bool {
 		m[k] = math.MinInt64
 	}
 	return true
+}
+
+// WaitReason is one reason transfers wait for approval.
+type WaitReason struct {
+	Reason string // in the current language
+	N      int
+	Total  domain.Rupiah
+}
+
+// maxWaitScan bounds how many waiting transfers the dashboard reads to
+// explain why they wait.
+const maxWaitScan = 1000
+
+// flagNumber is the "(flag #12)" a risk reason carries: reasons are grouped
+// without it.
+var flagNumber = regexp.MustCompile(`\s*\(flag #\d+\)`)
+
+// waitReasons groups waiting transfers by the reasons they wait.
+func waitReasons(ts []domain.Transfer) ([]WaitReason, domain.Rupiah) {
+	by := map[string]*WaitReason{}
+	var out []*WaitReason
+	var total domain.Rupiah
+	for _, t := range ts {
+		total, _ = total.Add(t.Amount)
+		parts := strings.Split(t.HoldReason, "; ")
+		if t.HoldReason == "" {
+			parts = []string{tr("dash.wait.noreason")}
+		}
+		for _, part := range parts {
+			why := strings.TrimSpace(flagNumber.ReplaceAllString(oneLanguage(part), ""))
+			w := by[why]
+			if w == nil {
+				w = &WaitReason{Reason: why}
+				by[why] = w
+				out = append(out, w)
+			}
+			w.N++
+			w.Total, _ = w.Total.Add(t.Amount)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	res := make([]WaitReason, len(out))
+	for i, w := range out {
+		res[i] = *w
+	}
+	return res, total
 }
 
 // DashboardQuerier is implemented by a ReadTx that can aggregate the
@@ -92,6 +150,13 @@ func loadDashboard(ctx context.Context, st domain.Store, now time.Time, loc *tim
 		d.NeedsAttention = count([]domain.TransferStatus{domain.TransferUnknown, domain.TransferFailed, domain.TransferReversed})
 		if err != nil {
 			return err
+		}
+		if d.AwaitApproval > 0 {
+			ts, err := tx.ListTransfers(domain.TransferFilter{Statuses: tabStatuses[tabApproval], Page: domain.Page{Limit: maxWaitScan}})
+			if err != nil {
+				return err
+			}
+			d.Waiting, d.WaitingTotal = waitReasons(ts)
 		}
 		settled, paid := map[string]domain.Rupiah{}, map[string]domain.Rupiah{}
 		if q, ok := tx.(DashboardQuerier); ok {
@@ -272,12 +337,38 @@ func (d *dashboard) show(data DashboardData) {
 	if data.OpenFlags > 0 {
 		d.alerts.Add(alertLine(trf("alert.flags", map[string]any{"N": data.OpenFlags})))
 	}
+	if data.AwaitApproval > 0 {
+		d.alerts.Add(d.waitingWhy(data))
+	}
 	if len(bal) > 0 {
 		d.alerts.Add(container.NewHBox(append([]fyne.CanvasObject{widget.NewLabelWithStyle(tr("dash.balances"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}, bal...)...))
 	}
 	d.alerts.Refresh()
 	d.chart.SetData(data.Days)
 	d.stamp.SetText(trf("dash.updated", map[string]any{"At": dateTime(d.u.svc.Now(), d.u.svc.Location)}))
+}
+
+// maxWaitLines is how many reasons the dashboard lists.
+const maxWaitLines = 3
+
+// waitingWhy says what waits for the owner and why: the count and sum,
+// then the most common reasons with their count and sum.
+func (d *dashboard) waitingWhy(data DashboardData) fyne.CanvasObject {
+	head := widget.NewLabelWithStyle(trf("dash.wait.head", map[string]any{"N": itoa(data.AwaitApproval), "Total": money(data.WaitingTotal)}),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(head)
+	for i, w := range data.Waiting {
+		if i == maxWaitLines {
+			box.Add(widget.NewLabel(trf("dash.wait.more", map[string]any{"N": len(data.Waiting) - maxWaitLines})))
+			break
+		}
+		l := widget.NewLabel(trf("dash.wait.line", map[string]any{"N": itoa(w.N), "Total": money(w.Total), "Reason": w.Reason}))
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	open := widget.NewButton(tr("dash.wait.open"), func() { d.openTab(tabApproval) })
+	return container.NewBorder(nil, nil, nil, container.NewVBox(open), box)
 }
 
 func (d *dashboard) openTab(tab string) {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -40,6 +42,10 @@ func cutOff(root fyne.CanvasObject) []string {
 			continue
 		}
 		switch v := o.(type) {
+		case *widget.Table:
+			if need, have := tableWidth(v); need > have+1 {
+				add(fmt.Sprintf("a table's columns need %.0f, it is %.0f wide (the last columns are cut off)", need, have))
+			}
 		case *canvas.Text:
 			if strings.HasSuffix(v.Text, "…") && !endsWithEllipsisOnPurpose(v.Text) {
 				add(v.Text)
@@ -62,6 +68,31 @@ func cutOff(root fyne.CanvasObject) []string {
 		}
 	}
 	return out
+}
+
+// tableWidth is the width a table's columns need (with the dividers)
+// and the width it has. Fyne keeps column widths to itself: read by reflection.
+func tableWidth(t *widget.Table) (need, have float32) {
+	if t.Length == nil || t.Size().Width == 0 {
+		return 0, 0
+	}
+	_, cols := t.Length()
+	v := reflect.ValueOf(t).Elem()
+	widths := v.FieldByName("columnWidths")
+	def := float32(v.FieldByName("cellSize").FieldByName("Width").Float())
+	for c := 0; c < cols; c++ {
+		w := def
+		if widths.IsValid() && !widths.IsNil() {
+			if x := widths.MapIndex(reflect.ValueOf(c)); x.IsValid() {
+				w = float32(x.Float())
+			}
+		}
+		need += w + theme.Padding()
+	}
+	if t.ShowHeaderColumn {
+		need += float32(v.FieldByName("headerSize").FieldByName("Width").Float())
+	}
+	return need, t.Size().Width
 }
 
 // drawnObjects collects the visible objects under o through the renderers
@@ -134,6 +165,7 @@ func TestNoCutOffLabels(t *testing.T) {
 			t.Helper()
 			waitIdle(u)
 			u.win.Resize(screenSize)
+			_ = test.RenderToMarkup(u.win.Canvas()) // tables draw their rows
 			if bad := cutOff(u.win.Canvas().Content()); len(bad) > 0 {
 				t.Errorf("%s %s at 1366x768: cut off: %q", lang, name, bad)
 			}

@@ -79,12 +79,12 @@ func newOrdersScreen(u *UI) *ordersScreen {
 	})
 	loc := u.svc.Location
 	s.table = newDataTable(p, []column[domain.Order]{
-		{tr("col.order"), 150, func(o domain.Order) string { return o.ExternalID }},
-		{tr("col.buyer"), 160, func(o domain.Order) string { return o.BuyerName }},
+		{tr("col.order"), 130, func(o domain.Order) string { return o.ExternalID }},
+		{tr("col.buyer"), 140, func(o domain.Order) string { return o.BuyerName }},
 		{tr("col.total"), 120, func(o domain.Order) string { t, _ := o.Total(); return money(t) }},
-		{tr("col.status"), 170, func(o domain.Order) string { return tr("order." + string(o.Status)) }},
-		{tr("col.created"), 150, func(o domain.Order) string { return dateTime(o.CreatedAt, loc) }},
-		{tr("col.source"), 120, func(o domain.Order) string { return o.Source }},
+		{tr("col.status"), 150, func(o domain.Order) string { return tr("order." + string(o.Status)) }},
+		{tr("col.created"), dateTimeWidth(), func(o domain.Order) string { return dateTime(o.CreatedAt, loc) }},
+		{tr("col.source"), 90, func(o domain.Order) string { return o.Source }},
 	}, nil)
 	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table.onSelect = s.showDetail

@@ -93,7 +93,7 @@ func newPayeesScreen(u *UI) *payeesScreen {
 			}
 			return money(p.DailyLimit)
 		}},
-		{tr("col.trust"), 230, func(p domain.Payee) string { return s.trustCell(p.ID) }},
+		{tr("col.trust"), 210, func(p domain.Payee) string { return s.trustCell(p.ID) }},
 	}, nil)
 	s.table.onSelect = func(p domain.Payee) { s.edit(&p) }
 	add := widget.NewButtonWithIcon(tr("payee.add"), theme.ContentAddIcon(), func() { s.edit(nil) })

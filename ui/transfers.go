@@ -212,17 +212,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 	if s.canSeek() {
 		p.after = s.seekPage(tab)
 	}
-	loc := s.u.svc.Location
-	cols := []column[transferRow]{
-
-		{tr("col.refid"), 215, func(r transferRow) string { return r.RefID }},
-		{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }},
-		{tr("col.amount"), 120, func(r transferRow) string { return money(r.Amount) }},
-		{tr("col.status"), 180, func(r transferRow) string { return statusText(r.Status) }},
-		{tr("col.channel"), 110, func(r transferRow) string { return domain.ChannelName(r.Channel) }},
-		{tr("col.created"), 150, func(r transferRow) string { return dateTime(r.CreatedAt, loc) }},
-		{tr("col.reason"), 320, func(r transferRow) string { return transferReason(r.Transfer) }},
-	}
+	cols := s.columns(tab)
 	var key func(transferRow) string
 	if tab == tabApproval {
 		key = func(r transferRow) string { return r.RefID }
@@ -233,6 +223,91 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 	d.onChecked = s.updateSelection
 	p.setOnError(func(err error) { showError(s.u.win, err) })
 	return d
+}
+
+// tableBudget is the width the transfer tables fit in at 1366x768, with
+// the detail panel beside them (TestNoCutOffLabels checks it).
+const tableBudget = 800
+
+// columns are a tab's columns, each as wide as its widest text (REFIDs,
+// amounts up to the shop's maximum, statuses, dates), and one that takes
+// what is left of tableBudget: the reason a transfer waits or failed, or
+// the payee. Tabs show what matters there: the reason where a person acts,
+// the channel while in flight, the date in the history.
+func (s *transfersScreen) columns(tab string) []column[transferRow] {
+	loc := s.u.svc.Location
+	// w is a column's width for its bold title and its texts, with a
+	// little room: a label ellipsises a text measured to the pixel.
+	w := func(title string, texts ...string) float32 {
+		m := textWidth(title, fyne.TextStyle{Bold: true})
+		for _, t := range texts {
+			m = max(m, textWidth(t, fyne.TextStyle{}))
+		}
+		return m + theme.Padding()
+	}
+	var statuses []string
+	for _, st := range tabStatuses[tab] {
+		statuses = append(statuses, statusText(st))
+	}
+	var channels []string
+	for _, ch := range s.u.svc.Channels {
+		channels = append(channels, domain.ChannelName(ch))
+	}
+	refid := column[transferRow]{tr("col.refid"), w(tr("col.refid"), "RF-20261122-00000"), func(r transferRow) string { return r.RefID }}
+	payee := column[transferRow]{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }}
+	amount := column[transferRow]{tr("col.amount"), w(tr("col.amount"), money(domain.DefaultMaxAmount)), func(r transferRow) string { return money(r.Amount) }}
+	status := column[transferRow]{tr("col.status"), w(tr("col.status"), statuses...), func(r transferRow) string { return statusText(r.Status) }}
+	channel := column[transferRow]{tr("col.channel"), w(tr("col.channel"), append(channels, "Xendit")...), func(r transferRow) string { return domain.ChannelName(r.Channel) }}
+	created := column[transferRow]{tr("col.created"), max(w(tr("col.created")), dateTimeWidth()+theme.Padding()), func(r transferRow) string { return dateTime(r.CreatedAt, loc) }}
+	reason := column[transferRow]{tr("col.reason"), 0, func(r transferRow) string { return shortReason(transferReason(r.Transfer)) }}
+	var cols []column[transferRow]
+	flex := 0
+	switch tab {
+	case tabApproval:
+		reason.title = tr("col.waitreason")
+		cols, flex = []column[transferRow]{refid, payee, amount, reason}, 3
+	case tabProgress:
+		cols, flex = []column[transferRow]{refid, payee, amount, status, channel}, 1
+	case tabAttention:
+		reason.text = attentionText // its status and why, in one cell
+		cols, flex = []column[transferRow]{refid, payee, amount, reason}, 3
+	default:
+		cols, flex = []column[transferRow]{refid, payee, amount, status, created}, 1
+	}
+	used := float32(0)
+	if tab == tabApproval {
+		used += 40 + theme.Padding() // the check column
+	}
+	for i, c := range cols {
+		if i != flex {
+			used += c.width
+		}
+		used += theme.Padding()
+	}
+	cols[flex].width = max(tableBudget-used, 120)
+	return cols
+}
+
+// attentionText is a Needs attention row's status and reason in one cell:
+// "Failed: account closed", "Outcome not known yet".
+func attentionText(r transferRow) string {
+	st := statusText(r.Status)
+	why := transferReason(r.Transfer)
+	if why == "" || strings.Split(why, "; ")[0] == st {
+		return st
+	}
+	return st + ": " + shortReason(why)
+}
+
+// shortReason is a reason's first part for a table cell, with how many
+// more there are ("above the limit (+1)"); the detail panel and the approve
+// dialog show all of it.
+func shortReason(why string) string {
+	parts := strings.Split(why, "; ")
+	if len(parts) == 1 {
+		return why
+	}
+	return parts[0] + " (+" + strconv.Itoa(len(parts)-1) + ")"
 }
 
 // transferReason is the one line that explains where a transfer stands.
@@ -410,10 +485,11 @@ func (s *transfersScreen) renderDetail(r transferRow) {
 	ref.Selectable = true
 	amount := widget.NewLabelWithStyle(money(t.Amount), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	amount.SizeName = theme.SizeNameSubHeadingText
-	// Values truncate rather than widen the panel, so the copy button stays in view.
+	// Values wrap rather than widen the panel (the copy button stays in
+	// view) or get cut.
 	val := func(text string) *widget.Label {
 		l := widget.NewLabel(text)
-		l.Truncation = fyne.TextTruncateEllipsis
+		l.Wrapping = fyne.TextWrapWord
 		return l
 	}
 	items := []*widget.FormItem{

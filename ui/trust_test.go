@@ -192,3 +192,28 @@ func auditDetailHas(t *testing.T, st domain.Store, subject, text string) bool {
 	}
 	return found
 }
+
+// TestDashboardSaysWhyTransfersWait: the dashboard names what waits for
+// approval (count and sum) and why, reasons grouped with their own count
+// and sum, the flag number left out so that one rule is one line.
+func TestDashboardSaysWhyTransfersWait(t *testing.T) {
+	env := newTestEnv(t, false)
+	n := 0
+	addAwaitingWhy(t, env.store, env.seed.payees, "RF-FLAG", 2, func(i int) domain.Rupiah { return 70_000 }, func() string {
+		n++ // two flags of one rule, as security.Checker words them
+		return fmt.Sprintf("Too many transfers to one payee (flag #%d) / Terlalu banyak transfer ke satu penerima", 40+n)
+	})
+	u := newTestUI(t, env.services(), domain.RoleOwner)
+	u.Navigate(ScreenDashboard)
+	u.reloadCurrent()
+	waitIdle(u)
+	for _, want := range []string{
+		trf("dash.wait.head", map[string]any{"N": "5", "Total": money(4_190_000)}),
+		trf("dash.wait.line", map[string]any{"N": "3", "Total": money(4_050_000), "Reason": "above the automatic limit Rp1,000,000"}),
+		trf("dash.wait.line", map[string]any{"N": "2", "Total": money(140_000), "Reason": "Too many transfers to one payee"}),
+	} {
+		if !markupHas(u, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+}
