@@ -55,7 +55,26 @@ func (u *UI) Tour(wait time.Duration, shoot func(file string), done func(error))
 			}
 			time.Sleep(1500 * time.Millisecond) // rows arrive, the frame is drawn
 			shoot(st.file)
+			if st.tab == tabApproval && ts != nil {
+				u.tourApprove(ts, shoot)
+			}
 		}
 		done(nil)
 	}()
+}
+
+// tourApprove shows the approve dialog for every waiting transfer
+// (approve-dialog.png), then closes it without approving.
+func (u *UI) tourApprove(ts *transfersScreen, shoot func(file string)) {
+	fyne.DoAndWait(ts.selectAllWaiting)
+	time.Sleep(time.Second)
+	fyne.DoAndWait(ts.approveSelected)
+	time.Sleep(3 * time.Second) // destinations read, the dialog drawn
+	shoot("approve-dialog.png")
+	fyne.DoAndWait(func() {
+		if ts.approving != nil && !ts.approving.form.closed {
+			ts.approving.form.dismiss()
+		}
+		ts.tables[tabApproval].ClearChecked()
+	})
 }

@@ -142,7 +142,7 @@ func newTransfersScreen(u *UI) *transfersScreen {
 	s.showDetail(nil)
 	detailScroll := container.NewScroll(s.detail)
 	split := container.NewHSplit(s.tabs, container.NewPadded(detailScroll))
-	split.SetOffset(0.70)
+	split.SetOffset(0.74)
 	s.root = container.NewBorder(container.NewPadded(s.search), nil, nil, nil, split)
 	s.loadConflicts()
 	return s
@@ -227,7 +227,7 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 
 // tableBudget is the width the transfer tables fit in at 1366x768, with
 // the detail panel beside them (TestNoCutOffLabels checks it).
-const tableBudget = 800
+const tableBudget = 870
 
 // columns are a tab's columns, each as wide as its widest text (REFIDs,
 // amounts up to the shop's maximum, statuses, dates), and one that takes
@@ -253,8 +253,8 @@ func (s *transfersScreen) columns(tab string) []column[transferRow] {
 	for _, ch := range s.u.svc.Channels {
 		channels = append(channels, domain.ChannelName(ch))
 	}
-	refid := column[transferRow]{tr("col.refid"), w(tr("col.refid"), "RF-20261122-00000"), func(r transferRow) string { return r.RefID }}
-	payee := column[transferRow]{tr("col.payee"), 170, func(r transferRow) string { return r.Payee }}
+	refid := column[transferRow]{tr("col.refid"), w(tr("col.refid"), "LNS-261205-IUABKZWNKY", "RF-20261122-00000"), func(r transferRow) string { return r.RefID }}
+	payee := column[transferRow]{tr("col.payee"), 180, func(r transferRow) string { return r.Payee }}
 	amount := column[transferRow]{tr("col.amount"), w(tr("col.amount"), money(domain.DefaultMaxAmount)), func(r transferRow) string { return money(r.Amount) }}
 	status := column[transferRow]{tr("col.status"), w(tr("col.status"), statuses...), func(r transferRow) string { return statusText(r.Status) }}
 	channel := column[transferRow]{tr("col.channel"), w(tr("col.channel"), append(channels, "Xendit")...), func(r transferRow) string { return domain.ChannelName(r.Channel) }}
