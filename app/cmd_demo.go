@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"lunas/demo"
 	"lunas/domain"
 	"lunas/domain/engine"
 )
@@ -36,7 +37,7 @@ func runDemo(e *env, args []string) error {
 		return err
 	}
 	defer rt.Stop()
-	fmt.Fprintf(e.Stdout, "Lunas demo: Toko Batik Sari, %d makers, payments through %s, sandbox at %s\n", len(demoMakers), *gateway, rt.SandboxURL)
+	fmt.Fprintf(e.Stdout, "Lunas demo: Toko Batik Sari, %d makers, payments through %s, sandbox at %s\n", len(demo.Makers), *gateway, rt.SandboxURL)
 	if path != "" {
 		printDemoOwner(e, path, rt)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"lunas/demo"
 	"lunas/domain"
 	"lunas/gateways/sandbox"
 	"lunas/gateways/xendit"
@@ -108,7 +109,7 @@ func runShopBuyers(ctx context.Context, e *env, sb *sandbox.Server, sbURL string
 		return err
 	}
 	if cat.seeded {
-		report(fmt.Sprintf("buyers: the shop had no products; added the %d demo makers and their products (sandbox test accounts)", len(demoMakers)))
+		report(fmt.Sprintf("buyers: the shop had no products; added the %d demo makers and their products (sandbox test accounts)", len(demo.Makers)))
 	}
 	report(fmt.Sprintf("buyers: %s, one every %s, paying through %s as %s", e.dbName(), o.Every, gw.Name(), sh.Actor.Name))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
@@ -205,9 +206,9 @@ func sameServer(a, b string) bool {
 }
 
 // shopCatalogue is what buyers can buy: every product whose maker is a
-// seller in a payout rule. With demo it adds the demo makers and products
+// seller in a payout rule. With addDemo it adds the demo makers and products
 // to a shop that has no products at all, audited as the signed-in person.
-func shopCatalogue(ctx context.Context, sh *shop, demo bool) (*demoShop, error) {
+func shopCatalogue(ctx context.Context, sh *shop, addDemo bool) (*demoShop, error) {
 	cat := &demoShop{ruleOf: map[int64]int64{}}
 	read := func() error {
 		return sh.DB.Read(ctx, func(tx domain.ReadTx) error {
@@ -245,7 +246,7 @@ func shopCatalogue(ctx context.Context, sh *shop, demo bool) (*demoShop, error) 
 		nProducts = len(ps)
 		return err
 	})
-	if len(cat.products) > 0 || !demo || nProducts > 0 {
+	if len(cat.products) > 0 || !addDemo || nProducts > 0 {
 		if len(cat.products) == 0 {
 			return nil, errNoCatalogue
 		}
@@ -259,7 +260,7 @@ func shopCatalogue(ctx context.Context, sh *shop, demo bool) (*demoShop, error) 
 			return err
 		}
 		return tx.AppendAudit(&domain.AuditEntry{At: time.Now().UTC(), Actor: sh.Actor.Name, Action: "catalogue.demo",
-			Subject: "products", Detail: fmt.Sprintf("%d demo makers with their products (sandbox test accounts)", len(demoMakers))})
+			Subject: "products", Detail: fmt.Sprintf("%d demo makers with their products (sandbox test accounts)", len(demo.Makers))})
 	})
 	if err != nil {
 		return nil, err
@@ -274,7 +275,7 @@ func shopCatalogue(ctx context.Context, sh *shop, demo bool) (*demoShop, error) 
 // person, as the desktop's New order does.
 func shopBuyer(ctx context.Context, sh *shop, gw domain.PaymentGateway, cat *demoShop, rng *rand.Rand, ext string) (string, domain.Rupiah, error) {
 	p := cat.products[rng.IntN(len(cat.products))]
-	b := demoBuyers[rng.IntN(len(demoBuyers))]
+	b := demo.Buyers[rng.IntN(len(demo.Buyers))]
 	now := time.Now()
 	o := domain.Order{ExternalID: ext, Source: "sandbox-buyers", BuyerName: b.Name, BuyerEmail: b.Email,
 		Items: []domain.OrderItem{{ProductID: p.ID, Name: p.Name, Qty: int64(1 + rng.IntN(2)), UnitPrice: p.Price}}, Shipping: 15000,

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"lunas/demo"
 	"lunas/domain"
 	"lunas/domain/engine"
 	"lunas/domain/risk"
@@ -24,40 +25,6 @@ import (
 	"lunas/gateways/xendit"
 	"lunas/security"
 )
-
-// demoMaker is a consignment maker in the demo batik shop.
-type demoMaker struct {
-	Name, Bank, Account, Email string
-	ShareBPS                   int64 // the maker's share of each sale
-	Products                   []demoProduct
-}
-
-type demoProduct struct {
-	SKU   string
-	Name  string
-	Price domain.Rupiah
-}
-
-// demoMakers is Toko Batik Sari's consignment makers, one per payout bank
-// or wallet, with the sandbox's documented test accounts.
-var demoMakers = []demoMaker{
-	{"Bu Ani (Batik Tulis Solo)", "BCA", "0611101146", "ani@example.com", 7000, []demoProduct{
-		{"BTS-001", "Kain batik tulis Parang", 850000}, {"BTS-002", "Kemeja batik tulis Kawung", 425000}}},
-	{"Pak Joko (Batik Cap Pekalongan)", "BNI", "00010000", "joko@example.com", 6500, []demoProduct{
-		{"BCP-001", "Kemeja batik cap Jlamprang", 189000}, {"BCP-002", "Daster batik cap", 95000}}},
-	{"Ibu Ratna (Sogan Yogyakarta)", "BRI", "504101005099530", "ratna@example.com", 7000, []demoProduct{
-		{"SOG-001", "Selendang sogan", 275000}, {"SOG-002", "Blangkon sogan", 120000}}},
-	{"Mas Dimas (Batik Lasem)", "MANDIRI", "1380011819286", "dimas@example.com", 6000, []demoProduct{
-		{"LSM-001", "Kain batik Lasem tiga negeri", 1750000}}},
-	{"Mbak Wulan (Ecoprint)", "GOPAY", "08123450000", "wulan@example.com", 7500, []demoProduct{
-		{"ECO-001", "Totebag ecoprint", 65000}, {"ECO-002", "Syal ecoprint sutra", 210000}}},
-}
-
-// demoBuyers are the simulated buyers.
-var demoBuyers = []struct{ Name, Email string }{
-	{"Rina Kartika", "rina@example.com"}, {"Agus Salim", "agus@example.com"}, {"Siti Nurhaliza", "siti@example.com"},
-	{"Budi Santoso", "budi@example.com"}, {"Dewi Lestari", "dewi@example.com"}, {"Hendra Wijaya", "hendra@example.com"},
-}
 
 // demoShop is the seeded catalogue: every product with its payout rule.
 type demoShop struct {
@@ -91,7 +58,7 @@ func seedDemo(ctx context.Context, st domain.Store) (*demoShop, error) {
 func seedDemoCatalogue(tx domain.Tx) (*demoShop, error) {
 	shop := &demoShop{ruleOf: map[int64]int64{}}
 	err := func() error {
-		for _, m := range demoMakers {
+		for _, m := range demo.Makers {
 			p := domain.Payee{Name: m.Name, Channel: m.Bank, AccountNumber: m.Account, AccountHolder: m.Name,
 				Verification: domain.VerifyOK, Email: m.Email}
 			if err := tx.CreatePayee(&p); err != nil {
@@ -338,7 +305,7 @@ func demoBuyer(ctx context.Context, st domain.Store, gw domain.PaymentGateway, s
 func demoBuyerAt(ctx context.Context, st domain.Store, gw domain.PaymentGateway, shop *demoShop, rng *rand.Rand, n int, now time.Time) (string, domain.Rupiah, error) {
 	p := shop.products[rng.IntN(len(shop.products))]
 	qty := int64(1 + rng.IntN(2))
-	b := demoBuyers[rng.IntN(len(demoBuyers))]
+	b := demo.Buyers[rng.IntN(len(demo.Buyers))]
 	o := domain.Order{ExternalID: fmt.Sprintf("BTK-%s-%04d", now.Format("150405"), n), Source: "demo", BuyerName: b.Name, BuyerEmail: b.Email,
 		Items: []domain.OrderItem{{ProductID: p.ID, Name: p.Name, Qty: qty, UnitPrice: p.Price}}, Shipping: 15000,
 		PayoutRuleID: shop.ruleOf[p.ID], Status: domain.OrderOpen, CreatedAt: now}

@@ -60,6 +60,10 @@ type payeesScreen struct {
 	trustOpen *formDialog // the trust rule dialog last opened (tests)
 }
 
+// payeesBudget is the width the payees table has at 1366x768 beside the
+// navigation (TestNoCutOffLabels checks it).
+const payeesBudget = 1150
+
 func newPayeesScreen(u *UI) *payeesScreen {
 	s := &payeesScreen{u: u, trust: map[int64]domain.TrustRule{}}
 	st := u.svc.Store
@@ -82,12 +86,12 @@ func newPayeesScreen(u *UI) *payeesScreen {
 	})
 	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table = newDataTable(p, []column[domain.Payee]{
-		{tr("col.name"), 190, func(p domain.Payee) string { return p.Name }},
-		{tr("payee.bank"), 130, func(p domain.Payee) string { return bankLabel(p.Channel) }},
-		{tr("payee.account"), 150, func(p domain.Payee) string { return domain.MaskAccount(p.AccountNumber) }},
-		{tr("payee.holder"), 190, func(p domain.Payee) string { return p.AccountHolder }},
-		{tr("payee.verified"), 150, func(p domain.Payee) string { return tr("verify." + string(p.Verification)) }},
-		{tr("payee.limit"), 130, func(p domain.Payee) string {
+		{tr("col.name"), 0, func(p domain.Payee) string { return p.Name }},
+		{tr("payee.bank"), 0, func(p domain.Payee) string { return bankLabel(p.Channel) }},
+		{tr("payee.account"), 0, func(p domain.Payee) string { return domain.MaskAccount(p.AccountNumber) }},
+		{tr("payee.holder"), 0, func(p domain.Payee) string { return p.AccountHolder }},
+		{tr("payee.verified"), 0, func(p domain.Payee) string { return tr("verify." + string(p.Verification)) }},
+		{tr("payee.limit"), 0, func(p domain.Payee) string {
 			if p.DailyLimit == 0 {
 				return tr("payee.limit.default")
 			}
@@ -95,6 +99,9 @@ func newPayeesScreen(u *UI) *payeesScreen {
 		}},
 		{tr("col.trust"), 210, func(p domain.Payee) string { return s.trustCell(p.ID) }},
 	}, nil)
+	// Names and holders as long as the shop's longest (the demo's makers
+	// have long ones); the trust column gives up the room.
+	s.table.shareWidth(payeesBudget, 6, 150, []colStyle{{fit: true}, {fit: true}, {fit: true}, {fit: true}, {fit: true}, {fit: true}, {}})
 	s.table.onSelect = func(p domain.Payee) { s.edit(&p) }
 	add := widget.NewButtonWithIcon(tr("payee.add"), theme.ContentAddIcon(), func() { s.edit(nil) })
 	add.Importance = widget.HighImportance

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ var reportKinds = []string{"summary", "orders", "payments", "transfers", "ledger
 type reportsScreen struct {
 	u        *UI
 	root     fyne.CanvasObject
-	sheets   *widget.CheckGroup
+	sheets   *checkGrid
 	format   *widget.RadioGroup
 	from, to *widget.DateEntry
 	status   *widget.Select
@@ -47,8 +48,7 @@ func newReportsScreen(u *UI) *reportsScreen {
 		}
 		kinds = append(kinds, tr("report."+k))
 	}
-	s.sheets = widget.NewCheckGroup(kinds, nil)
-	s.sheets.Horizontal = true
+	s.sheets = newCheckGrid(kinds, 4) // one row of seven is wider than the screen in Indonesian
 	s.sheets.SetSelected([]string{tr("report.transfers")})
 	s.format = widget.NewRadioGroup([]string{"xlsx", "csv"}, nil)
 	s.format.Horizontal = true
@@ -82,7 +82,7 @@ func newReportsScreen(u *UI) *reportsScreen {
 		s.export.Disable()
 	}
 	form := widget.NewForm(
-		widget.NewFormItem(tr("report.kind"), s.sheets),
+		widget.NewFormItem(tr("report.kind"), s.sheets.box),
 		widget.NewFormItem(tr("report.from"), s.from),
 		widget.NewFormItem(tr("report.to"), s.to),
 		widget.NewFormItem(tr("col.status"), s.status),
@@ -134,7 +134,7 @@ func (s *reportsScreen) period() (time.Time, time.Time, error) {
 func (s *reportsScreen) chosenSheets() []string {
 	var out []string
 	for _, k := range reportKinds {
-		for _, sel := range s.sheets.Selected {
+		for _, sel := range s.sheets.Selected() {
 			if sel == tr("report."+k) {
 				out = append(out, k)
 			}
@@ -270,4 +270,39 @@ func (s *reportsScreen) reconcile() {
 			s.recon.Refresh()
 		})
 	}()
+}
+
+// checkGrid is a set of check boxes in rows of a few columns (a check
+// group is one row or one column).
+type checkGrid struct {
+	checks []*widget.Check
+	box    *fyne.Container
+}
+
+func newCheckGrid(options []string, cols int) *checkGrid {
+	g := &checkGrid{box: container.NewGridWithColumns(cols)}
+	for _, o := range options {
+		c := widget.NewCheck(o, nil)
+		g.checks = append(g.checks, c)
+		g.box.Add(c)
+	}
+	return g
+}
+
+// SetSelected ticks exactly the options named.
+func (g *checkGrid) SetSelected(sel []string) {
+	for _, c := range g.checks {
+		c.SetChecked(slices.Contains(sel, c.Text))
+	}
+}
+
+// Selected are the options ticked, in order.
+func (g *checkGrid) Selected() []string {
+	var out []string
+	for _, c := range g.checks {
+		if c.Checked {
+			out = append(out, c.Text)
+		}
+	}
+	return out
 }

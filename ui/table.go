@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sort"
 	"sync"
@@ -242,6 +243,17 @@ type column[T any] struct {
 	text  func(T) string
 }
 
+// colStyle is how a column of a table that shares a width (shareWidth)
+// is drawn and sized.
+type colStyle struct {
+	mono bool // monospace: REFIDs, whose width then depends only on their length
+	fit  bool // grows to its widest text among the rows loaded (fitWidths)
+	wrap bool // wraps onto more lines; the row grows to fit (up to maxWrapLines)
+}
+
+// maxWrapLines bounds how tall a row with a wrapped cell grows.
+const maxWrapLines = 4
+
 // dataTable is a virtualised table over a pager, with an optional check
 // column for selecting several rows (keyed, so selection survives refreshes).
 type dataTable[T any] struct {
@@ -263,6 +275,13 @@ type dataTable[T any] struct {
 	selKey   string // key of the highlighted row ("" none)
 	selRow   int    // its row index as last shown; -1 when not on screen
 	selQuiet bool   // moving the highlight: do not call onSelect
+	// budget, if set, is the width the columns share: the fit columns
+	// grow to their widest loaded text and column flex takes the rest
+	// (at least flexMin).
+	budget, flexMin float32
+	flex            int
+	styles          []colStyle         // per column (without the check column)
+	heights         map[string]float32 // a wrapped text's height at its column's width
 }
 
 // withEmpty is the table with a sentence over it while it has no rows,
@@ -335,6 +354,15 @@ func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dat
 			}
 			chk.Hide()
 			lbl.Show()
+			cs := d.style(id.Col - offset)
+			if lbl.TextStyle.Monospace != cs.mono || (lbl.Wrapping == fyne.TextWrapWord) != cs.wrap {
+				lbl.TextStyle.Monospace = cs.mono
+				lbl.Wrapping, lbl.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+				if cs.wrap {
+					lbl.Wrapping, lbl.Truncation = fyne.TextWrapWord, fyne.TextTruncateOff
+				}
+				lbl.Refresh()
+			}
 			if !ok {
 				lbl.SetText("…")
 				return
@@ -384,9 +412,115 @@ func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dat
 		}
 	}
 	p.mu.Lock()
-	p.onChange = func() { d.table.Refresh(); d.updateEmpty(); d.followSelection() }
+	p.onChange = func() { d.fitWidths(); d.table.Refresh(); d.updateEmpty(); d.followSelection() }
 	p.mu.Unlock()
 	return d
+}
+
+// shareWidth makes the columns share budget: fit columns as wide as their
+// widest loaded text, column flex the rest (at least flexMin).
+func (d *dataTable[T]) shareWidth(budget float32, flex int, flexMin float32, styles []colStyle) {
+	d.budget, d.flex, d.flexMin, d.styles = budget, flex, flexMin, styles
+	d.fitWidths()
+}
+
+func (d *dataTable[T]) style(col int) colStyle {
+	if col < len(d.styles) {
+		return d.styles[col]
+	}
+	return colStyle{}
+}
+
+// fitWidths widens the fit columns to the widest text among the rows
+// loaded (never narrower than set), so a payee's name is not cut because it
+// is longer than the names the table was first sized for; the flex column
+// gives up the width, down to flexMin.
+func (d *dataTable[T]) fitWidths() {
+	if d.budget == 0 {
+		return
+	}
+	offset := 0
+	if d.key != nil {
+		offset = 1
+	}
+	d.pager.mu.Lock()
+	var rows []T
+	rowsAt := map[int]T{}
+	for _, pg := range d.pager.order {
+		rows = append(rows, d.pager.pages[pg]...)
+		for j, r := range d.pager.pages[pg] {
+			rowsAt[pg*pageSize+j] = r
+		}
+	}
+	d.pager.mu.Unlock()
+	used := float32(0)
+	if d.key != nil {
+		used += 40 + theme.Padding()
+	}
+	for i := range d.cols {
+		c := &d.cols[i]
+		if st := d.style(i); st.fit && i != d.flex {
+			c.width = max(c.width, textWidth(c.title, fyne.TextStyle{Bold: true}))
+			for _, r := range rows {
+				c.width = max(c.width, textWidth(c.text(r), fyne.TextStyle{Monospace: st.mono}))
+			}
+		}
+		if i != d.flex {
+			used += c.width
+		}
+		used += theme.Padding()
+	}
+	for i, c := range d.cols {
+		w := c.width
+		if i == d.flex {
+			w = max(d.budget-used, d.flexMin)
+			d.cols[i].width = w
+		}
+		d.table.SetColumnWidth(i+offset, w)
+	}
+	d.fitHeights(rowsAt)
+}
+
+// fitHeights makes each loaded row as tall as its wrapped cells need.
+func (d *dataTable[T]) fitHeights(rowsAt map[int]T) {
+	wrapped := false
+	for i := range d.cols {
+		wrapped = wrapped || d.style(i).wrap
+	}
+	if !wrapped {
+		return
+	}
+	if d.heights == nil {
+		d.heights = map[string]float32{}
+	}
+	one := widget.NewLabel("x").MinSize().Height
+	for at, r := range rowsAt {
+		h := one
+		for i, c := range d.cols {
+			if d.style(i).wrap {
+				h = max(h, d.wrappedHeight(c.text(r), c.width, one))
+			}
+		}
+		d.table.SetRowHeight(at, h)
+	}
+}
+
+// wrappedHeight is the height a word-wrapped label needs for text at width
+// (at most maxWrapLines lines), remembered per text and width.
+func (d *dataTable[T]) wrappedHeight(text string, width, one float32) float32 {
+	k := fmt.Sprintf("%.0f|%s", width, text)
+	if h, ok := d.heights[k]; ok {
+		return h
+	}
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Resize(fyne.NewSize(width, one))
+	h := min(l.MinSize().Height, one+float32(maxWrapLines-1)*(one-2*theme.InnerPadding()))
+	if len(d.heights) > 5000 {
+		clear(d.heights)
+	}
+	d.heights[k] = h
+	return h
 }
 
 // followSelection moves the highlight to the row that has the selected key

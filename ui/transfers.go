@@ -212,12 +212,13 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 	if s.canSeek() {
 		p.after = s.seekPage(tab)
 	}
-	cols := s.columns(tab)
+	cols, flex := s.columns(tab)
 	var key func(transferRow) string
 	if tab == tabApproval {
 		key = func(r transferRow) string { return r.RefID }
 	}
 	d := newDataTable(p, cols, key)
+	d.shareWidth(tableBudget, flex, 200, transferStyles(cols))
 	d.rowKey = func(r transferRow) string { return r.RefID }
 	d.onSelect = func(r transferRow) { s.showDetail(&r) }
 	d.onChecked = s.updateSelection
@@ -234,7 +235,7 @@ const tableBudget = 870
 // what is left of tableBudget: the reason a transfer waits or failed, or
 // the payee. Tabs show what matters there: the reason where a person acts,
 // the channel while in flight, the date in the history.
-func (s *transfersScreen) columns(tab string) []column[transferRow] {
+func (s *transfersScreen) columns(tab string) ([]column[transferRow], int) {
 	loc := s.u.svc.Location
 	// w is a column's width for its bold title and its texts, with a
 	// little room: a label ellipsises a text measured to the pixel.
@@ -253,13 +254,15 @@ func (s *transfersScreen) columns(tab string) []column[transferRow] {
 	for _, ch := range s.u.svc.Channels {
 		channels = append(channels, domain.ChannelName(ch))
 	}
-	refid := column[transferRow]{tr("col.refid"), w(tr("col.refid"), "LNS-261205-IUABKZWNKY", "RF-20261122-00000"), func(r transferRow) string { return r.RefID }}
-	payee := column[transferRow]{tr("col.payee"), 180, func(r transferRow) string { return r.Payee }}
-	amount := column[transferRow]{tr("col.amount"), w(tr("col.amount"), money(domain.DefaultMaxAmount)), func(r transferRow) string { return money(r.Amount) }}
-	status := column[transferRow]{tr("col.status"), w(tr("col.status"), statuses...), func(r transferRow) string { return statusText(r.Status) }}
-	channel := column[transferRow]{tr("col.channel"), w(tr("col.channel"), append(channels, "Xendit")...), func(r transferRow) string { return domain.ChannelName(r.Channel) }}
-	created := column[transferRow]{tr("col.created"), max(w(tr("col.created")), dateTimeWidth()+theme.Padding()), func(r transferRow) string { return dateTime(r.CreatedAt, loc) }}
-	reason := column[transferRow]{tr("col.reason"), 0, func(r transferRow) string { return shortReason(transferReason(r.Transfer)) }}
+	refid := column[transferRow]{title: tr("col.refid"), width: w(tr("col.refid")), text: func(r transferRow) string { return r.RefID }}
+	// Monospace: every REFID as long as Lunas's own is as wide as this one.
+	refid.width = max(refid.width, textWidth("LNS-261231-0123456789", fyne.TextStyle{Monospace: true}))
+	payee := column[transferRow]{title: tr("col.payee"), width: w(tr("col.payee")), text: func(r transferRow) string { return r.Payee }}
+	amount := column[transferRow]{title: tr("col.amount"), width: w(tr("col.amount"), money(domain.DefaultMaxAmount)), text: func(r transferRow) string { return money(r.Amount) }}
+	status := column[transferRow]{title: tr("col.status"), width: w(tr("col.status"), statuses...), text: func(r transferRow) string { return statusText(r.Status) }}
+	channel := column[transferRow]{title: tr("col.channel"), width: w(tr("col.channel"), append(channels, "Xendit")...), text: func(r transferRow) string { return domain.ChannelName(r.Channel) }}
+	created := column[transferRow]{title: tr("col.created"), width: max(w(tr("col.created")), dateTimeWidth()+theme.Padding()), text: func(r transferRow) string { return dateTime(r.CreatedAt, loc) }}
+	reason := column[transferRow]{title: tr("col.reason"), text: func(r transferRow) string { return shortReason(transferReason(r.Transfer)) }}
 	var cols []column[transferRow]
 	flex := 0
 	switch tab {
@@ -274,18 +277,25 @@ func (s *transfersScreen) columns(tab string) []column[transferRow] {
 	default:
 		cols, flex = []column[transferRow]{refid, payee, amount, status, created}, 1
 	}
-	used := float32(0)
-	if tab == tabApproval {
-		used += 40 + theme.Padding() // the check column
-	}
+	return cols, flex
+}
+
+// transferStyles: REFIDs in monospace; REFID, payee, amount and channel
+// grow to their widest loaded text (a long payee name or a REFID imported
+// from another system), the flex column gives up the room.
+func transferStyles(cols []column[transferRow]) []colStyle {
+	out := make([]colStyle, len(cols))
 	for i, c := range cols {
-		if i != flex {
-			used += c.width
+		switch c.title {
+		case tr("col.refid"):
+			out[i] = colStyle{mono: true, fit: true}
+		case tr("col.payee"), tr("col.amount"), tr("col.channel"):
+			out[i] = colStyle{fit: true}
+		case tr("col.waitreason"), tr("col.reason"):
+			out[i] = colStyle{wrap: true} // a risk rule's sentence names the payee and amounts
 		}
-		used += theme.Padding()
 	}
-	cols[flex].width = max(tableBudget-used, 120)
-	return cols
+	return out
 }
 
 // attentionText is a Needs attention row's status and reason in one cell:
