@@ -40,4 +40,3 @@ var Buyers = []struct{ Name, Email string }{
 	{"Rina Kartika", "rina@example.com"}, {"Agus Salim", "agus@example.com"}, {"Siti Nurhaliza", "siti@example.com"},
 	{"Budi Santoso", "budi@example.com"}, {"Dewi Lestari", "dewi@example.com"}, {"Hendra Wijaya", "hendra@example.com"},
 }
-
