@@ -258,8 +258,14 @@ func (w *wizard) gatewayPage() {
 	ipNote := widget.NewLabel(tr("wizard.gw.ipaymu.note"))
 	ipNote.Wrapping = fyne.TextWrapWord
 	ipNote.Hide()
+	var realBox *fyne.Container
 	gw.OnChanged = func(v string) {
 		wizardGatewayFields(gatewayCode(v), member, key1, key2, key3, ipNote) // wizard_gateways.go
+		if realBox != nil {
+			// The note wraps only once it has a width: lay out again so
+			// its second line is not under the Test connection button.
+			realBox.Refresh()
+		}
 	}
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
@@ -288,7 +294,7 @@ func (w *wizard) gatewayPage() {
 			runOnUI(func() { showConnectionResult(result, err) })
 		}()
 	})
-	realBox := container.NewVBox(gw, member, key1, key2, key3, ipNote, test, result)
+	realBox = container.NewVBox(gw, member, key1, key2, key3, ipNote, test, result)
 	realBox.Hide()
 	choice.OnChanged = func(s string) {
 		if s == tr("wizard.gw.real") {
