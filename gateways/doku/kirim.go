@@ -287,8 +287,8 @@ func refusalReason(ae *gateways.APIError, def string) string {
 }
 
 // Status asks the Kirim DOKU check status about a REFID
-// (originalPartnerReferenceNo, serviceCode 43). HTTP 404 or status "07" is
-// not found.
+// (originalPartnerReferenceNo, serviceCode 43). SNAP "Transaction Not
+// Found" (404xx01) or status "07" is not found; another 404 is unknown.
 func (c *Client) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
 	body := map[string]string{"originalPartnerReferenceNo": refID, "serviceCode": transferService}
 	resp, err := c.snap(ctx, "POST "+c.cfg.StatusPath, c.cfg.StatusPath, body, "", false)

@@ -188,6 +188,12 @@ type SnapCode struct {
 	Service, Case string
 }
 
+// snapCaseTransactionNotFound is the SNAP case code of "Transaction Not
+// Found" in the 404 family (404xx01). The other 404 cases (invalid routing,
+// invalid merchant, account not found...) say nothing about our transfer:
+// they are unknown, never "not found", which would let the engine resend.
+const snapCaseTransactionNotFound = "01"
+
 func parseSnapCode(s string) SnapCode {
 	c := SnapCode{Raw: s}
 	if len(s) == 7 {
@@ -224,7 +230,7 @@ func ParseKirimStatus(body []byte, refID string) (domain.PayoutResult, error) {
 		return res, fmt.Errorf("%w: doku check status: %v", gateways.ErrUnparseable, err)
 	}
 	code := parseSnapCode(string(s.ResponseCode))
-	if code.HTTP == 404 {
+	if code.HTTP == 404 && code.Case == snapCaseTransactionNotFound {
 		res.Outcome, res.Code, res.Reason = domain.OutcomeNotFound, code.Raw, s.ResponseMessage
 		return res, nil
 	}

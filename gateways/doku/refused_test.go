@@ -82,3 +82,27 @@ func TestTransfer4xxIsUnknownUnlessADocumentedRefusal(t *testing.T) {
 		}
 	})
 }
+
+// TestStatus404OnlyTransactionNotFoundIsNotFound: of the SNAP 404 family
+// only "Transaction Not Found" (404xx01) means DOKU has no transfer under
+// the REFID; another 404 case is unknown (a "not found" lets the engine
+// resend the REFID).
+func TestStatus404OnlyTransactionNotFoundIsNotFound(t *testing.T) {
+	for _, c := range []struct {
+		code string
+		want domain.PayoutOutcome
+	}{
+		{"4045301", domain.OutcomeNotFound},
+		{"4044301", domain.OutcomeNotFound},
+		{"4045302", domain.OutcomeUnknown}, // invalid routing
+		{"4045308", domain.OutcomeUnknown}, // invalid merchant
+		{"4045311", domain.OutcomeUnknown}, // invalid account
+		{"404", domain.OutcomeUnknown},
+	} {
+		body := []byte(`{"responseCode":"` + c.code + `","responseMessage":"x"}`)
+		got, _ := ParseKirimStatus(body, "LNS-1")
+		if got.Outcome != c.want {
+			t.Errorf("%s: %s, want %s", c.code, got.Outcome, c.want)
+		}
+	}
+}

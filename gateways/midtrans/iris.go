@@ -84,6 +84,21 @@ type RefBook interface {
 	Put(e IrisEntry)
 }
 
+// bookLookup is a RefBook that can fail to read (StoreBook): a failed read
+// is not "never sent".
+type bookLookup interface {
+	Lookup(refID string) (IrisEntry, bool, error)
+}
+
+// lookup reads the book; an error means the book could not say.
+func (it *Iris) lookup(refID string) (IrisEntry, bool, error) {
+	if l, ok := it.book.(bookLookup); ok {
+		return l.Lookup(refID)
+	}
+	e, ok := it.book.Get(refID)
+	return e, ok, nil
+}
+
 // MemoryBook is an in-memory RefBook, safe for concurrent use.
 type MemoryBook struct {
 	mu    sync.Mutex
@@ -259,7 +274,10 @@ func (it *Iris) Send(ctx context.Context, req domain.PayoutRequest) (domain.Payo
 		res.Outcome = domain.OutcomeRejected // refused here: nothing was sent
 		return res, err
 	}
-	e, ok := it.book.Get(req.RefID)
+	e, ok, err := it.lookup(req.RefID)
+	if err != nil {
+		return res, err // unknown: whether it was sent before cannot be read now
+	}
 	if !ok || e.FirstSent.IsZero() {
 		e = IrisEntry{RefID: req.RefID, ReferenceNo: e.ReferenceNo, FirstSent: it.now(), Completed: e.Completed}
 		it.book.Put(e)
@@ -396,7 +414,10 @@ func (it *Iris) get(ctx context.Context, refID, ref string) (domain.PayoutResult
 //     found gives OutcomeNotFound. Whether to resend is then the engine's
 //     decision, by the key window; it never happens here.
 func (it *Iris) Status(ctx context.Context, refID string) (domain.PayoutResult, error) {
-	e, ok := it.book.Get(refID)
+	e, ok, err := it.lookup(refID)
+	if err != nil {
+		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeUnknown}, err
+	}
 	if !ok {
 		return domain.PayoutResult{RefID: refID, Outcome: domain.OutcomeNotFound, Reason: "Lunas has not sent this REFID to Iris"}, nil
 	}

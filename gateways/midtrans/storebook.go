@@ -2,6 +2,8 @@ package midtrans
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"lunas/domain"
@@ -28,8 +30,16 @@ func NewStoreBook(store domain.Store) *StoreBook {
 // request to replay; Status then treats it by its reference_no, or by the
 // resend window when the reference_no was never learnt.
 func (b *StoreBook) Get(refID string) (IrisEntry, bool) {
+	e, ok, _ := b.Lookup(refID)
+	return e, ok
+}
+
+// Lookup is Get that tells a store that could not be read (an error) from a
+// REFID never sent through Iris (ok false, nil): Status must not answer
+// "not found" (which lets the engine resend) because the database was slow.
+func (b *StoreBook) Lookup(refID string) (IrisEntry, bool, error) {
 	if e, ok := b.mem.Get(refID); ok {
-		return e, true
+		return e, true, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
@@ -39,12 +49,18 @@ func (b *StoreBook) Get(refID string) (IrisEntry, bool) {
 		t, err = tx.GetTransfer(refID)
 		return err
 	})
-	if err != nil || t.Channel != "iris" || t.SentAt.IsZero() {
-		return IrisEntry{}, false
+	if errors.Is(err, domain.ErrNotFound) {
+		return IrisEntry{}, false, nil
+	}
+	if err != nil {
+		return IrisEntry{}, false, fmt.Errorf("iris: read the transfer %s from the store: %w", refID, err)
+	}
+	if t.Channel != "iris" || t.SentAt.IsZero() {
+		return IrisEntry{}, false, nil
 	}
 	e := IrisEntry{RefID: refID, ReferenceNo: t.GatewayRef, FirstSent: t.SentAt, Completed: t.Status == domain.TransferSucceeded}
 	b.mem.Put(e)
-	return e, true
+	return e, true, nil
 }
 
 // Put implements RefBook (in memory; the engine stores the reference itself).

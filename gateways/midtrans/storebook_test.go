@@ -68,3 +68,32 @@ func TestStoreBookSurvivesRestart(t *testing.T) {
 		t.Fatalf("no reference past the statements: %+v, %v", got, err)
 	}
 }
+
+// unreadable is a store whose reads fail (a database that is away or slow).
+type unreadable struct{ err error }
+
+func (s unreadable) Read(ctx context.Context, fn func(domain.ReadTx) error) error { return s.err }
+
+// TestStoreBookUnreadableIsNotNotFound: when the store cannot be read,
+// Status answers unknown with the error, never "not found" (which lets the
+// engine resend the REFID), and Send sends nothing.
+func TestStoreBookUnreadableIsNotNotFound(t *testing.T) {
+	srv, url := irisEnv(t)
+	ctx := context.Background()
+	away := errors.New("database is away")
+	sb := &StoreBook{mem: NewMemoryBook(), store: unreadable{away}, timeout: time.Second}
+	it := irisFor(srv, url, func(c *IrisConfig) { c.Book = sb })
+	got, err := it.Status(ctx, "REF-AWAY")
+	if !errors.Is(err, away) || got.Outcome != domain.OutcomeUnknown {
+		t.Fatalf("status with the store away: %+v, %v", got, err)
+	}
+	got, err = it.Send(ctx, payout("REF-AWAY", "0611101146"))
+	if !errors.Is(err, away) || got.Outcome != domain.OutcomeUnknown {
+		t.Fatalf("send with the store away: %+v, %v", got, err)
+	}
+	// Nothing reached Iris: with the store back, the REFID is unknown there.
+	sb.store = transfersOnly{m: map[string]domain.Transfer{}}
+	if got, err := it.Status(ctx, "REF-AWAY"); err != nil || got.Outcome != domain.OutcomeNotFound {
+		t.Fatalf("status with the store back: %+v, %v", got, err)
+	}
+}
