@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -135,6 +136,10 @@ func TestAuditCLITamperAndHead(t *testing.T) {
 		t.Fatalf("head without the key: exit %d, %q", code, out)
 	}
 	t.Setenv("LUNAS_PASSWORD", testPassword)
+	var quiet bytes.Buffer
+	if code := Main([]string{"--db", s.Path, "settings", "get", "shop.name"}, io.Discard, &quiet); code != 0 || strings.Contains(quiet.String(), "tamper") {
+		t.Fatalf("a command on an intact shop: exit %d, stderr %q", code, quiet.String())
+	}
 	code, out := run("head")
 	if code != 0 || !strings.HasPrefix(out, headPrefix+" seq=") {
 		t.Fatalf("head: exit %d, %q", code, out)
@@ -170,5 +175,13 @@ func TestAuditCLITamperAndHead(t *testing.T) {
 	t.Setenv("LUNAS_PASSWORD", "")
 	if code, out := run("verify"); code != 1 || !strings.Contains(out, "tamper alarm") {
 		t.Fatalf("keyless verify after the alarm: exit %d, %q", code, out)
+	}
+	// Every command that opens the shop says so on stderr (a shop run
+	// only with serve has no red banner to see).
+	t.Setenv("LUNAS_PASSWORD", testPassword)
+	var out2, errb bytes.Buffer
+	if code := Main([]string{"--db", s.Path, "settings", "get", "shop.name"}, &out2, &errb); code != 0 ||
+		!strings.Contains(errb.String(), "audit log tamper alarm") || !strings.Contains(errb.String(), "lunas audit verify") {
+		t.Fatalf("a command after the alarm: exit %d, stdout %q, stderr %q", code, out2.String(), errb.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"lunas/domain"
 	"lunas/domain/engine"
@@ -61,7 +62,21 @@ func unlockShop(ctx context.Context, e *env, signIn bool) (*shop, error) {
 		db.Close()
 		return nil, err
 	}
+	warnTamper(ctx, e, sh)
 	return sh, nil
+}
+
+// warnTamper tells whoever runs a command (serve's log, a script's stderr)
+// that the shop's tamper alarm is up: the desktop shows it in red, and a
+// shop run only headless must not miss it. The command goes on: the alarm
+// is for a person to look into (`lunas audit verify`).
+func warnTamper(ctx context.Context, e *env, sh *shop) {
+	alarm, at, err := sh.Sec.AuditAlarm(ctx)
+	if err != nil || alarm == "" {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "lunas: PERINGATAN / WARNING: alarm perubahan log audit sejak %s / audit log tamper alarm since %s: %s\n"+
+		"  periksa dengan / check with: lunas audit verify\n", at.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339), alarm)
 }
 
 func (s *shop) unlock(ctx context.Context, signIn bool) error {

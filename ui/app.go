@@ -150,7 +150,7 @@ func New(a fyne.App, svc Services, opts Options) *UI {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	u.win = a.NewWindow("Lunas")
 	u.win.SetIcon(a.Icon())
-	u.win.Resize(fyne.NewSize(1180, 760))
+	u.win.Resize(fyne.NewSize(1366, 768)) // the laptop screen every screen is checked at (TestNoCutOffLabels)
 	u.win.SetMaster()
 	return u
 }
