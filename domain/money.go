@@ -148,14 +148,18 @@ type RupiahError struct {
 }
 
 // Error implements error.
-func (e *RupiahError) Error() string {
+func (e *RupiahError) Error() string { return e.Reason() + ": " + strconv.Quote(e.Input) }
+
+// Reason is what is wrong, in Indonesian, without the input (for a message
+// that names the cell itself).
+func (e *RupiahError) Reason() string {
 	switch {
 	case errors.Is(e.Err, ErrRupiahFraction):
-		return "jumlah tidak boleh berisi sen (pecahan rupiah): " + strconv.Quote(e.Input)
+		return "jumlah tidak boleh berisi sen (pecahan rupiah)"
 	case errors.Is(e.Err, ErrOverflow):
-		return "jumlah terlalu besar: " + strconv.Quote(e.Input)
+		return "jumlah terlalu besar"
 	default:
-		return "bukan jumlah rupiah yang sah (contoh: Rp1.250.000): " + strconv.Quote(e.Input)
+		return "bukan jumlah rupiah yang sah (contoh: Rp1.250.000)"
 	}
 }
 

@@ -218,7 +218,7 @@ func (im *importer) rupiah(i int, f Field, required bool) domain.Rupiah {
 	if err != nil {
 		var re *domain.RupiahError
 		if errors.As(err, &re) {
-			im.fail(i, f, "%s", strings.SplitN(re.Error(), ":", 2)[0])
+			im.fail(i, f, "%s", re.Reason())
 		} else {
 			im.fail(i, f, "bukan jumlah rupiah")
 		}

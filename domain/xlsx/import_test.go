@@ -227,6 +227,7 @@ func TestImportOrdersBadRows(t *testing.T) {
 		{"A-1", "Budi", "Kain", 1, 1000, 0, ""},                    // buyer differs from row 2
 		{"A-9", "Sari", "Batik", 1, "99999999999999999999", 0, ""}, // overflow
 		{"A-10", "Sari", "Batik", 1, 0, 0, ""},                     // total zero
+		{"A-11", "Sari", "Batik", 1, "1e9", 0, ""},                 // not a rupiah amount
 	})
 	tab := readTable(t, file, FormatXLSX)
 	res, err := Import(context.Background(), db, tab, ImportOptions{Actor: owner, Kind: KindOrders})
@@ -236,7 +237,7 @@ func TestImportOrdersBadRows(t *testing.T) {
 	want := []string{
 		`baris 3, kolom "Qty"`, `baris 4, kolom "Qty"`, `baris 5, kolom "Unit price"`, `baris 6, kolom "Unit price"`,
 		`baris 7, kolom "Product"`, `baris 8, kolom "Date"`, `baris 9, kolom "Order ID"`, `baris 10, kolom "Buyer"`,
-		`baris 11, kolom "Unit price"`, `baris 12: pesanan A-10`,
+		`baris 11, kolom "Unit price"`, `baris 13, kolom "Unit price"`, `baris 12: pesanan A-10`,
 	}
 	var got []string
 	for _, e := range res.Errors {
@@ -249,6 +250,9 @@ func TestImportOrdersBadRows(t *testing.T) {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("error %d = %q, want prefix %q", i, got[i], want[i])
 		}
+	}
+	if !strings.HasSuffix(got[9], "(contoh: Rp1.250.000)") {
+		t.Errorf("the amount error is cut: %q", got[9]) // the example has a colon of its own
 	}
 	var n int
 	db.Read(context.Background(), func(tx domain.ReadTx) error {
