@@ -232,6 +232,11 @@ func seedDemoRows(t *testing.T, st domain.Store) {
 		if err != nil {
 			return err
 		}
+		flagged := domain.Order{ExternalID: "BTK-235959-9999", Source: "demo", BuyerName: demo.Buyers[3].Name, BuyerEmail: demo.Buyers[3].Email,
+			Items: []domain.OrderItem{{Name: "Kain", Qty: 9, UnitPrice: 1750000}}, Status: domain.OrderFlagged, CreatedAt: at(95)}
+		if err := tx.CreateOrder(&flagged); err != nil { // the demo's order numbers, a status of the longest words
+			return err
+		}
 		o := domain.Order{ExternalID: "DEMO-0001", Source: "demo", BuyerName: demo.Buyers[0].Name, BuyerEmail: demo.Buyers[0].Email,
 			Items: []domain.OrderItem{{Name: "Kain", Qty: 1, UnitPrice: 1750000}}, Status: domain.OrderPaid, CreatedAt: at(90)}
 		if err := tx.CreateOrder(&o); err != nil {
@@ -253,6 +258,9 @@ func seedDemoRows(t *testing.T, st domain.Store) {
 			biggest := domain.Rupiah(0)
 			for _, pr := range m.Products {
 				biggest = max(biggest, pr.Price)
+				if err := tx.CreateProduct(&domain.Product{SKU: pr.SKU, Name: pr.Name, Price: pr.Price, PayeeID: p.ID, Active: true}); err != nil {
+					return err
+				}
 			}
 			amount := biggest * 2
 			daily := fmt.Sprintf("Today's total to %s would be %s, above the daily limit of %s. (flag #%d) / Total transfer hari ini ke %s menjadi %s, melebihi batas harian %s.",

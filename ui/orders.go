@@ -16,6 +16,10 @@ import (
 	"lunas/domain"
 )
 
+// ordersBudget is the width the orders table has at 1366x768 beside the
+// detail panel (TestNoCutOffLabels checks it).
+const ordersBudget = 790
+
 var orderStatuses = []domain.OrderStatus{domain.OrderOpen, domain.OrderPaid, domain.OrderFlagged,
 	domain.OrderExpired, domain.OrderFailed, domain.OrderCancelled}
 
@@ -78,14 +82,26 @@ func newOrdersScreen(u *UI) *ordersScreen {
 		return n, err
 	})
 	loc := u.svc.Location
+	var statuses []string
+	for _, st := range orderStatuses {
+		statuses = append(statuses, tr("order."+string(st)))
+	}
+	statusW := textWidth(tr("col.status"), fyne.TextStyle{Bold: true})
+	for _, t := range statuses {
+		statusW = max(statusW, textWidth(t, fyne.TextStyle{}))
+	}
 	s.table = newDataTable(p, []column[domain.Order]{
-		{tr("col.order"), 130, func(o domain.Order) string { return o.ExternalID }},
-		{tr("col.buyer"), 140, func(o domain.Order) string { return o.BuyerName }},
-		{tr("col.total"), 120, func(o domain.Order) string { t, _ := o.Total(); return money(t) }},
-		{tr("col.status"), 150, func(o domain.Order) string { return tr("order." + string(o.Status)) }},
+		{tr("col.order"), 0, func(o domain.Order) string { return o.ExternalID }},
+		{tr("col.buyer"), 0, func(o domain.Order) string { return o.BuyerName }},
+		{tr("col.total"), 0, func(o domain.Order) string { t, _ := o.Total(); return money(t) }},
+		{tr("col.status"), statusW, func(o domain.Order) string { return tr("order." + string(o.Status)) }},
 		{tr("col.created"), dateTimeWidth(), func(o domain.Order) string { return dateTime(o.CreatedAt, loc) }},
-		{tr("col.source"), 90, func(o domain.Order) string { return o.Source }},
+		{tr("col.source"), 0, func(o domain.Order) string { return o.Source }},
 	}, nil)
+	// Order numbers as long as the marketplace's (the demo's are
+	// BTK-hhmmss-nnnn), totals, statuses and sources in full; the buyer's
+	// name takes what is left.
+	s.table.shareWidth(ordersBudget, 1, 110, []colStyle{{fit: true}, {}, {fit: true}, {}, {}, {fit: true}})
 	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table.onSelect = s.showDetail
 	s.status.OnChanged = func(string) { s.reload() }

@@ -46,9 +46,9 @@ func newProductsScreen(u *UI) *productsScreen {
 	})
 	p.setOnError(func(err error) { showError(u.win, err) })
 	s.table = newDataTable(p, []column[row]{
-		{tr("product.sku"), 120, func(p row) string { return p.SKU }},
-		{tr("col.name"), 260, func(p row) string { return p.Name }},
-		{tr("product.price"), 130, func(p row) string { return money(p.Price) }},
+		{tr("product.sku"), 0, func(p row) string { return p.SKU }},
+		{tr("col.name"), 0, func(p row) string { return p.Name }},
+		{tr("product.price"), 0, func(p row) string { return money(p.Price) }},
 		{tr("product.payee"), 200, func(p row) string {
 			if p.PayeeID == 0 {
 				return tr("product.own")
@@ -57,13 +57,16 @@ func newProductsScreen(u *UI) *productsScreen {
 			defer s.names.mu.Unlock()
 			return s.names.names[p.PayeeID]
 		}},
-		{tr("product.active"), 90, func(p row) string {
+		{tr("product.active"), 0, func(p row) string {
 			if p.Active {
 				return tr("yes")
 			}
 			return tr("no")
 		}},
 	}, nil)
+	// SKUs, names, prices in full; the maker's name (looked up after the
+	// rows arrive) takes the rest of the width.
+	s.table.shareWidth(payeesBudget, 3, 200, []colStyle{{fit: true}, {fit: true}, {fit: true}, {}, {fit: true}})
 	s.table.onSelect = func(p row) { s.edit(&p) }
 	add := widget.NewButtonWithIcon(tr("product.add"), theme.ContentAddIcon(), func() { s.edit(nil) })
 	add.Importance = widget.HighImportance
