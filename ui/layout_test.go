@@ -293,6 +293,17 @@ func seedDemoRows(t *testing.T, st domain.Store) {
 				}
 			}
 		}
+		// The audit entries the demo writes, with their longest details.
+		for _, a := range []domain.AuditEntry{
+			{Actor: "engine", Action: "transfer.created", Subject: "transfer:" + engine.NewRefID(at(3)),
+				Detail: "created awaiting_approval Rp1.059.000 to payee 4 (Mas Dimas (Batik Lasem)): above the per-transfer limit Rp1.000.000 / melebihi batas per transfer Rp1.000.000"},
+			{Actor: "engine", Action: "payment.flagged", Subject: "payment:BTK-235959-9999",
+				Detail: "paid Rp204.000 but the order total is Rp205.000 / dibayar Rp204.000 padahal total pesanan Rp205.000"},
+		} {
+			if err := tx.AppendAudit(&a); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -73,13 +73,16 @@ func newMonitoringScreen(u *UI) *monitoringScreen {
 	p.setOnError(func(err error) { showError(u.win, err) })
 	loc := u.svc.Location
 	s.audit = newDataTable(p, []column[domain.AuditEntry]{
-		{"#", 70, func(e domain.AuditEntry) string { return strconv.FormatInt(e.Seq, 10) }},
-		{tr("col.time"), 150, func(e domain.AuditEntry) string { return dateTime(e.At, loc) }},
-		{tr("col.actor"), 100, func(e domain.AuditEntry) string { return e.Actor }},
-		{tr("col.action"), 170, func(e domain.AuditEntry) string { return e.Action }},
-		{tr("col.subject"), 230, func(e domain.AuditEntry) string { return e.Subject }},
-		{tr("col.detail"), 360, func(e domain.AuditEntry) string { return e.Detail }},
+		{"#", 0, func(e domain.AuditEntry) string { return strconv.FormatInt(e.Seq, 10) }},
+		{tr("col.time"), dateTimeWidth(), func(e domain.AuditEntry) string { return dateTime(e.At, loc) }},
+		{tr("col.actor"), 0, func(e domain.AuditEntry) string { return e.Actor }},
+		{tr("col.action"), 0, func(e domain.AuditEntry) string { return e.Action }},
+		{tr("col.subject"), 0, func(e domain.AuditEntry) string { return e.Subject }},
+		{tr("col.detail"), 0, func(e domain.AuditEntry) string { return e.Detail }},
 	}, nil)
+	// Every column as wide as its text; the detail (an amount, a payee, a
+	// reason in two languages) takes the rest and wraps onto taller rows.
+	s.audit.shareWidth(payeesBudget, 5, 260, []colStyle{{fit: true}, {}, {fit: true}, {fit: true}, {fit: true}, {wrap: true}})
 	s.result = widget.NewLabel("")
 	s.result.Wrapping = fyne.TextWrapWord
 	verify := widget.NewButtonWithIcon(tr("audit.verify"), theme.ConfirmIcon(), s.verify)

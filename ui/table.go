@@ -445,9 +445,12 @@ func (d *dataTable[T]) fitWidths() {
 	}
 	d.pager.mu.Lock()
 	var rows []T
-	rowsAt := map[int]T{}
+	rowsAt := map[int]T{} // rows of the pages on screen, for their heights
 	for _, pg := range d.pager.order {
 		rows = append(rows, d.pager.pages[pg]...)
+		if pg != 0 && !d.pager.touched[pg] {
+			continue
+		}
 		for j, r := range d.pager.pages[pg] {
 			rowsAt[pg*pageSize+j] = r
 		}
