@@ -233,6 +233,12 @@ func TestTimedOutCreateAcrossTheKeyWindow(t *testing.T) {
 						if inWindow && tr.Status != domain.TransferSucceeded {
 							t.Fatalf("%s: resolved inside the window yet %s", ch, tr.Status)
 						}
+						// The 5xx create never reached the books: past the
+						// window only a resend could have paid it, and a
+						// resend there is what Lunas must never make.
+						if !inWindow && fault == sandbox.FaultServerError && tr.Status != domain.TransferUnknown {
+							t.Fatalf("%s: a create the gateway never made was resent past the window (%s)", ch, tr.Status)
+						}
 					}
 				})
 			}

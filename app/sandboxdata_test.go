@@ -85,12 +85,12 @@ func TestSandboxCommandKeepsKeysAcrossRestarts(t *testing.T) {
 		return res
 	}
 
-	url, stop := runSandboxCmd(t, "--addr", "127.0.0.1:0", "--step", "1h", "--data", data, "--now", "2026-12-05T22:00:00Z")
+	url, stop := runSandboxCmd(t, "--addr", "127.0.0.1:0", "--step", "1h", "--data", data, "--now", "2099-01-05T22:00:00Z")
 	first := send(url)
 	stop()
 
 	url, stop = runSandboxCmd(t, "--addr", "127.0.0.1:0", "--step", "1h", "--data", data)
-	if now := sandboxClock(t, url); now.Before(time.Date(2026, 12, 5, 22, 0, 0, 0, time.UTC)) {
+	if now := sandboxClock(t, url); now.Before(time.Date(2099, 1, 5, 22, 0, 0, 0, time.UTC)) {
 		t.Fatalf("restarted sandbox's clock went back to %s", now)
 	}
 	if again := send(url); again.GatewayRef != first.GatewayRef {
@@ -98,14 +98,14 @@ func TestSandboxCommandKeepsKeysAcrossRestarts(t *testing.T) {
 	}
 	stop()
 
-	url, stop = runSandboxCmd(t, "--addr", "127.0.0.1:0", "--step", "1h", "--data", data, "--now", "2026-12-06T00:05:00Z")
+	url, stop = runSandboxCmd(t, "--addr", "127.0.0.1:0", "--step", "1h", "--data", data, "--now", "2099-01-06T00:05:00Z")
 	if again := send(url); again.GatewayRef == first.GatewayRef {
 		t.Fatalf("the key outlived midnight UTC: resend got %s again", again.GatewayRef)
 	}
 	stop()
 
 	var out syncBuffer
-	err := serveSandbox(ctx, &env{Stdout: &out, Stderr: &out}, []string{"--addr", "127.0.0.1:0", "--data", data, "--now", "2026-12-05T23:00:00Z"}, nil)
+	err := serveSandbox(ctx, &env{Stdout: &out, Stderr: &out}, []string{"--addr", "127.0.0.1:0", "--data", data, "--now", "2099-01-05T23:00:00Z"}, nil)
 	if !errors.Is(err, sandbox.ErrClockBackwards) {
 		t.Fatalf("--now before the saved time: %v", err)
 	}

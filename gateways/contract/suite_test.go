@@ -29,7 +29,13 @@ type Env struct {
 // newEnv starts a sandbox for one test.
 func newEnv(t testing.TB) *Env {
 	t.Helper()
-	srv := sandbox.New(sandbox.Config{Step: step, Seed: 1})
+	// The sandbox's clock starts at a fixed 03:00 UTC and runs with the
+	// wall clock: settle moves it minutes ahead, and from the wall clock
+	// that crossed the sandbox's midnight key purge whenever the suite ran
+	// in the ten minutes before 00:00 UTC (a resend then made a second
+	// payout, as the real Iris would: TestPayoutContract failed at 23:54).
+	start, base := time.Now(), time.Date(2026, 1, 6, 3, 0, 0, 0, time.UTC)
+	srv := sandbox.New(sandbox.Config{Step: step, Seed: 1, Clock: func() time.Time { return base.Add(time.Since(start)) }})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	return &Env{Srv: srv, URL: hs.URL, Creds: srv.Credentials(), Timeout: 5 * time.Second,

@@ -57,7 +57,8 @@ type Config struct {
 	Products map[string]string `json:"products,omitempty"`
 
 	// Preset names a documented reply style ("otomax", "otomax-report",
-	// "digiflazz"; see Presets); empty reads every documented style.
+	// "otomax-trxid", "digiflazz"; see Presets); empty reads every
+	// documented style.
 	Preset          string   `json:"preset,omitempty"`
 	ReplyPatterns   []string `json:"reply_patterns,omitempty"`
 	BalancePatterns []string `json:"balance_patterns,omitempty"`

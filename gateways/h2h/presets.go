@@ -38,6 +38,12 @@ var Presets = map[string]Preset{
 		Source: "https://maxsi.id/panduan/transaksi-via-ip",
 		Reply:  []string{patRefidArg, patRHash, patStatusArg, StatusWords, patSN, patReason, patTrxID, patPrice},
 	},
+	"otomax-trxid": {
+		Name:   "otomax-trxid",
+		Title:  "OtomaX/IRS/ST24 TrxID= (Lancar BOS. TrxID=.. kode .. ke .. Sukses/GAGAL/sedang diproses. SN:..)",
+		Source: "https://developer.digiflazz.com/otomax/seller/transaksi and https://developer.digiflazz.com/st24/seller/response",
+		Reply:  []string{patRHash, patRefidArg, StatusWords, patSN, patTrxID, patSaldo, patRepeat},
+	},
 	"digiflazz": {
 		Name:   "digiflazz",
 		Title:  "TRX kode.tujuan BERHASIL/GAGAL ... CLIENTID=refid (Digiflazz, Sidopulsa)",

@@ -15,9 +15,18 @@ import (
 // never applied to ours. It wraps gateways.ErrUnparseable (outcome unknown).
 var ErrWrongRefID = fmt.Errorf("h2h: reply names another REFID: %w", gateways.ErrUnparseable)
 
-// ErrNoRefID reports a reply that names no REFID at all, so it cannot be
-// about ours. It wraps gateways.ErrUnparseable.
+// ErrNoRefID reports a reply that names no REFID and is not in the
+// documented unmarked shape (a supplier TrxID), so it cannot be tied to
+// ours. It wraps gateways.ErrUnparseable.
 var ErrNoRefID = fmt.Errorf("h2h: reply names no REFID: %w", gateways.ErrUnparseable)
+
+// ErrRepeatNoRefID reports an unmarked reply saying a transaction like
+// this one was already made ("sdh pernah jam 15:19, status Sukses"):
+// OtomaX-style engines also spot repeats by product and destination, so
+// without our REFID in it the earlier transaction may be another one (two
+// transfers of one amount to one account on one day). Never applied: it
+// wraps gateways.ErrUnparseable (outcome unknown, a person checks).
+var ErrRepeatNoRefID = fmt.Errorf("h2h: the supplier says a transaction like this was already made, without naming our REFID: %w", gateways.ErrUnparseable)
 
 // Reply patterns (gateways.md section 9; the documented replies are in
 // testdata/wire). Named groups: refid or trxid (the REFID the reply is
@@ -38,18 +47,23 @@ const (
 	patReason    = `(?i)\bREASON\s*:\s*(?P<reason>[^.]+)`
 	patGagalWhy  = `(?i)\b(?:GAGAL|FAILED),\s*(?P<reason>[^.]+)`           // "GAGAL, Nomor tujuan salah."
 	patTrxID     = `(?i)\bTRXID\s*[:=]\s*(?P<supplier_ref>[A-Za-z0-9_-]+)` // TRXID: and TrxID= alike
-	patSaldo     = `(?i)\bSALDO\s*[:=]?\s*(?:[\d.,]+\s*-\s*[\d.,]+\s*=\s*)?(?P<saldo>\d[\d.,]*)`
+	patSaldo     = `(?i)\bSALDO\s*[:=]?\s*(?:[\d.,]+\s*[-+]\s*[\d.,]+\s*=\s*)?(?P<saldo>\d[\d.,]*)`
 	patPrice     = `(?i)\b(?:HARGA|HRG|PRICE)\s*[:=]?\s*(?:Rp\.?\s*)?(?P<price>\d[\d.,]*)`
-	patStatusArg = `(?i)[&?]status=(?P<status>\d+)` // OtomaX numeric report status
+	patStatusArg = `(?i)[&?]status=(?P<status>\d+)`             // OtomaX numeric report status
+	patRepeat    = `(?i)\b(?P<repeat>(?:sdh|sudah)\s+pernah)\b` // "sdh pernah jam 15:19": a repeat
 )
 
 var (
 	// DefaultReplyPatterns read every documented reply style: R#<refid>
 	// with TRXID:/SN:/SISA SALDO (Klikoo), report?refid=..&message=..
-	// (Maxsi) and TRX ... CLIENTID=<refid> (Digiflazz, Sidopulsa); the
-	// REFID is our R#, refid= or CLIENTID= value, and a reply carrying
-	// none of them is not applied to any transfer.
-	DefaultReplyPatterns   = []string{patRHash, patRefidArg, patClientID, StatusWords, patSN, patReason, patGagalWhy, patTrxID, patSaldo, patPrice}
+	// (Maxsi), TRX ... CLIENTID=<refid> (Digiflazz, Sidopulsa) and the
+	// unmarked "Lancar BOS. TrxID=<theirs> kode .. ke .. Sukses" (the
+	// OtomaX, IRS, ST24 reply Digiflazz documents for its sellers). The
+	// REFID is our R#, refid= or CLIENTID= value; TrxID is always the
+	// supplier's own id (Digiflazz's report shows both: refid=205432004
+	// beside TrxID=b31sSA5fjp), never a REFID. See Parse for unmarked
+	// replies.
+	DefaultReplyPatterns   = []string{patRHash, patRefidArg, patClientID, StatusWords, patSN, patReason, patGagalWhy, patTrxID, patSaldo, patPrice, patRepeat}
 	DefaultBalancePatterns = []string{
 		`(?i)\b(?:SALDO|BALANCE)\s*(?:ANDA)?\s*:?\s*(?:Rp\.?\s*)?(?P<saldo>\d[\d.,]*)`,
 	}
@@ -210,17 +224,27 @@ func one(g map[string][]string, names ...string) (v string, ok bool, conflict bo
 	return v, ok, false
 }
 
-// Parse reads a reply to a request about refID. It never panics. The result
-// is OutcomeUnknown with an error when the reply names no REFID, names
-// another REFID (or several), carries no status word, carries status words
-// that disagree, or an unrecognised one.
+// Parse reads the reply to a request Lunas sent about refID (the HTTP
+// answer to that request: Send or Status). It never panics. A reply that
+// names a REFID (R#, refid=, CLIENTID=) must name exactly refID. A reply
+// that names none is tied to refID only in the documented unmarked shape,
+// which carries the supplier's own TrxID: the REFID then comes from what
+// Lunas sent, never from the supplier's id, and an unmarked repeat ("sdh
+// pernah ...") is not tied at all (ErrRepeatNoRefID). The result is
+// OutcomeUnknown with an error when the reply cannot be tied to refID,
+// carries no status word, carries status words that disagree, or an
+// unrecognised one.
 func (p *Parser) Parse(text, refID string) (Reply, error) {
 	r := Reply{RefID: refID, Outcome: domain.OutcomeUnknown}
 	g := groups(p.reply, text)
 	got, ok, conflict := one(g, "refid", "trxid")
 	switch {
-	case !ok:
+	case !ok && len(g["supplier_ref"]) == 0:
 		return r, ErrNoRefID
+	case !ok && len(g["repeat"]) > 0:
+		return r, ErrRepeatNoRefID
+	case !ok:
+		// unmarked: the answer to our own request about refID
 	case conflict || got != refID:
 		return r, ErrWrongRefID
 	}

@@ -543,6 +543,13 @@ var notCompared = map[string]string{
 	"sidopulsa_success.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
 	"sidopulsa_failed.http":                "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
 	"sidopulsa_process.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"otomax_trxid_process.http":            "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"otomax_trxid_success_repeat.http":     "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"st24_trxid_failed.http":               "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"st24_trxid_process.http":              "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"st24_trxid_success_repeat.http":       "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"otomax_callback_trxid_success.http":   "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
+	"otomax_callback_trxid_failed.http":    "another supplier's style: the sandbox supplier speaks the R# style (Klikoo)",
 }
 
 // textMarkers are the parts of an R#-style reply an adapter reads.

@@ -10,7 +10,12 @@
 // could not run or the soak was interrupted (SIGINT, SIGTERM: the seeds in
 // flight finish and the summary names the range that ran in full). The
 // rate is given per wall-clock second and per CPU-second of the process
-// (user and system), which a shared machine's load does not change.
+// (user and system) of vopr and its worker processes, which a shared
+// machine's load does not change.
+//
+// A soak runs its seeds in worker processes, one per CPU by default
+// (-procs; procs.go says why); -procs 0 runs them in this process on
+// -workers goroutines.
 package main
 
 import (
@@ -33,6 +38,9 @@ import (
 
 func main() {
 	debug.SetGCPercent(400) // runs are short and small: less collecting, more simulating
+	if events, ok := childEvents(); ok {
+		os.Exit(childMain(simulate(events)))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -42,14 +50,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	seeds := fs.Int("seeds", 0, "number of seeds to run")
 	from := fs.Uint64("from", 1, "first seed")
 	one := fs.Uint64("seed", 0, "replay this one seed and print its trace")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "seeds simulated at once")
+	procs := fs.Int("procs", runtime.NumCPU(), "worker processes (0: simulate in this process)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "with -procs 0: seeds simulated at once in this process")
 	events := fs.Int("events", 0, "events before the final drain (default: the simulator's)")
 	every := fs.Duration("progress", 10*time.Second, "how often to report progress")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (implies -procs 0)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *cpuprofile != "" {
+		*procs = 0 // a profile sees this process only
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
 			fmt.Fprintln(stderr, "vopr:", err)
@@ -83,7 +93,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	first, last := *from, *from+uint64(*seeds) // seeds first..last-1
-	fmt.Fprintf(stdout, "vopr: seeds %d..%d, %d workers, GOMAXPROCS %d, load %s\n", first, last-1, *workers, runtime.GOMAXPROCS(0), loadavg())
+	lanes := *procs
+	if lanes > 0 {
+		fmt.Fprintf(stdout, "vopr: seeds %d..%d, %d worker processes (GOMAXPROCS 1 each), load %s\n", first, last-1, lanes, loadavg())
+	} else {
+		lanes = max(1, *workers)
+		fmt.Fprintf(stdout, "vopr: seeds %d..%d, in this process: %d workers, GOMAXPROCS %d, load %s\n", first, last-1, lanes, runtime.GOMAXPROCS(0), loadavg())
+	}
 	var (
 		next             atomic.Uint64
 		done, evs, fails atomic.Int64
@@ -98,28 +114,54 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stopping         atomic.Bool
 		start            = time.Now()
 		cpu0             = cpuTime()
+		childCPU         atomic.Int64 // nanoseconds the worker processes reported
 	)
 	minEvents.Store(1 << 62)
 	next.Store(first)
-	for range max(1, *workers) {
+	for range lanes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var w *worker
+			defer func() {
+				if w != nil {
+					w.stop()
+				}
+			}()
 			for !stopping.Load() {
+				if *procs > 0 && w == nil {
+					var err error
+					if w, err = startWorker(*events); err != nil {
+						errs.Add(1)
+						fmt.Fprintf(stderr, "vopr: cannot start a worker process: %v\n", err)
+						return
+					}
+				}
 				s := next.Add(1) - 1
 				if s >= last {
 					return
 				}
-				r, err := sim.Run(sim.Options{Seed: s, Events: *events})
-				if err != nil {
+				var r outcome
+				if w != nil {
+					o, cpu, err := w.run(s)
+					if err != nil {
+						w = nil // gone: the next seed gets a new one
+						o.Err = err.Error()
+					}
+					r = o
+					childCPU.Add(int64(cpu))
+				} else {
+					r = simulate(*events)(s)
+				}
+				if r.Err != "" {
 					errs.Add(1)
-					fmt.Fprintf(stderr, "vopr: seed %d could not run: %v\n", s, err)
+					fmt.Fprintf(stderr, "vopr: seed %d could not run: %s\n", s, r.Err)
 					continue
 				}
 				done.Add(1)
 				evs.Add(int64(r.Events))
-				crashes.Add(int64(r.Stats.Crashes))
-				faults.Add(int64(r.Stats.Faults))
+				crashes.Add(int64(r.Crashes))
+				faults.Add(int64(r.Faults))
 				for {
 					m := minEvents.Load()
 					if int64(r.Events) >= m || minEvents.CompareAndSwap(m, int64(r.Events)) {
@@ -132,7 +174,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 					delete(finished, prefix)
 					prefix++
 				}
-				if r.Violation != nil {
+				if r.Violation != "" {
 					fails.Add(1)
 					failed = append(failed, s)
 					fmt.Fprintf(stdout, "FAIL seed %d (%s): %v\n     replay: go run ./sim/cmd/vopr -seed %d\n", s, r.Profile, r.Violation, s)
@@ -147,10 +189,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	stop := make(chan struct{})
+	cpuUsed := func() time.Duration { return cpuTime() - cpu0 + time.Duration(childCPU.Load()) }
 	rate := func() string {
 		el := time.Since(start)
 		d := done.Load()
-		cpu := cpuTime() - cpu0
+		cpu := cpuUsed()
 		s := fmt.Sprintf("%.1f schedules/s", float64(d)/el.Seconds())
 		if cpu > 0 {
 			s += fmt.Sprintf(" (%.1f per CPU-second)", float64(d)/cpu.Seconds())
@@ -185,7 +228,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	el := time.Since(start)
 	d := done.Load()
 	fmt.Fprintf(stdout, "vopr: %d seeds (%s) in %s, CPU %s: %s, %.0f events per schedule (min %d), %d events, %d crashes and %d faults injected; %d failed; load %s\n",
-		d, through(), el.Round(time.Second), (cpuTime() - cpu0).Round(time.Second), rate(), float64(evs.Load())/float64(max(d, 1)), minEvents.Load(),
+		d, through(), el.Round(time.Second), cpuUsed().Round(time.Second), rate(), float64(evs.Load())/float64(max(d, 1)), minEvents.Load(),
 		evs.Load(), crashes.Load(), faults.Load(), fails.Load(), loadavg())
 	if len(failed) > 0 {
 		fmt.Fprintf(stdout, "failing seeds: %v\n", failed)
