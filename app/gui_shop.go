@@ -86,8 +86,10 @@ func (g *guiServices) SavePayee(ctx context.Context, actor domain.Actor, p *doma
 		} else if err := tx.UpdatePayee(p); err != nil {
 			return err
 		}
+		// No name in the entry: the audit log is append-only, and an
+		// erasure of the payee's personal data must leave no copy of it.
 		return tx.AppendAudit(&domain.AuditEntry{At: time.Now().UTC(), Actor: actor.Name, Action: action,
-			Subject: fmt.Sprintf("payee:%d", p.ID), Detail: p.Name + " " + p.Channel + " " + domain.MaskAccount(p.AccountNumber)})
+			Subject: fmt.Sprintf("payee:%d", p.ID), Detail: p.Channel + " " + domain.MaskAccount(p.AccountNumber)})
 	})
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -410,7 +411,8 @@ func TestGUIRestoreNeedsTheOwner(t *testing.T) {
 // security service (owner only; the last owner stays).
 func TestGUIUsersAndErase(t *testing.T) {
 	ctx := context.Background()
-	g, owner := newOwnerShop(t, filepath.Join(t.TempDir(), "own.db"))
+	dbPath := filepath.Join(t.TempDir(), "own.db")
+	g, owner := newOwnerShop(t, dbPath)
 	defer g.Close()
 	if _, err := g.AddUser(ctx, owner, "budi", domain.RoleStaff, "kasir-toko-2026"); err != nil {
 		t.Fatal(err)
@@ -443,9 +445,37 @@ func TestGUIUsersAndErase(t *testing.T) {
 	if err := g.ErasePayee(ctx, staff, p.ID); !errors.Is(err, domain.ErrPermission) {
 		t.Errorf("staff erased: %v", err)
 	}
+	// The raw scan below can fail: before the erasure the file holds the
+	// name (the payees row), so it would find a copy left anywhere else,
+	// such as the append-only audit log, which erasure cannot change (the
+	// desktop's save once wrote the name into its audit entry).
+	needles := []string{"Bu Wati", "WATI", "002201234567"}
+	if !rawHas(t, dbPath, needles[0]) {
+		t.Fatalf("the raw scan does not see %q before the erasure", needles[0])
+	}
 	if err := g.ErasePayee(ctx, owner, p.ID); err != nil {
 		t.Fatal(err)
 	}
+	for _, n := range needles {
+		if rawHas(t, dbPath, n) {
+			t.Errorf("%q is still in the shop's files after the erasure", n)
+		}
+	}
+}
+
+// rawHas reports whether the bytes of the database file or its WAL hold s.
+func rawHas(t *testing.T, path, s string) bool {
+	t.Helper()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
