@@ -233,6 +233,14 @@ func (p *pager[T]) resetLocked() {
 	p.startLocked(0)
 }
 
+// busy reports whether a fetch is in flight (the screenshot tour polls it:
+// Wait may not run while new fetches start).
+func (p *pager[T]) busy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.loading) > 0
+}
+
 // Wait blocks until no fetch is in flight (tests and benchmarks).
 func (p *pager[T]) Wait() { p.wg.Wait() }
 

@@ -53,7 +53,8 @@ func (u *UI) Tour(wait time.Duration, shoot func(file string), done func(error))
 					}
 				})
 			}
-			time.Sleep(1500 * time.Millisecond) // rows arrive, the frame is drawn
+			u.tourSettle()
+			time.Sleep(1500 * time.Millisecond) // the frame is drawn
 			shoot(st.file)
 			if st.tab == tabApproval && ts != nil {
 				u.tourApprove(ts, shoot)
@@ -77,4 +78,44 @@ func (u *UI) tourApprove(ts *transfersScreen, shoot func(file string)) {
 		}
 		ts.tables[tabApproval].ClearChecked()
 	})
+}
+
+// tourSettle waits until the screen on show has its rows: no page or count
+// in flight, and the answers applied on the UI goroutine (columns fitted),
+// at most 20 s. On a loaded machine a fixed pause was not enough: the
+// monitoring screenshot caught the audit log before its columns were fitted
+// to the rows, and once the screen before it.
+func (u *UI) tourSettle() {
+	type loader interface{ busy() bool }
+	deadline := time.Now().Add(20 * time.Second)
+	for quiet := 0; quiet < 3 && time.Now().Before(deadline); {
+		var ls []loader
+		fyne.DoAndWait(func() {
+			switch v := u.screens[u.current].(type) {
+			case *transfersScreen:
+				for _, t := range v.tables {
+					ls = append(ls, t.pager)
+				}
+			case *ordersScreen:
+				ls = append(ls, v.table.pager)
+			case *payeesScreen:
+				ls = append(ls, v.table.pager)
+			case *productsScreen:
+				ls = append(ls, v.table.pager)
+			case *monitoringScreen:
+				ls = append(ls, v.audit.pager)
+			}
+		})
+		busy := false
+		for _, l := range ls {
+			busy = busy || l.busy()
+		}
+		if busy {
+			quiet = 0
+		} else {
+			quiet++ // three quiet looks in a row: a count's answer may start a page
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	fyne.DoAndWait(func() {}) // answers queued for the UI goroutine have run
 }
