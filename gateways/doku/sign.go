@@ -113,23 +113,30 @@ func ParsePrivateKey(pemText string) (*rsa.PrivateKey, error) {
 	if block == nil {
 		return nil, ErrPrivateKey
 	}
+	var k *rsa.PrivateKey
 	switch block.Type {
 	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		pk, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrPrivateKey, err)
 		}
-		return k, nil
+		k = pk
 	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		pk, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrPrivateKey, err)
 		}
-		if rk, ok := k.(*rsa.PrivateKey); ok {
-			return rk, nil
-		}
+		k, _ = pk.(*rsa.PrivateKey)
 	}
-	return nil, ErrPrivateKey
+	if k == nil {
+		return nil, ErrPrivateKey
+	}
+	// Go refuses to sign with an RSA key under 1024 bits: refused here, when
+	// the key is set up, not at the first payout.
+	if n := k.N.BitLen(); n < 1024 {
+		return nil, fmt.Errorf("%w: a %d-bit key is too short (at least 1024 bits; DOKU's guide makes 2048)", ErrPrivateKey, n)
+	}
+	return k, nil
 }
 
 // TokenSignature is the X-SIGNATURE of the B2B access-token request:

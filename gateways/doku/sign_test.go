@@ -3,7 +3,9 @@ package doku
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -136,4 +138,16 @@ func TestExternalIDIsNumericStableAndShort(t *testing.T) {
 		}
 	}
 	_ = hex.EncodeToString(sha256.New().Sum(nil))
+}
+
+// A key Go cannot sign with (512 bits, made with `openssl genrsa
+// -traditional 512`) is refused when it is set up, not at the first payout.
+func TestParsePrivateKeyRefusesShortKeys(t *testing.T) {
+	pemText, err := os.ReadFile(filepath.Join("testdata", "keys", "rsa512_too_short.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := ParsePrivateKey(string(pemText)); !errors.Is(err, ErrPrivateKey) || k != nil {
+		t.Fatalf("512-bit key: %v, %v", k != nil, err)
+	}
 }
