@@ -6,6 +6,8 @@
 #   desktop    lunas gui --demo (the same demo shop, dashboard on screen)
 #   paused     lunas gui --demo with automatic transfers paused
 #   welcome    lunas gui on a new database (the welcome page, idle)
+#   floor      bench/fynefloor: the smallest Fyne window (a label, a button),
+#              same Fyne and driver: what any Fyne window costs here, idle
 # waits for them to settle, then measures for DURATION (default 5m): CPU as
 # % of one core (utime+stime from /proc over wall time) and peak RSS
 # (VmHWM). Then start to usable window, warm (scripts/startup-bench.sh).
@@ -27,6 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 go build -tags migrated_fynedo -o "$tmp/lunas" .
+go build -tags migrated_fynedo -o "$tmp/fynefloor" ./bench/fynefloor
 Xvfb "$disp" -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 sleep 1
@@ -41,19 +44,21 @@ LUNAS_DEMO_PAUSED=1 "$tmp/lunas" --db "$tmp/paused.db" gui --demo >"$tmp/paused.
 pids+=($!); paused=$!
 "$tmp/lunas" --db "$tmp/welcome.db" gui >"$tmp/welcome.log" 2>&1 &
 pids+=($!); welcome=$!
+"$tmp/fynefloor" >"$tmp/floor.log" 2>&1 &
+pids+=($!); floor=$!
 
 tck=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sleep 30 # the demos start, the first buyers pay
 declare -A t0
-for n in headless desktop paused welcome; do t0[$n]=$(ticks "${!n}"); done
+for n in headless desktop paused welcome floor; do t0[$n]=$(ticks "${!n}"); done
 s0=$(date +%s.%N)
 echo "measuring for $dur ($secs s) on $disp; load before: $(uptime | sed 's/.*load average: //')"
 sleep "$secs"
 s1=$(date +%s.%N)
 echo "load after: $(uptime | sed 's/.*load average: //')"
 printf '%-10s %12s %14s\n' "process" "CPU % core" "peak RSS MB"
-for n in headless desktop paused welcome; do
+for n in headless desktop paused welcome floor; do
   pid=${!n}
   if ! kill -0 "$pid" 2>/dev/null; then echo "$n exited early:"; tail -5 "$tmp/$n.log"; exit 1; fi
   t1=$(ticks "$pid")
