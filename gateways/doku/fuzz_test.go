@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -281,47 +280,17 @@ func FuzzDecodeError(f *testing.F) {
 				t.Fatalf("%s %s: %q %q, want %q %q", shape, b, c, m, code, msg)
 			}
 		}
-		wantCode, wantMsg := strings.TrimSpace(fromJSON(code)), fromJSON(msg)
+		wantCode, wantMsg := strings.TrimSpace(fixture.FromJSON(code)), fixture.FromJSON(msg)
 		if wantCode == "" {
 			wantMsg = "" // no responseCode: the generic decoder finds nothing
 		}
-		check("SNAP", `{"responseCode":`+quoteJSON(code)+`,"responseMessage":`+quoteJSON(msg)+`}`, wantCode, wantMsg)
-		check("Checkout error", `{"error":{"code":`+quoteJSON(code)+`,"message":`+quoteJSON(msg)+`}}`, fromJSON(code), fromJSON(msg))
+		check("SNAP", `{"responseCode":`+fixture.QuoteJSON(code)+`,"responseMessage":`+fixture.QuoteJSON(msg)+`}`, wantCode, wantMsg)
+		check("Checkout error", `{"error":{"code":`+fixture.QuoteJSON(code)+`,"message":`+fixture.QuoteJSON(msg)+`}}`, fixture.FromJSON(code), fixture.FromJSON(msg))
 		if n, err := strconv.ParseUint(code, 10, 64); err == nil {
 			n := strconv.FormatUint(n, 10)
-			check("SNAP numeric", `{"responseCode":`+n+`,"responseMessage":`+quoteJSON(msg)+`}`, n, fromJSON(msg))
+			check("SNAP numeric", `{"responseCode":`+n+`,"responseMessage":`+fixture.QuoteJSON(msg)+`}`, n, fixture.FromJSON(msg))
 		}
 	})
-}
-
-// quoteJSON writes s as a JSON string the way a gateway may: escaping only
-// what JSON requires, invalid UTF-8 left as it is.
-func quoteJSON(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// fromJSON is s as encoding/json reads it back from quoteJSON(s): each
-// byte of invalid UTF-8 becomes U+FFFD.
-func fromJSON(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // errorCodes lists every value a DOKU error body carries where an error

@@ -3,11 +3,12 @@ package ipaymu
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"lunas/gateways/fixture"
 )
 
 // FuzzDecodeError: iPaymu's error bodies ({"Status":401,"Message":
@@ -52,47 +53,17 @@ func FuzzDecodeError(f *testing.F) {
 		if len(msg) > 128 {
 			return
 		}
-		want, wantCode := fromJSON(msg), strconv.Itoa(status)
+		want, wantCode := fixture.FromJSON(msg), strconv.Itoa(status)
 		if want == "" {
 			wantCode = "" // no Message: the generic decoder finds nothing
 		}
-		env := `{"Status":` + strconv.Itoa(status) + `,"Message":` + quoteJSON(msg)
-		for _, b := range []string{env + `}`, env + `,"Error":{"product":[` + quoteJSON(msg) + `]}}`} {
+		env := `{"Status":` + strconv.Itoa(status) + `,"Message":` + fixture.QuoteJSON(msg)
+		for _, b := range []string{env + `}`, env + `,"Error":{"product":[` + fixture.QuoteJSON(msg) + `]}}`} {
 			if c, m := decodeError(400, []byte(b)); c != wantCode || m != want {
 				t.Fatalf("%s: %q %q, want %q %q", b, c, m, wantCode, want)
 			}
 		}
 	})
-}
-
-// quoteJSON writes s as a JSON string the way a gateway may: escaping only
-// what JSON requires, invalid UTF-8 left as it is.
-func quoteJSON(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// fromJSON is s as encoding/json reads it back from quoteJSON(s): each
-// byte of invalid UTF-8 becomes U+FFFD.
-func fromJSON(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // errorCodes lists every code an iPaymu error body can be read as: its
