@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -216,7 +219,39 @@ func TestNoCutOffLabels(t *testing.T) {
 		} {
 			page()
 			check("wizard " + name)
+			if name != "authenticator" && name != "gateway" { // no QR code without a real enrolment; the gateway page: TestGatewayScreens
+				shotFile(t, u, lang, "wizard-"+name)
+			}
 		}
+		u.showLogin(false)
+		check("sign-in")
+		shotFile(t, u, lang, "sign-in")
+	}
+}
+
+// shotFile writes the window as LUNAS_SHOTS/<lang>/<name>.png when
+// LUNAS_SHOTS is set (docs/screenshots: the first-run pages and sign-in,
+// which the demo's tour does not pass through; the light theme, as
+// scripts/screenshots.sh).
+func shotFile(t *testing.T, u *UI, lang, name string) {
+	t.Helper()
+	dir := os.Getenv("LUNAS_SHOTS")
+	if dir == "" {
+		return
+	}
+	u.app.Settings().SetTheme(&lunasTheme{variant: ThemeLight})
+	u.win.Resize(screenSize)
+	out := filepath.Join(dir, lang, name+".png")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, u.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
 	}
 }
 
