@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,7 +20,6 @@ import (
 // settings service).
 func TestGatewayScreens(t *testing.T) {
 	defer SetLanguage(LangEnglish)
-	dir := os.Getenv("LUNAS_SHOTS")
 	for _, lang := range []string{LangIndonesian, LangEnglish} {
 		env := newTestEnv(t, false)
 		u := newTestUI(t, env.services(), domain.RoleOwner)
@@ -35,20 +31,8 @@ func TestGatewayScreens(t *testing.T) {
 			if c := cutOff(u.win.Content()); len(c) > 0 {
 				t.Errorf("%s %s: cut off: %q", lang, name, c)
 			}
-			if dir == "" || !strings.HasPrefix(name, "wizard") {
-				return
-			}
-			out := filepath.Join(dir, lang, name+".png")
-			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Create(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			if err := png.Encode(f, u.win.Canvas().Capture()); err != nil {
-				t.Fatal(err)
+			if strings.HasPrefix(name, "wizard") {
+				shotFile(t, u, lang, name)
 			}
 		}
 		u.opts.StartScreen = ScreenSettings

@@ -118,6 +118,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	)
 	minEvents.Store(1 << 62)
 	next.Store(first)
+	inProcess := simulate(*events)
 	for range lanes {
 		wg.Add(1)
 		go func() {
@@ -151,7 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 					r = o
 					childCPU.Add(int64(cpu))
 				} else {
-					r = simulate(*events)(s)
+					r = inProcess(s)
 				}
 				if r.Err != "" {
 					errs.Add(1)
