@@ -47,6 +47,14 @@ type OutboxTx interface {
 	MarkMailFailed(id int64, lastErr string, next time.Time) error
 }
 
+// MailQueuer is implemented by a store that can queue a mail without
+// waiting for its id (PostgreSQL sends it with the transaction's next
+// statement). It keeps a mail already queued under the same Key, as
+// EnqueueMail does; the engine never needs the id.
+type MailQueuer interface {
+	QueueMail(m Mail) error
+}
+
 // OutboxReader lists mail that is due.
 type OutboxReader interface {
 	DueMail(now time.Time, limit int) ([]Mail, error)
@@ -68,6 +76,9 @@ func (e *Engine) enqueueMail(tx domain.Tx, m Mail) error {
 	}
 	m.CreatedAt = e.now().UTC()
 	m.NextAt = m.CreatedAt
+	if q, ok := tx.(MailQueuer); ok {
+		return q.QueueMail(m)
+	}
 	return ob.EnqueueMail(&m)
 }
 

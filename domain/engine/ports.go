@@ -120,3 +120,34 @@ type CorrectionTx interface {
 type NoteTx interface {
 	NoteTransfer(refID string, status domain.TransferStatus, reason string) error
 }
+
+// Prefetcher is implemented by a store whose every read is a round trip to
+// a server (PostgreSQL). Before a batch the engine names the rows it is
+// about to read in its write transaction; the store reads them together
+// and answers the batch's reads from what it read, within that transaction
+// only. It is a hint: a store without it reads each row when asked, and
+// what the engine reads is the same either way.
+type Prefetcher interface {
+	// PrefetchPayments reads the payments with these external ids and
+	// their orders.
+	PrefetchPayments(externalIDs []string) error
+	// PrefetchTransfers reads the transfers with these REFIDs, their
+	// obligations and destinations.
+	PrefetchTransfers(refIDs []string) error
+}
+
+// prefetchPayments and prefetchTransfers pass a batch's rows to a
+// Prefetcher store; one row is not worth it.
+func prefetchPayments(tx domain.ReadTx, externalIDs []string) error {
+	if p, ok := tx.(Prefetcher); ok && len(externalIDs) > 1 {
+		return p.PrefetchPayments(externalIDs)
+	}
+	return nil
+}
+
+func prefetchTransfers(tx domain.ReadTx, refIDs []string) error {
+	if p, ok := tx.(Prefetcher); ok && len(refIDs) > 1 {
+		return p.PrefetchTransfers(refIDs)
+	}
+	return nil
+}

@@ -90,6 +90,16 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 		if err := e.fence(tx, now); err != nil {
 			return err
 		}
+		refs := make([]string, 0, len(queued)+len(jobs))
+		for _, t := range queued {
+			refs = append(refs, t.RefID)
+		}
+		for _, j := range jobs {
+			refs = append(refs, j.t.RefID)
+		}
+		if err := prefetchTransfers(tx, refs); err != nil {
+			return err
+		}
 		for _, t := range queued {
 			err := e.move(tx, &t, domain.TransferQueuedBalance, domain.TransferPatch{}, "engine", "channel balance too low; waits for a top-up", now, &events)
 			if err != nil && !errors.Is(err, domain.ErrConflict) {
@@ -276,6 +286,9 @@ func (e *Engine) recordOutcomes(ctx context.Context, jobs []*sendJob) error {
 		wctx, cancel := e.work(ctx)
 		err := e.store.Write(wctx, func(tx domain.Tx) error {
 			events = events[:0]
+			if err := prefetchTransfers(tx, jobRefs(batch)); err != nil {
+				return err
+			}
 			for _, j := range batch {
 				if err := e.applyOutcome(tx, j.t.RefID, j.res, j.err, j.actor, &events); err != nil {
 					return fmt.Errorf("%s: %w", j.t.RefID, err)
@@ -302,6 +315,15 @@ func (e *Engine) recordOutcomes(ctx context.Context, jobs []*sendJob) error {
 		e.mu.Unlock()
 	}
 	return nil
+}
+
+// jobRefs returns the jobs' REFIDs.
+func jobRefs(jobs []*sendJob) []string {
+	refs := make([]string, len(jobs))
+	for i, j := range jobs {
+		refs[i] = j.t.RefID
+	}
+	return refs
 }
 
 // move is one audited compare-and-set status change; it updates t and

@@ -258,6 +258,13 @@ func (e *Engine) recordPayments(ctx context.Context, results []domain.PaymentRes
 		var events []Event
 		err := e.store.Write(wctx, func(tx domain.Tx) error {
 			events = events[:0]
+			ids := make([]string, len(batch))
+			for i, r := range batch {
+				ids[i] = r.ExternalID
+			}
+			if err := prefetchPayments(tx, ids); err != nil {
+				return err
+			}
 			for _, r := range batch {
 				ev, err := e.applyPayment(wctx, tx, r)
 				if err != nil {

@@ -154,6 +154,9 @@ func (e *Engine) resend(ctx context.Context, jobs []*sendJob, actor string) erro
 		if err := e.fence(tx, now); err != nil {
 			return err
 		}
+		if err := prefetchTransfers(tx, jobRefs(jobs)); err != nil {
+			return err
+		}
 		for _, j := range jobs {
 			t, err := tx.GetTransfer(j.t.RefID)
 			if err != nil {
@@ -229,6 +232,13 @@ func (e *Engine) resolveSending(ctx context.Context, open []domain.Transfer) err
 	var events []Event
 	err := e.store.Write(wctx, func(tx domain.Tx) error {
 		events = events[:0]
+		refs := make([]string, len(idx))
+		for k, i := range idx {
+			refs[k] = open[i].RefID
+		}
+		if err := prefetchTransfers(tx, refs); err != nil {
+			return err
+		}
 		for _, i := range idx {
 			t, err := tx.GetTransfer(open[i].RefID)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"lunas/domain"
 	"lunas/domain/risk"
@@ -97,7 +98,7 @@ func (t *Tx) UpdateProduct(p *domain.Product) error {
 	if err != nil {
 		return mapErr("product", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return notFound("product", p.ID)
 	}
 	return nil
@@ -148,10 +149,22 @@ func (t *Tx) scanPayee(s scanner) (domain.Payee, error) {
 }
 
 // GetPayee implements domain.ReadTx, decrypting the account number.
+// A write transaction keeps a copy of each payee it reads (later.go).
 func (t *Tx) GetPayee(id int64) (domain.Payee, error) {
+	if c := t.cache; c != nil {
+		if p, ok := c.payees[id]; ok {
+			return p, nil
+		}
+	}
 	p, err := t.scanPayee(t.queryRow("SELECT "+payeeCols+" FROM payees WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("payee", id)
+	}
+	if err == nil && t.cache != nil {
+		if t.cache.payees == nil {
+			t.cache.payees = map[int64]domain.Payee{}
+		}
+		t.cache.payees[id] = p
 	}
 	return p, err
 }
@@ -272,7 +285,7 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 	if err != nil {
 		return mapErr("payee", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return notFound("payee", p.ID)
 	}
 	if err := t.sealAccount(p); err != nil {
@@ -284,14 +297,32 @@ func (t *Tx) UpdatePayee(p *domain.Payee) error {
 // ---- payout rules
 
 // GetPayoutRule implements domain.ReadTx.
+// A write transaction keeps a copy of each rule it reads (later.go).
 func (t *Tx) GetPayoutRule(id int64) (domain.PayoutRule, error) {
+	if c := t.cache; c != nil {
+		if r, ok := c.rules[id]; ok {
+			r.Shares = slices.Clone(r.Shares)
+			return r, nil
+		}
+	}
 	r := domain.PayoutRule{ID: id}
 	err := t.queryRow("SELECT name FROM payout_rules WHERE id = ?", id).Scan(&r.Name)
 	if err != nil {
 		return r, noRows(err, "payout rule", id)
 	}
 	rules := map[int64]*domain.PayoutRule{id: &r}
-	return r, t.loadShares(rules, " WHERE rule_id = ?", id)
+	if err := t.loadShares(rules, " WHERE rule_id = ?", id); err != nil {
+		return r, err
+	}
+	if t.cache != nil {
+		if t.cache.rules == nil {
+			t.cache.rules = map[int64]domain.PayoutRule{}
+		}
+		keep := r
+		keep.Shares = slices.Clone(r.Shares)
+		t.cache.rules[id] = keep
+	}
+	return r, nil
 }
 
 // ListPayoutRules implements domain.ReadTx, ordered by id.
@@ -370,10 +401,34 @@ func (t *Tx) CreatePayoutRule(r *domain.PayoutRule) error {
 // ---- settings
 
 // GetSetting implements domain.ReadTx.
+// Settings are read once per transaction (later.go).
 func (t *Tx) GetSetting(key string) (string, error) {
+	m := t.settingCopies()
+	if s, ok := (*m)[key]; ok {
+		if !s.found {
+			return "", notFound("setting", key)
+		}
+		return s.value, nil
+	}
 	var v string
 	err := t.queryRow("SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	m = t.settingCopies() // the query may have dropped the copies
+	if *m == nil {
+		*m = map[string]setting{}
+	}
+	(*m)[key] = setting{value: v, found: err == nil}
 	return v, noRows(err, "setting", key)
+}
+
+// settingCopies returns the transaction's copies of settings.
+func (t *Tx) settingCopies() *map[string]setting {
+	if t.cache != nil {
+		return &t.cache.settings
+	}
+	return &t.readSettings
 }
 
 // SetSetting implements domain.Tx (insert or replace).
@@ -386,5 +441,11 @@ func (t *Tx) SetSetting(key, value string) error {
 	}
 	_, err := t.exec(`INSERT INTO settings(key, value) VALUES (?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
-	return mapErr("setting", err)
+	if err != nil {
+		return mapErr("setting", err)
+	}
+	if m := t.settingCopies(); *m != nil {
+		(*m)[key] = setting{value: clean(value), found: true}
+	}
+	return nil
 }

@@ -3,7 +3,8 @@
 // reads and writes the same database. It implements the same ports as
 // domain/sqlite (domain.Store, the engine's, security's, the reports' and the
 // desktop's), proven by the same contract suite (domain/storetest), through
-// github.com/jackc/pgx/v5 behind database/sql.
+// github.com/jackc/pgx/v5 (database/sql's pool, pgx's own connection for
+// each transaction).
 //
 // What SQLite got from its single writer, PostgreSQL gets from the database
 // itself:
@@ -25,6 +26,12 @@
 //     transaction that would leave an unbalanced posting does not commit
 //     (ErrUnbalanced), whatever wrote the lines.
 //   - The audit log is append-only (triggers refuse UPDATE, DELETE, TRUNCATE).
+//   - Round trips, not the server's work, are what a write costs, so a write
+//     transaction sends the statements nobody waits for (audit entries,
+//     postings, moves from a status it read under the writer lock, mail)
+//     in one batch with its next statement or its COMMIT (later.go). A
+//     queued move must change exactly its one row and a queued insert must
+//     be accepted, or the transaction fails and nothing of it is kept.
 //
 // Conventions match domain/sqlite so a shop copies between the two row for
 // row: money is BIGINT whole rupiah; times are BIGINT microseconds since the
@@ -45,11 +52,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"lunas/domain"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -202,12 +209,14 @@ var ErrReadOnly = errors.New("write attempted in a read-only transaction")
 // Read runs fn on a consistent snapshot (REPEATABLE READ, READ ONLY). The
 // transaction is always rolled back.
 func (db *DB) Read(ctx context.Context, fn func(domain.ReadTx) error) error {
-	stx, err := db.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return db.classify("begin read", err)
-	}
-	defer stx.Rollback()
-	return db.unavailable(fn(&Tx{tx: stx, db: db, ctx: ctx, now: db.Now()}))
+	return db.onConn(ctx, "begin read", func(pc *pgx.Conn) error {
+		if _, err := pc.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+			rollback(pc)
+			return db.classify("begin read", err)
+		}
+		defer rollback(pc)
+		return db.unavailable(fn(&Tx{conn: pc, db: db, ctx: ctx, now: db.Now()}))
+	})
 }
 
 // Write runs fn in a write transaction that holds the database's writer
@@ -216,61 +225,102 @@ func (db *DB) Write(ctx context.Context, fn func(domain.Tx) error) error {
 	return db.WriteTx(ctx, func(t *Tx) error { return fn(t) })
 }
 
+// beginWrite starts a write transaction and takes the writer lock in one
+// round trip. READ COMMITTED: every statement sees what committed before
+// the lock.
+var beginWrite = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", writeLockKey)
+
 // WriteTx is Write with the concrete *Tx.
 func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
-	stx, err := db.sql.BeginTx(ctx, nil) // READ COMMITTED: every statement sees what committed before the lock
-	if err != nil {
-		return db.classify("begin write", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			stx.Rollback()
+	return db.onConn(ctx, "begin write", func(pc *pgx.Conn) error {
+		committed := false
+		defer func() {
+			if !committed {
+				rollback(pc)
+			}
+		}()
+		if _, err := pc.Exec(ctx, beginWrite); err != nil {
+			return db.classify("wait for other writers", err)
 		}
-	}()
-	if _, err := stx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
-		return db.classify("wait for other writers", err)
+		t := &Tx{conn: pc, db: db, ctx: ctx, now: db.Now(), write: true, cache: &writeCache{}}
+		if err := fn(t); err != nil {
+			if t.cache.flushErr != nil && !errors.Is(err, t.cache.flushErr) {
+				// The statement that failed was refused because statements
+				// sent before it failed: that is the cause.
+				err = fmt.Errorf("%w (then: %v)", t.cache.flushErr, err)
+			}
+			return db.unavailable(err)
+		}
+		if err := t.commit(); err != nil {
+			return err
+		}
+		committed = true
+		return nil
+	})
+}
+
+// onConn runs f on one of the pool's connections, as pgx's own connection:
+// its batches let a write transaction send statements whose answers nobody
+// waits for together with the next one (later.go).
+func (db *DB) onConn(ctx context.Context, op string, f func(*pgx.Conn) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return db.classify(op, err)
 	}
-	t := &Tx{tx: stx, db: db, ctx: ctx, now: db.Now(), write: true}
-	if err := fn(t); err != nil {
-		return db.unavailable(err)
+	defer conn.Close()
+	var ferr error
+	if err := conn.Raw(func(dc any) error {
+		ferr = f(dc.(*stdlib.Conn).Conn())
+		return nil
+	}); err != nil {
+		return db.classify(op, err)
 	}
-	// Desks listening (WatchChanges) hear of it when it commits.
-	if _, err := stx.ExecContext(ctx, "NOTIFY "+changesChannel); err != nil {
-		return db.classify("notify", err)
-	}
-	committed = true
-	if err := stx.Commit(); err != nil {
-		return db.commitErr(err)
-	}
-	return nil
+	return ferr
+}
+
+// rollback ends a transaction that did not commit. If it cannot (the
+// server went away), the connection still in a transaction is dropped by
+// the pool when it is next handed out.
+func rollback(pc *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pc.Exec(ctx, "ROLLBACK")
 }
 
 // Tx is the transaction behind both Read and Write; it implements domain.Tx
 // and the same extra ports as domain/sqlite's Tx. Write methods on a read
 // transaction return ErrReadOnly.
 type Tx struct {
-	tx    *sql.Tx
+	conn  *pgx.Conn
 	db    *DB
 	ctx   context.Context
 	now   time.Time // transaction time: UTC, microsecond precision
 	write bool
+	// cache keeps a write transaction's statements that wait to be sent and
+	// copies of rows only it can change (later.go); nil in a read
+	// transaction.
+	cache *writeCache
+	// settings read in a read transaction (its snapshot does not change).
+	readSettings map[string]setting
 }
 
 var _ domain.Tx = (*Tx)(nil)
 
 // exec, query and queryRow take queries with '?' placeholders (see
-// rebind). The driver prepares and caches each statement per connection.
-func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, rebind(q), text(args)...)
+// rebind). pgx prepares and caches each statement per connection. In a
+// write transaction statements waiting to be sent go first, in the same
+// round trip (later.go); if one of them fails, the transaction is aborted
+// and so is this statement.
+func (t *Tx) exec(q string, args ...any) (pgconn.CommandTag, error) {
+	return t.run(rebind(q), text(args))
 }
 
-func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx, rebind(q), text(args)...)
+func (t *Tx) query(q string, args ...any) (pgx.Rows, error) {
+	return t.runQuery(rebind(q), text(args))
 }
 
-func (t *Tx) queryRow(q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, rebind(q), text(args)...)
+func (t *Tx) queryRow(q string, args ...any) pgx.Row {
+	return t.runQueryRow(rebind(q), text(args))
 }
 
 // text makes every string argument storable as PostgreSQL text, which
@@ -279,15 +329,15 @@ func (t *Tx) queryRow(q string, args ...any) *sql.Row {
 // recorded. Invalid bytes become U+FFFD, NUL is dropped.
 func text(args []any) []any {
 	for i, a := range args {
-		if s, ok := a.(string); ok && (!utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0) {
-			args[i] = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+		if s, ok := a.(string); ok {
+			args[i] = clean(s)
 		}
 	}
 	return args
 }
 
-// insertID runs an INSERT ... RETURNING id and returns the id; sql.ErrNoRows
-// when ON CONFLICT DO NOTHING skipped the row.
+// insertID runs an INSERT ... RETURNING id and returns the id; an error
+// matching sql.ErrNoRows when ON CONFLICT DO NOTHING skipped the row.
 func (t *Tx) insertID(q string, args ...any) (int64, error) {
 	var id int64
 	err := t.queryRow(q+" RETURNING id", args...).Scan(&id)
@@ -297,9 +347,43 @@ func (t *Tx) insertID(q string, args ...any) (int64, error) {
 // Now returns the transaction's timestamp (taken once at BEGIN).
 func (t *Tx) Now() time.Time { return t.now }
 
-// SQL returns the underlying database/sql transaction and its context, for
-// code outside this package that must run its own statements (tests, tools).
-func (t *Tx) SQL() (*sql.Tx, context.Context) { return t.tx, t.ctx }
+// SQL returns the transaction's statements for code outside this package
+// that must run its own (tests, tools). In a write transaction what waits
+// to be sent goes first and the copies are forgotten, as the caller's
+// statements may see or change anything.
+func (t *Tx) SQL() (RawTx, context.Context) {
+	if t.cache != nil {
+		t.cache.forget()
+	}
+	return RawTx{t}, t.ctx
+}
+
+// RawTx runs statements with $n placeholders in a transaction.
+type RawTx struct{ t *Tx }
+
+// ExecContext runs a statement.
+func (r RawTx) ExecContext(_ context.Context, q string, args ...any) (pgconn.CommandTag, error) {
+	if err := r.t.sendAllKept(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return r.t.run(q, args)
+}
+
+// QueryContext runs a query.
+func (r RawTx) QueryContext(_ context.Context, q string, args ...any) (pgx.Rows, error) {
+	if err := r.t.sendAllKept(); err != nil {
+		return nil, err
+	}
+	return r.t.runQuery(q, args)
+}
+
+// QueryRowContext runs a query for one row.
+func (r RawTx) QueryRowContext(_ context.Context, q string, args ...any) pgx.Row {
+	if err := r.t.sendAllKept(); err != nil {
+		return errRow{err}
+	}
+	return r.t.runQueryRow(q, args)
+}
 
 func (t *Tx) mustWrite() error {
 	if !t.write {

@@ -41,6 +41,24 @@ func (t *Tx) EnqueueMail(m *engine.Mail) error {
 	return nil
 }
 
+var _ engine.MailQueuer = (*Tx)(nil)
+
+// QueueMail implements engine.MailQueuer: m is queued (later.go) with ON
+// CONFLICT DO NOTHING, so a mail already queued under its Key is kept as
+// it was, as with EnqueueMail.
+func (t *Tx) QueueMail(m engine.Mail) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(m.Data)
+	if err != nil {
+		return fmt.Errorf("mail data: %w", err)
+	}
+	return t.later("mail", -1, `INSERT INTO mail_outbox (kind, mail_key, to_addr, to_name, lang, data, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mail_key) DO NOTHING`,
+		string(m.Kind), m.Key, m.To, m.Name, m.Lang, string(data), micros(m.NextAt), micros(m.CreatedAt))
+}
+
 // MarkMailSent records delivery.
 func (t *Tx) MarkMailSent(id int64, at time.Time) error {
 	if err := t.mustWrite(); err != nil {
@@ -142,24 +160,29 @@ func (t *Tx) SaveDestination(transferID int64, d engine.Destination, at time.Tim
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO transfer_destinations (transfer_id, bank, account_number, account_holder, email, created_at)
+	// Queued (later.go): nothing waits for its answer.
+	return t.later("transfer destination", 1, `INSERT INTO transfer_destinations (transfer_id, bank, account_number, account_holder, email, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, transferID, d.Bank, acct, holder, email, micros(at))
-	return mapErr("transfer destination", err)
 }
 
 // GetDestination returns the destination fixed for a transfer, or
 // domain.ErrNotFound.
 func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
 	var d engine.Destination
-	var acct, holder, email []byte
-	err := t.queryRow(`SELECT bank, account_number, account_holder, email FROM transfer_destinations WHERE transfer_id = ?`, transferID).
-		Scan(&d.Bank, &acct, &holder, &email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, notFound("transfer destination", transferID)
+	sd, ok := t.destCopy(transferID)
+	if !ok {
+		err := t.queryRow(`SELECT bank, account_number, account_holder, email FROM transfer_destinations WHERE transfer_id = ?`, transferID).
+			Scan(&sd.bank, &sd.acct, &sd.holder, &sd.email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return d, notFound("transfer destination", transferID)
+		}
+		if err != nil {
+			return d, mapErr("transfer destination", err)
+		}
 	}
-	if err != nil {
-		return d, mapErr("transfer destination", err)
-	}
+	var err error
+	d.Bank = sd.bank
+	acct, holder, email := sd.acct, sd.holder, sd.email
 	if len(acct) > 0 {
 		if d.AccountNumber, err = t.open("destination account", acct, destRef(transferID, "account_number")); err != nil {
 			return d, err
@@ -200,7 +223,7 @@ func (t *Tx) ResolveConflict(refID, by, resolution string, at time.Time) error {
 	if err != nil {
 		return mapErr("transfer conflict", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return notFound("open conflict for transfer", refID)
 	}
 	return nil
@@ -352,7 +375,7 @@ func (t *Tx) NoteTransfer(refID string, status domain.TransferStatus, reason str
 	if err != nil {
 		return mapErr("transfer "+refID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("transfers", "refid", refID, "transfer", status)
 	}
 	return nil
@@ -370,7 +393,7 @@ func (t *Tx) CorrectTransferStatus(refID string, from, to domain.TransferStatus,
 	if err != nil {
 		return mapErr("transfer "+refID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("transfers", "refid", refID, "transfer", from)
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"lunas/domain"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var _ domain.LeaseTx = (*Tx)(nil)
@@ -44,15 +46,11 @@ func (t *Tx) PutLease(l domain.Lease, prevEpoch int64) error {
 }
 
 // leaseResult maps a lease write: no row written is a lost compare-and-set.
-func leaseResult(res interface{ RowsAffected() (int64, error) }, err error) error {
+func leaseResult(res pgconn.CommandTag, err error) error {
 	if err != nil {
 		return mapErr("lease", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
+	if res.RowsAffected() == 0 {
 		return domain.ErrConflict
 	}
 	return nil

@@ -6,10 +6,11 @@ import (
 	"lunas/domain"
 )
 
-// Post implements domain.Tx. The posting is validated in Go and, after its
-// lines are inserted, summed again in SQL; and whatever else wrote lines, the
-// deferred trigger posting_lines_balanced refuses the COMMIT of a
-// transaction that leaves any posting unbalanced.
+// Post implements domain.Tx. The posting is validated in Go; its lines are
+// kept with the write transaction's other blind inserts (later.go), and the
+// deferred trigger posting_lines_balanced sums every touched posting again
+// at COMMIT, refusing a transaction that leaves one unbalanced, whatever
+// wrote the lines.
 func (t *Tx) Post(p *domain.Posting) error {
 	if err := t.mustWrite(); err != nil {
 		return err
@@ -23,31 +24,23 @@ func (t *Tx) Post(p *domain.Posting) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = t.now
 	}
-	id, err := t.insertID("INSERT INTO postings(ref, memo, created_at) VALUES (?, ?, ?)",
-		p.Ref, p.Memo, micros(p.CreatedAt))
+	// The posting and its lines are kept and sent with the transaction's
+	// others (later.go); the deferred trigger sums the lines at COMMIT.
+	id, err := t.nextID("postings")
 	if err != nil {
-		return mapErr("posting", err)
+		return fmt.Errorf("posting: %w", err)
 	}
 	p.ID = id
+	c := t.cache
+	c.postings.id = append(c.postings.id, id)
+	c.postings.ref = append(c.postings.ref, clean(p.Ref))
+	c.postings.memo = append(c.postings.memo, clean(p.Memo))
+	c.postings.created = append(c.postings.created, micros(p.CreatedAt))
 	for i, l := range p.Lines {
-		if _, err := t.exec("INSERT INTO posting_lines(posting_id, position, account, amount) VALUES (?, ?, ?, ?)",
-			p.ID, i, string(l.Account), l.Amount); err != nil {
-			return mapErr("posting line", err)
-		}
-	}
-	return t.checkBalanced(p.ID)
-}
-
-// checkBalanced is the SQL-level guard: the stored lines of a posting must
-// sum to zero.
-func (t *Tx) checkBalanced(id int64) error {
-	var sum, n int64
-	if err := t.queryRow("SELECT COALESCE(SUM(amount),0)::bigint, COUNT(*) FROM posting_lines WHERE posting_id = ?",
-		id).Scan(&sum, &n); err != nil {
-		return fmt.Errorf("posting %d: %w", id, err)
-	}
-	if sum != 0 || n < 2 {
-		return fmt.Errorf("stored posting %d is off by %s over %d lines: %w", id, domain.Rupiah(sum), n, domain.ErrUnbalanced)
+		c.lines.posting = append(c.lines.posting, p.ID)
+		c.lines.position = append(c.lines.position, int64(i))
+		c.lines.account = append(c.lines.account, clean(string(l.Account)))
+		c.lines.amount = append(c.lines.amount, int64(l.Amount))
 	}
 	return nil
 }

@@ -44,6 +44,9 @@ func (t *Tx) buyerEmail(id int64, plain string, sealed []byte) (string, error) {
 
 // GetOrder implements domain.ReadTx, with items.
 func (t *Tx) GetOrder(id int64) (domain.Order, error) {
+	if o, ok := t.orderCopy(id); ok {
+		return o, nil
+	}
 	return t.getOrder("id", id)
 }
 
@@ -57,6 +60,7 @@ func (t *Tx) getOrder(col string, key any) (domain.Order, error) {
 	if err != nil {
 		return o, noRows(err, "order", key)
 	}
+	t.know("orders", o.ID, string(o.Status))
 	list := []domain.Order{o}
 	if err := t.loadItems(list); err != nil {
 		return o, err
@@ -208,13 +212,19 @@ func (t *Tx) SetOrderStatus(id int64, from, to domain.OrderStatus) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.exec("UPDATE orders SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
+	const q = "UPDATE orders SET status = ? WHERE id = ? AND status = ?"
+	if ok, err := t.casLater("orders", id, string(from), string(to), "order status", q, string(to), id, string(from)); ok {
+		return err
+	}
+	res, err := t.exec(q, string(to), id, string(from))
 	if err != nil {
 		return mapErr("order status", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("orders", "id", id, "order", from)
 	}
+	t.know("orders", id, string(to))
+	t.dropCopy("orders", id)
 	return nil
 }
 
@@ -237,13 +247,25 @@ func scanPayment(s scanner) (domain.Payment, error) {
 
 // GetPayment implements domain.ReadTx.
 func (t *Tx) GetPayment(id int64) (domain.Payment, error) {
+	if p, ok := t.paymentCopy(id); ok {
+		return p, nil
+	}
 	p, err := scanPayment(t.queryRow("SELECT "+paymentCols+" FROM payments WHERE id = ?", id))
+	if err == nil {
+		t.know("payments", p.ID, string(p.Status))
+	}
 	return p, noRows(err, "payment", id)
 }
 
 // GetPaymentByExternalID implements domain.ReadTx.
 func (t *Tx) GetPaymentByExternalID(externalID string) (domain.Payment, error) {
+	if p, ok := t.paymentCopyByExt(externalID); ok {
+		return p, nil
+	}
 	p, err := scanPayment(t.queryRow("SELECT "+paymentCols+" FROM payments WHERE external_id = ?", externalID))
+	if err == nil {
+		t.know("payments", p.ID, string(p.Status))
+	}
 	return p, noRows(err, "payment", externalID)
 }
 
@@ -323,15 +345,22 @@ func (t *Tx) SetPaymentStatus(id int64, from, to domain.PaymentStatus, paid doma
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.exec(`UPDATE payments SET status = ?, paid_amount = ?, flag_reason = ?,
+	const q = `UPDATE payments SET status = ?, paid_amount = ?, flag_reason = ?,
 		settled_at = CASE WHEN ?::bigint = 0 THEN settled_at ELSE ?::bigint END
-		WHERE id = ? AND status = ?`, string(to), paid, flagReason, micros(at), micros(at), id, string(from))
+		WHERE id = ? AND status = ?`
+	args := []any{string(to), paid, flagReason, micros(at), micros(at), id, string(from)}
+	if ok, err := t.casLater("payments", id, string(from), string(to), "payment status", q, args...); ok {
+		return err
+	}
+	res, err := t.exec(q, args...)
 	if err != nil {
 		return mapErr("payment status", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("payments", "id", id, "payment", from)
 	}
+	t.know("payments", id, string(to))
+	t.dropCopy("payments", id)
 	return nil
 }
 
@@ -345,7 +374,7 @@ func (t *Tx) SchedulePoll(id int64, checked, next time.Time) error {
 	if err != nil {
 		return fmt.Errorf("schedule poll %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return notFound("payment", id)
 	}
 	return nil
@@ -366,7 +395,13 @@ func scanObligation(s scanner) (domain.Obligation, error) {
 
 // GetObligation implements domain.ReadTx.
 func (t *Tx) GetObligation(id int64) (domain.Obligation, error) {
+	if o, ok := t.obligationCopy(id); ok {
+		return o, nil
+	}
 	o, err := scanObligation(t.queryRow("SELECT "+obligationCols+" FROM obligations WHERE id = ?", id))
+	if err == nil {
+		t.know("obligations", o.ID, string(o.Status))
+	}
 	return o, noRows(err, "obligation", id)
 }
 
@@ -402,13 +437,30 @@ func (t *Tx) CreateObligation(o *domain.Obligation) error {
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = t.now
 	}
-	id, err := t.insertID(`INSERT INTO obligations(payment_id, order_id, payee_id, role, amount, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, o.PaymentID, o.OrderID, o.PayeeID, string(o.Role), o.Amount, string(o.Status),
-		micros(o.CreatedAt))
+	switch o.Role {
+	case domain.RoleSeller, domain.RoleSupplier, domain.RoleCommission, domain.RoleGatewayFee:
+	default:
+		return domain.Invalid("role", "unknown share role %q", o.Role)
+	}
+	switch o.Status {
+	case domain.ObligationOpen, domain.ObligationPaid, domain.ObligationReopened, domain.ObligationVoid:
+	default:
+		return domain.Invalid("status", "unknown obligation status %q", o.Status)
+	}
+	// The id comes from the table's sequence and the row is queued
+	// (later.go): it goes to the server with the next statement, which is
+	// normally the transfer that refers to it.
+	id, err := t.nextID("obligations")
 	if err != nil {
-		return mapErr("obligation", err)
+		return fmt.Errorf("obligation: %w", err)
+	}
+	if err := t.later("obligation", 1, `INSERT INTO obligations(id, payment_id, order_id, payee_id, role, amount, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, o.PaymentID, o.OrderID, o.PayeeID, string(o.Role), o.Amount, string(o.Status),
+		micros(o.CreatedAt)); err != nil {
+		return err
 	}
 	o.ID = id
+	t.know("obligations", id, string(o.Status))
 	return nil
 }
 
@@ -417,12 +469,18 @@ func (t *Tx) SetObligationStatus(id int64, from, to domain.ObligationStatus) err
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	res, err := t.exec("UPDATE obligations SET status = ? WHERE id = ? AND status = ?", string(to), id, string(from))
+	const q = "UPDATE obligations SET status = ? WHERE id = ? AND status = ?"
+	if ok, err := t.casLater("obligations", id, string(from), string(to), "obligation status", q, string(to), id, string(from)); ok {
+		return err
+	}
+	res, err := t.exec(q, string(to), id, string(from))
 	if err != nil {
 		return mapErr("obligation status", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("obligations", "id", id, "obligation", from)
 	}
+	t.know("obligations", id, string(to))
+	t.dropCopy("obligations", id)
 	return nil
 }

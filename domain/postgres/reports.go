@@ -6,11 +6,12 @@ package postgres
 // cancelled through the transaction's context.
 
 import (
-	"database/sql"
 	"fmt"
 	"strings"
 
 	"lunas/domain"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // reportRange adds the [From, To) condition on a time column.
@@ -91,7 +92,7 @@ func (t *Tx) EachOrder(f domain.ReportFilter, fn func(domain.OrderReportRow) err
 		(SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id),
 		(SELECT COALESCE(SUM(i.qty * i.unit_price), 0)::bigint FROM order_items i WHERE i.order_id = o.id)
 		FROM orders o` + w.sql() + " ORDER BY o.created_at, o.id"
-	return t.stream(q, w.args, func(rs *sql.Rows) error {
+	return t.stream(q, w.args, func(rs pgx.Rows) error {
 		var r domain.OrderReportRow
 		var status string
 		var created int64
@@ -114,7 +115,7 @@ func (t *Tx) EachPayment(f domain.ReportFilter, fn func(domain.Payment) error) e
 	w := paymentReportWhere(f)
 	cols := "p." + strings.Join(strings.Fields(strings.ReplaceAll(paymentCols, ",", " ")), ", p.")
 	q := "SELECT " + cols + " FROM payments p" + w.sql() + " ORDER BY p.created_at, p.id"
-	return t.stream(q, w.args, func(rs *sql.Rows) error {
+	return t.stream(q, w.args, func(rs pgx.Rows) error {
 		p, err := scanPayment(rs)
 		if err != nil {
 			return err
@@ -135,7 +136,7 @@ func (t *Tx) EachTransfer(f domain.ReportFilter, fn func(domain.TransferReportRo
 	q := "SELECT " + transferCols + ", y.name, y.channel FROM transfers t JOIN payees y ON y.id = t.payee_id" +
 		w.sql() + " ORDER BY t.created_at, t.id"
 	var r domain.TransferReportRow
-	return t.stream(q, w.args, func(rs *sql.Rows) error {
+	return t.stream(q, w.args, func(rs pgx.Rows) error {
 		x := &r.Transfer
 		var status string
 		var created, updated, sent int64
@@ -164,7 +165,7 @@ type accountCache struct {
 
 func (t *Tx) payeeAccounts() (*accountCache, error) {
 	c := &accountCache{t: t, sealed: map[int64][]byte{}, plain: map[int64]string{}}
-	err := t.stream("SELECT id, account_number FROM payees WHERE account_number IS NOT NULL", nil, func(rs *sql.Rows) error {
+	err := t.stream("SELECT id, account_number FROM payees WHERE account_number IS NOT NULL", nil, func(rs pgx.Rows) error {
 		var id int64
 		var b []byte
 		if err := rs.Scan(&id, &b); err != nil {
@@ -205,7 +206,7 @@ func (t *Tx) EachPosting(f domain.ReportFilter, fn func(domain.Posting) error) e
 		" ORDER BY p.created_at, p.id, l.position"
 	var cur domain.Posting
 	have := false
-	err := t.stream(q, w.args, func(rs *sql.Rows) error {
+	err := t.stream(q, w.args, func(rs pgx.Rows) error {
 		var id, created int64
 		var ref, memo, acct string
 		var amt domain.Rupiah
@@ -246,7 +247,7 @@ func (t *Tx) EachFlag(f domain.ReportFilter, fn func(domain.FlagReportRow) error
 			FROM payments p` + pw.sql() + `
 	) AS f ORDER BY at, kind, id`
 	args := append(append([]any{}, tw.args...), pw.args...)
-	return t.stream(q, args, func(rs *sql.Rows) error {
+	return t.stream(q, args, func(rs pgx.Rows) error {
 		var r domain.FlagReportRow
 		var at int64
 		if err := rs.Scan(&at, &r.Kind, &r.Subject, &r.Status, &r.Amount, &r.Reason); err != nil {
@@ -262,7 +263,7 @@ func (t *Tx) EachAudit(f domain.ReportFilter, fn func(domain.AuditEntry) error) 
 	w := auditReportWhere(f)
 	q := "SELECT a.seq, a.at, a.actor, a.action, a.subject, a.detail, a.prev_hash, a.hash FROM audit_log a" +
 		w.sql() + " ORDER BY a.seq"
-	return t.stream(q, w.args, func(rs *sql.Rows) error {
+	return t.stream(q, w.args, func(rs pgx.Rows) error {
 		var e domain.AuditEntry
 		var at int64
 		if err := rs.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
@@ -305,7 +306,7 @@ func (t *Tx) CountRows(f domain.ReportFilter) (int64, error) {
 }
 
 // stream runs q and calls each for every row, closing the cursor at the end.
-func (t *Tx) stream(q string, args []any, each func(*sql.Rows) error) error {
+func (t *Tx) stream(q string, args []any, each func(pgx.Rows) error) error {
 	rs, err := t.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("report query: %w", err)

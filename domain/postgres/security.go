@@ -208,7 +208,7 @@ func (t *Tx) UpdateUser(u *domain.User) error {
 	if err != nil {
 		return mapErr("user", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return notFound("user", u.ID)
 	}
 	return t.sealTOTP(u)
@@ -226,7 +226,7 @@ func (t *Tx) SetUserAuthState(id int64, failures int, lockedUntil time.Time, las
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return notFound("user", id)
 	}
 	return nil
@@ -244,7 +244,7 @@ func (t *Tx) ClaimTOTPStep(id, step int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, _ := res.RowsAffected()
+	n := res.RowsAffected()
 	return n == 1, nil
 }
 
@@ -276,7 +276,7 @@ func (t *Tx) UseRecoveryCode(userID int64, hash string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, _ := res.RowsAffected()
+	n := res.RowsAffected()
 	return n == 1, nil
 }
 
@@ -427,7 +427,7 @@ func (t *Tx) ResolveFlag(id int64, to domain.FlagStatus, note, by string) error 
 	if err != nil {
 		return mapErr("flag", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("flags", "id", id, "flag", domain.FlagOpen)
 	}
 	return nil
@@ -443,16 +443,12 @@ func (t *Tx) ReplaceWatchlist(list []risk.WatchEntry) error {
 	if _, err := t.exec("DELETE FROM watchlist"); err != nil {
 		return err
 	}
-	st, err := t.tx.PrepareContext(t.ctx, rebind(`INSERT INTO watchlist(ref, name, aliases, birth_date, birth_place, kind, nationality)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	// Queued: they go to the server together, in one round trip.
 	for _, e := range list {
 		al, _ := json.Marshal(e.Aliases)
-		if _, err := st.ExecContext(t.ctx, text([]any{e.Ref, e.Name, string(al), e.BirthDate, e.BirthPlace, e.Kind, e.Nationality})...); err != nil {
-			return mapErr("watchlist entry", err)
+		if err := t.later("watchlist entry", 1, `INSERT INTO watchlist(ref, name, aliases, birth_date, birth_place, kind, nationality)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Ref, e.Name, string(al), e.BirthDate, e.BirthPlace, e.Kind, e.Nationality); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -565,9 +561,9 @@ func (t *Tx) PseudonymiseFlags(payeeID int64, names []string, repl string) error
 		if n == "" {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE flags SET reason_id = replace(reason_id, $1, $2),
+		if _, err := t.run(`UPDATE flags SET reason_id = replace(reason_id, $1, $2),
 			reason_en = replace(reason_en, $1, $2), evidence = replace(evidence, $1, $2) WHERE payee_id = $3`,
-			text([]any{n, repl, payeeID})...); err != nil {
+			text([]any{n, repl, payeeID})); err != nil {
 			return err
 		}
 	}
@@ -594,6 +590,17 @@ func (db *DB) CheckpointTruncate(ctx context.Context) error {
 
 // AuditTail implements domain.AuditRows.
 func (t *Tx) AuditTail() (domain.AuditEntry, bool, error) {
+	if c := t.cache; c != nil && c.tailRead {
+		return c.tail, c.tailFound, nil
+	}
+	e, ok, err := t.readAuditTail()
+	if err == nil && t.cache != nil {
+		t.cache.tail, t.cache.tailFound, t.cache.tailRead = e, ok, true
+	}
+	return e, ok, err
+}
+
+func (t *Tx) readAuditTail() (domain.AuditEntry, bool, error) {
 	var e domain.AuditEntry
 	var at int64
 	err := t.queryRow(`SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
@@ -607,13 +614,28 @@ func (t *Tx) AuditTail() (domain.AuditEntry, bool, error) {
 
 // AuditHashAt implements domain.AuditRows.
 func (t *Tx) AuditHashAt(seq int64) (string, error) {
+	if c := t.cache; c != nil && c.tailRead && c.tailFound && c.tail.Seq == seq {
+		return c.tail.Hash, nil
+	}
 	var h string
 	err := t.queryRow("SELECT hash FROM audit_log WHERE seq = ?", seq).Scan(&h)
 	return h, noRows(err, "audit entry", seq)
 }
 
 // InsertAudit implements domain.AuditRows.
+// In a write transaction the entry is kept and sent with the others
+// (later.go).
 func (t *Tx) InsertAudit(e *domain.AuditEntry) error {
+	if c := t.cache; c != nil {
+		if c.flushErr != nil {
+			return c.flushErr
+		}
+		c.audit.add(e)
+		if c.tailRead && (!c.tailFound || e.Seq > c.tail.Seq) {
+			c.tail, c.tailFound = *e, true
+		}
+		return nil
+	}
 	_, err := t.exec(`INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, micros(e.At), e.Actor, e.Action, e.Subject, e.Detail, e.PrevHash, e.Hash)
 	return mapErr("audit entry", err)
@@ -621,6 +643,9 @@ func (t *Tx) InsertAudit(e *domain.AuditEntry) error {
 
 // AddAuditPending implements domain.AuditRows.
 func (t *Tx) AddAuditPending(e *domain.AuditEntry) error {
+	if t.cache != nil {
+		t.cache.pendingNone = false
+	}
 	_, err := t.exec(`INSERT INTO audit_pending(at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
 		micros(e.At), e.Actor, e.Action, e.Subject, e.Detail)
 	return mapErr("audit event", err)
@@ -649,12 +674,22 @@ func (t *Tx) ListAuditPending() ([]domain.AuditEntry, error) {
 
 // TakeAuditPending implements domain.AuditRows.
 func (t *Tx) TakeAuditPending() ([]domain.AuditEntry, error) {
+	if t.cache != nil && t.cache.pendingNone {
+		return nil, nil
+	}
 	out, err := t.ListAuditPending()
-	if err != nil || len(out) == 0 {
+	if err != nil {
 		return out, err
 	}
-	_, err = t.exec("DELETE FROM audit_pending")
-	return out, err
+	if len(out) > 0 {
+		if _, err = t.exec("DELETE FROM audit_pending"); err != nil {
+			return out, err
+		}
+	}
+	if t.cache != nil {
+		t.cache.pendingNone = true
+	}
+	return out, nil
 }
 
 // CountAuditPending returns how many events recorded while locked wait to
@@ -670,6 +705,16 @@ func (t *Tx) PutAuditAnchor(a domain.AuditAnchor) error {
 	if a.Alarm != "" && a.AlarmAt.IsZero() {
 		a.AlarmAt = t.now
 	}
+	if c := t.cache; c != nil {
+		// Written once before COMMIT (later.go); read back as stored.
+		if c.flushErr != nil {
+			return c.flushErr
+		}
+		a.At = t.now
+		a.HeadHash, a.SignedHash, a.MAC, a.Alarm = clean(a.HeadHash), clean(a.SignedHash), clean(a.MAC), clean(a.Alarm)
+		c.anchor, c.anchorFound, c.anchorRead, c.anchorDirty = a, true, true, true
+		return nil
+	}
 	_, err := t.exec(`INSERT INTO audit_anchor(id, head_seq, head_hash, signed_seq, signed_hash, mac, keyed_from,
 			alarm, alarm_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
@@ -682,6 +727,21 @@ func (t *Tx) PutAuditAnchor(a domain.AuditAnchor) error {
 
 // AuditAnchor implements domain.AuditAnchorReader.
 func (t *Tx) AuditAnchor() (domain.AuditAnchor, error) {
+	c := t.cache
+	if c != nil && c.anchorRead {
+		if !c.anchorFound {
+			return domain.AuditAnchor{}, notFound("audit anchor", 1)
+		}
+		return c.anchor, nil
+	}
+	a, err := t.readAuditAnchor()
+	if c != nil && (err == nil || errors.Is(err, domain.ErrNotFound)) {
+		c.anchor, c.anchorFound, c.anchorRead = a, err == nil, true
+	}
+	return a, err
+}
+
+func (t *Tx) readAuditAnchor() (domain.AuditAnchor, error) {
 	var a domain.AuditAnchor
 	var at, alarmAt int64
 	err := t.queryRow(`SELECT head_seq, head_hash, signed_seq, signed_hash, mac, keyed_from, alarm, alarm_at, updated_at

@@ -27,7 +27,13 @@ func scanTransfer(s scanner) (domain.Transfer, error) {
 
 // GetTransfer implements domain.ReadTx.
 func (t *Tx) GetTransfer(refID string) (domain.Transfer, error) {
+	if x, ok := t.transferCopy(refID); ok {
+		return x, nil
+	}
 	x, err := scanTransfer(t.queryRow("SELECT "+transferCols+" FROM transfers t WHERE t.refid = ?", refID))
+	if err == nil {
+		t.know("transfers", x.RefID, string(x.Status))
+	}
 	return x, noRows(err, "transfer", refID)
 }
 
@@ -157,7 +163,7 @@ func (t *Tx) MoveTransfer(refID string, from, to domain.TransferStatus, p domain
 		inc = 1
 	}
 	now := micros(t.now)
-	res, err := t.exec(`UPDATE transfers SET status = ?,
+	const q = `UPDATE transfers SET status = ?,
 		gateway_ref    = CASE WHEN ?::text = '' THEN gateway_ref ELSE ?::text END,
 		failure_code   = CASE WHEN ?::text = '' THEN failure_code ELSE ?::text END,
 		failure_reason = CASE WHEN ?::text = '' THEN failure_reason ELSE ?::text END,
@@ -167,15 +173,21 @@ func (t *Tx) MoveTransfer(refID string, from, to domain.TransferStatus, p domain
 		attempts       = attempts + ?::bigint,
 		sent_at        = CASE WHEN ?::boolean AND sent_at = 0 THEN ?::bigint ELSE sent_at END,
 		updated_at     = ?
-		WHERE refid = ? AND status = ?`,
-		string(to), p.GatewayRef, p.GatewayRef, p.FailureCode, p.FailureCode, p.FailureReason, p.FailureReason,
+		WHERE refid = ? AND status = ?`
+	args := []any{string(to), p.GatewayRef, p.GatewayRef, p.FailureCode, p.FailureCode, p.FailureReason, p.FailureReason,
 		p.HoldReason, p.HoldReason, p.ApprovedBy, p.ApprovedBy, p.Channel, p.Channel, inc, p.MarkSent, now, now,
-		refID, string(from))
+		refID, string(from)}
+	if ok, err := t.casLater("transfers", refID, string(from), string(to), "transfer "+refID, q, args...); ok {
+		return err
+	}
+	res, err := t.exec(q, args...)
 	if err != nil {
 		return mapErr("transfer "+refID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if res.RowsAffected() == 0 {
 		return t.casFailed("transfers", "refid", refID, "transfer", from)
 	}
+	t.know("transfers", refID, string(to))
+	t.dropCopy("transfers", refID)
 	return nil
 }

@@ -83,8 +83,7 @@ func (t *Tx) SwitchOffTrustRule(payeeID int64, why domain.TrustOff, at time.Time
 	if err != nil {
 		return false, mapErr("trust rule", err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return res.RowsAffected() > 0, nil
 }
 
 // SucceededPayoutsTo counts the payee's succeeded transfers whose fixed

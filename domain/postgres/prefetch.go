@@ -1,0 +1,294 @@
+package postgres
+
+import (
+	"slices"
+
+	"lunas/domain"
+	"lunas/domain/engine"
+)
+
+var _ engine.Prefetcher = (*Tx)(nil)
+
+// rowCopies are rows a write transaction read ahead for a batch
+// (engine.Prefetcher): the Get methods answer from them, in the same
+// transaction only, until the transaction writes to the row (its own
+// compare-and-set drops that row's copy) or runs any other write that
+// names the table (prepare drops the table's copies). The writer lock
+// keeps every other writer out meanwhile.
+type rowCopies struct {
+	payments    map[int64]domain.Payment
+	paymentExt  map[string]int64
+	orders      map[int64]domain.Order
+	transfers   map[string]domain.Transfer
+	obligations map[int64]domain.Obligation
+	dests       map[int64]sealedDest // by transfer id
+}
+
+// sealedDest is a destination row as stored; opened when read.
+type sealedDest struct {
+	bank                string
+	acct, holder, email []byte
+}
+
+// drop forgets the copies a write statement q may change.
+func (r *rowCopies) drop(has func(string) bool) {
+	if has("payments") {
+		r.payments, r.paymentExt = nil, nil
+	}
+	if has("orders") || has("order_items") {
+		r.orders = nil
+	}
+	if has("transfers") {
+		r.transfers = nil
+	}
+	if has("obligations") {
+		r.obligations = nil
+	}
+	if has("transfer_destinations") {
+		r.dests = nil
+	}
+}
+
+func cleanAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = clean(s)
+	}
+	return out
+}
+
+// PrefetchPayments implements engine.Prefetcher: the payments with these
+// external ids and their orders with items, in three queries.
+func (t *Tx) PrefetchPayments(externalIDs []string) error {
+	c := t.cache
+	if c == nil || len(externalIDs) == 0 {
+		return nil
+	}
+	rows, err := t.query("SELECT "+paymentCols+" FROM payments WHERE external_id = ANY(?)", cleanAll(externalIDs))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if c.copies.payments == nil {
+		c.copies.payments, c.copies.paymentExt = map[int64]domain.Payment{}, map[string]int64{}
+	}
+	var orderIDs []int64
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return err
+		}
+		c.copies.payments[p.ID], c.copies.paymentExt[p.ExternalID] = p, p.ID
+		t.know("payments", p.ID, string(p.Status))
+		orderIDs = append(orderIDs, p.OrderID)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(orderIDs) == 0 {
+		return nil
+	}
+	orows, err := t.query("SELECT "+orderCols+" FROM orders WHERE id = ANY(?)", orderIDs)
+	if err != nil {
+		return err
+	}
+	defer orows.Close()
+	var orders []domain.Order
+	for orows.Next() {
+		o, err := t.scanOrder(orows)
+		if err != nil {
+			return err
+		}
+		orders = append(orders, o)
+	}
+	if err := orows.Err(); err != nil {
+		return err
+	}
+	if err := t.loadItemsAny(orders); err != nil {
+		return err
+	}
+	if c.copies.orders == nil {
+		c.copies.orders = map[int64]domain.Order{}
+	}
+	for _, o := range orders {
+		c.copies.orders[o.ID] = o
+		t.know("orders", o.ID, string(o.Status))
+	}
+	return nil
+}
+
+// loadItemsAny is loadItems with one statement for any number of orders.
+func (t *Tx) loadItemsAny(orders []domain.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(orders))
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
+		idx[o.ID], ids[i] = i, o.ID
+	}
+	rows, err := t.query(`SELECT order_id, COALESCE(product_id,0), name, qty, unit_price
+		FROM order_items WHERE order_id = ANY(?) ORDER BY order_id, position`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var it domain.OrderItem
+		if err := rows.Scan(&id, &it.ProductID, &it.Name, &it.Qty, &it.UnitPrice); err != nil {
+			return err
+		}
+		o := &orders[idx[id]]
+		o.Items = append(o.Items, it)
+	}
+	return rows.Err()
+}
+
+// PrefetchTransfers implements engine.Prefetcher: the transfers with these
+// REFIDs, their obligations and their destinations, in three queries.
+func (t *Tx) PrefetchTransfers(refIDs []string) error {
+	c := t.cache
+	if c == nil || len(refIDs) == 0 {
+		return nil
+	}
+	rows, err := t.query("SELECT "+transferCols+" FROM transfers t WHERE t.refid = ANY(?)", cleanAll(refIDs))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if c.copies.transfers == nil {
+		c.copies.transfers = map[string]domain.Transfer{}
+	}
+	var obIDs, ids []int64
+	for rows.Next() {
+		x, err := scanTransfer(rows)
+		if err != nil {
+			return err
+		}
+		c.copies.transfers[x.RefID] = x
+		t.know("transfers", x.RefID, string(x.Status))
+		ids = append(ids, x.ID)
+		if x.ObligationID != 0 {
+			obIDs = append(obIDs, x.ObligationID)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(obIDs) > 0 {
+		orows, err := t.query("SELECT "+obligationCols+" FROM obligations WHERE id = ANY(?)", obIDs)
+		if err != nil {
+			return err
+		}
+		defer orows.Close()
+		if c.copies.obligations == nil {
+			c.copies.obligations = map[int64]domain.Obligation{}
+		}
+		for orows.Next() {
+			o, err := scanObligation(orows)
+			if err != nil {
+				return err
+			}
+			c.copies.obligations[o.ID] = o
+			t.know("obligations", o.ID, string(o.Status))
+		}
+		if err := orows.Err(); err != nil {
+			return err
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	drows, err := t.query(`SELECT transfer_id, bank, account_number, account_holder, email
+		FROM transfer_destinations WHERE transfer_id = ANY(?)`, ids)
+	if err != nil {
+		return err
+	}
+	defer drows.Close()
+	if c.copies.dests == nil {
+		c.copies.dests = map[int64]sealedDest{}
+	}
+	for drows.Next() {
+		var id int64
+		var d sealedDest
+		if err := drows.Scan(&id, &d.bank, &d.acct, &d.holder, &d.email); err != nil {
+			return err
+		}
+		c.copies.dests[id] = d
+	}
+	return drows.Err()
+}
+
+// The copies' lookups, for the Get methods.
+
+func (t *Tx) paymentCopy(id int64) (domain.Payment, bool) {
+	if t.cache == nil {
+		return domain.Payment{}, false
+	}
+	p, ok := t.cache.copies.payments[id]
+	return p, ok
+}
+
+func (t *Tx) paymentCopyByExt(ext string) (domain.Payment, bool) {
+	if t.cache == nil {
+		return domain.Payment{}, false
+	}
+	id, ok := t.cache.copies.paymentExt[ext]
+	if !ok {
+		return domain.Payment{}, false
+	}
+	return t.paymentCopy(id)
+}
+
+func (t *Tx) orderCopy(id int64) (domain.Order, bool) {
+	if t.cache == nil {
+		return domain.Order{}, false
+	}
+	o, ok := t.cache.copies.orders[id]
+	o.Items = slices.Clone(o.Items)
+	return o, ok
+}
+
+func (t *Tx) transferCopy(refID string) (domain.Transfer, bool) {
+	if t.cache == nil {
+		return domain.Transfer{}, false
+	}
+	x, ok := t.cache.copies.transfers[refID]
+	return x, ok
+}
+
+func (t *Tx) obligationCopy(id int64) (domain.Obligation, bool) {
+	if t.cache == nil {
+		return domain.Obligation{}, false
+	}
+	o, ok := t.cache.copies.obligations[id]
+	return o, ok
+}
+
+func (t *Tx) destCopy(transferID int64) (sealedDest, bool) {
+	if t.cache == nil {
+		return sealedDest{}, false
+	}
+	d, ok := t.cache.copies.dests[transferID]
+	return d, ok
+}
+
+// dropCopy forgets the copy of the row of table with key (the transaction
+// wrote to it).
+func (t *Tx) dropCopy(table string, key any) {
+	if t.cache == nil {
+		return
+	}
+	r := &t.cache.copies
+	switch table {
+	case "payments":
+		delete(r.payments, key.(int64))
+	case "orders":
+		delete(r.orders, key.(int64))
+	case "transfers":
+		delete(r.transfers, key.(string))
+	case "obligations":
+		delete(r.obligations, key.(int64))
+	}
+}
