@@ -260,7 +260,7 @@ func (c *clock) Add(d time.Duration) {
 
 type fixture struct {
 	t      *testing.T
-	db     *sqlite.DB
+	db     domain.Store // *sqlite.DB unless newFixtureOn says otherwise
 	e      *engine.Engine
 	gw     *gateway
 	ch     *channel
@@ -276,10 +276,18 @@ type opt func(*engine.Config)
 
 func newFixture(t *testing.T, opts ...opt) *fixture {
 	t.Helper()
+	return newFixtureOn(t, func(ciph *gcm, clk *clock) (domain.Store, error) {
+		return sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "lunas.db"), sqlite.Options{Cipher: ciph, Now: clk.Now, SyncNormal: true})
+	}, opts...)
+}
+
+// newFixtureOn is newFixture on the store open returns.
+func newFixtureOn(t *testing.T, open func(*gcm, *clock) (domain.Store, error), opts ...opt) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
 	ciph := newGCM(t)
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lunas.db"), sqlite.Options{Cipher: ciph, Now: clk.Now, SyncNormal: true})
+	db, err := open(ciph, clk)
 	if err != nil {
 		t.Fatal(err)
 	}

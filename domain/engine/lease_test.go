@@ -26,7 +26,7 @@ func leased(host string) opt {
 // payout channel, holder id holder on host.
 func (f *fixture) second(holder, host string, wrap func(domain.Store) domain.Store) (*engine.Engine, *sqlite.DB) {
 	f.t.Helper()
-	db, err := sqlite.Open(context.Background(), f.db.Path(), sqlite.Options{Cipher: f.ciph, Now: f.clk.Now, SyncNormal: true, OpenCheck: sqlite.CheckNone})
+	db, err := sqlite.Open(context.Background(), f.db.(*sqlite.DB).Path(), sqlite.Options{Cipher: f.ciph, Now: f.clk.Now, SyncNormal: true, OpenCheck: sqlite.CheckNone})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestLeaseHostLockTakesOverAtOnce(t *testing.T) {
 	if st := leaseRound(t, b); st.Holding {
 		t.Fatal("B took a held lease")
 	}
-	f.db.HostUnlock() // A's process ended: the OS dropped its lock
+	f.db.(*sqlite.DB).HostUnlock() // A's process ended: the OS dropped its lock
 	if st := leaseRound(t, c); st.Holding {
 		t.Fatal("C on another computer must wait for the expiry")
 	}

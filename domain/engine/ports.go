@@ -151,3 +151,27 @@ func prefetchTransfers(tx domain.ReadTx, refIDs []string) error {
 	}
 	return nil
 }
+
+// TransferQueuer is implemented by a store that can create a transfer
+// without waiting for the server's answer (PostgreSQL sends it with the
+// transaction's next statement). A REFID that already exists then fails
+// the whole transaction with an error matching domain.ErrDuplicateRefID,
+// instead of CreateTransfer's answer that lets the caller pick another
+// REFID in the same transaction. The engine uses it only inside a
+// settlement batch, which on any failure is applied again payment by
+// payment with CreateTransfer.
+type TransferQueuer interface {
+	QueueTransfer(t *domain.Transfer) error
+}
+
+// batchKey marks a context as a settlement batch's (TransferQueuer).
+type batchKey struct{}
+
+func batchContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, batchKey{}, true)
+}
+
+func inBatch(ctx context.Context) bool {
+	v, _ := ctx.Value(batchKey{}).(bool)
+	return v
+}

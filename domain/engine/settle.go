@@ -265,8 +265,9 @@ func (e *Engine) recordPayments(ctx context.Context, results []domain.PaymentRes
 			if err := prefetchPayments(tx, ids); err != nil {
 				return err
 			}
+			bctx := batchContext(wctx)
 			for _, r := range batch {
-				ev, err := e.applyPayment(wctx, tx, r)
+				ev, err := e.applyPayment(bctx, tx, r)
 				if err != nil {
 					return fmt.Errorf("payment %s: %w", r.ExternalID, err)
 				}
@@ -590,8 +591,12 @@ func (e *Engine) newTransfer(ctx context.Context, tx domain.Tx, ob domain.Obliga
 	if blocked {
 		t.FailureCode = codeBlocked
 	}
+	create := tx.CreateTransfer
+	if q, ok := tx.(TransferQueuer); ok && inBatch(ctx) {
+		create = q.QueueTransfer
+	}
 	for try := 0; ; try++ {
-		err := tx.CreateTransfer(&t)
+		err := create(&t)
 		if err == nil {
 			break
 		}

@@ -54,9 +54,11 @@ func (t *Tx) QueueMail(m engine.Mail) error {
 	if err != nil {
 		return fmt.Errorf("mail data: %w", err)
 	}
-	return t.later("mail", -1, `INSERT INTO mail_outbox (kind, mail_key, to_addr, to_name, lang, data, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mail_key) DO NOTHING`,
-		string(m.Kind), m.Key, m.To, m.Name, m.Lang, string(data), micros(m.NextAt), micros(m.CreatedAt))
+	if t.cache.flushErr != nil {
+		return t.cache.flushErr
+	}
+	t.keep(bulkMail, nil, string(m.Kind), m.Key, m.To, m.Name, m.Lang, string(data), micros(m.NextAt), micros(m.CreatedAt))
+	return nil
 }
 
 // MarkMailSent records delivery.
@@ -160,9 +162,16 @@ func (t *Tx) SaveDestination(transferID int64, d engine.Destination, at time.Tim
 	if err != nil {
 		return err
 	}
-	// Queued (later.go): nothing waits for its answer.
-	return t.later("transfer destination", 1, `INSERT INTO transfer_destinations (transfer_id, bank, account_number, account_holder, email, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, transferID, d.Bank, acct, holder, email, micros(at))
+	// Kept and sent with the transaction's others (bulk.go): nothing waits
+	// for its answer.
+	if t.cache == nil {
+		return ErrReadOnly
+	}
+	if t.cache.flushErr != nil {
+		return t.cache.flushErr
+	}
+	t.keep(bulkDests, nil, transferID, d.Bank, acct, holder, email, micros(at))
+	return nil
 }
 
 // GetDestination returns the destination fixed for a transfer, or

@@ -37,10 +37,10 @@ import (
 type writeCache struct {
 	queue []queued
 
-	audit    auditRows
-	postings postingRows
-	lines    lineRows
-	ids      map[string]*idPool // per table (nextID)
+	bulks map[*bulkKind]*bulkRows // rows kept to be sent as one statement (bulk.go)
+	ids   map[string]*idPool      // per table (nextID)
+	// queuedRefs are the REFIDs of transfers this transaction queued.
+	queuedRefs map[string]bool
 
 	// status is the known status of rows this transaction read or moved,
 	// per table and key: a compare-and-set from that status cannot lose
@@ -73,26 +73,12 @@ type queued struct {
 	args []any
 	what string // the record, for errors
 	rows int64  // rows it must change; -1 for any number
+	dup  error  // what a unique violation means, when not domain.ErrDuplicate
 }
 
 type setting struct {
 	value string
 	found bool
-}
-
-type auditRows struct {
-	seq, at                                      []int64
-	actor, action, subject, detail, prev, hashes []string
-}
-
-type postingRows struct {
-	id, created []int64
-	ref, memo   []string
-}
-
-type lineRows struct {
-	posting, position, amount []int64
-	account                   []string
 }
 
 // clean makes s storable as PostgreSQL text (see text).
@@ -101,17 +87,6 @@ func clean(s string) string {
 		return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 	}
 	return s
-}
-
-func (a *auditRows) add(e *domain.AuditEntry) {
-	a.seq = append(a.seq, e.Seq)
-	a.at = append(a.at, micros(e.At))
-	a.actor = append(a.actor, clean(e.Actor))
-	a.action = append(a.action, clean(e.Action))
-	a.subject = append(a.subject, clean(e.Subject))
-	a.detail = append(a.detail, clean(e.Detail))
-	a.prev = append(a.prev, clean(e.PrevHash))
-	a.hashes = append(a.hashes, clean(e.Hash))
 }
 
 // forget drops every copy; kept rows stay kept.
@@ -139,10 +114,10 @@ func (t *Tx) know(table string, key any, status string) {
 	c.status[table][key] = status
 }
 
-// casLater queues a compare-and-set of the row of table with key from
-// from to to when the row is known to be in from, and reports whether it
-// did. q must change exactly that row.
-func (t *Tx) casLater(table string, key any, from, to, what, q string, args ...any) (bool, error) {
+// casLater keeps a compare-and-set of the row of table with key, from
+// status from to status to, in bulk k (vals are its columns) when the row is
+// known to be in from, and reports whether it did.
+func (t *Tx) casLater(table string, key any, from, to string, k *bulkKind, vals ...any) (bool, error) {
 	c := t.cache
 	if c == nil || c.status[table] == nil {
 		return false, nil
@@ -150,12 +125,10 @@ func (t *Tx) casLater(table string, key any, from, to, what, q string, args ...a
 	if cur, ok := c.status[table][key]; !ok || cur != from {
 		return false, nil
 	}
-	// Not through later: the statement changes only this row, whose
-	// status is kept here.
 	if c.flushErr != nil {
 		return true, c.flushErr
 	}
-	c.queue = append(c.queue, queued{q: rebind(q), args: text(args), what: what, rows: 1})
+	t.keep(k, key, vals...)
 	c.status[table][key] = to
 	t.dropCopy(table, key)
 	return true, nil
@@ -192,13 +165,9 @@ func (t *Tx) prepare(q string) error {
 	// A SELECT changes nothing: the kept rows must go before it, but the
 	// copies stay good.
 	writes := !strings.HasPrefix(strings.TrimLeft(q, " \t\n"), "SELECT")
+	t.queueBulksFor(q)
 	if strings.Contains(q, "audit_log") {
-		t.queueAudit()
 		c.tailRead = c.tailRead && !writes
-	}
-	if strings.Contains(q, "postings") || strings.Contains(q, "posting_lines") {
-		t.queuePostings()
-		t.queueLines()
 	}
 	if strings.Contains(q, "audit_anchor") {
 		t.queueAnchor()
@@ -235,23 +204,9 @@ func (t *Tx) queueKept() error {
 	if t.cache.flushErr != nil {
 		return t.cache.flushErr
 	}
-	t.queueAudit()
-	t.queuePostings()
-	t.queueLines()
+	t.queueBulks()
 	t.queueAnchor()
 	return nil
-}
-
-func (t *Tx) queuePostings() {
-	p := &t.cache.postings
-	if len(p.id) == 0 {
-		return
-	}
-	t.cache.queue = append(t.cache.queue, queued{what: "posting", rows: int64(len(p.id)),
-		q: `INSERT INTO postings(id, ref, memo, created_at)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])`,
-		args: []any{p.id, p.ref, p.memo, p.created}})
-	*p = postingRows{}
 }
 
 // nextID returns the next id of table from its sequence, for a row this
@@ -299,30 +254,6 @@ func (t *Tx) nextID(table string) (int64, error) {
 type idPool struct {
 	free []int64
 	used int
-}
-
-func (t *Tx) queueAudit() {
-	a := &t.cache.audit
-	if len(a.seq) == 0 {
-		return
-	}
-	t.cache.queue = append(t.cache.queue, queued{what: "audit entry", rows: int64(len(a.seq)),
-		q: `INSERT INTO audit_log(seq, at, actor, action, subject, detail, prev_hash, hash)
-		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-		args: []any{a.seq, a.at, a.actor, a.action, a.subject, a.detail, a.prev, a.hashes}})
-	*a = auditRows{}
-}
-
-func (t *Tx) queueLines() {
-	l := &t.cache.lines
-	if len(l.posting) == 0 {
-		return
-	}
-	t.cache.queue = append(t.cache.queue, queued{what: "posting line", rows: int64(len(l.posting)),
-		q: `INSERT INTO posting_lines(posting_id, position, account, amount)
-		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[])`,
-		args: []any{l.posting, l.position, l.account, l.amount}})
-	*l = lineRows{}
 }
 
 func (t *Tx) queueAnchor() {
@@ -427,27 +358,34 @@ func (t *Tx) sendQueue(q string, args []any) (pgx.BatchResults, error) {
 			if isUnavailable(err) {
 				return nil, t.fail(err)
 			}
+			if s.dup != nil && pgCode(err) == "23505" {
+				return nil, t.fail(fmt.Errorf("%s: %w", s.what, s.dup))
+			}
 			return nil, t.fail(mapErr(s.what, err))
 		}
 	}
 	return br, nil
 }
 
-// commit sends what is queued and kept, tells listening desks (NOTIFY) and
-// commits, in one round trip.
+// commit sends what is queued and kept with a NOTIFY for listening desks
+// (WatchChanges), checks every answer, and only then sends COMMIT: a
+// queued statement that did not do what it must is found before anything
+// is committed.
 func (t *Tx) commit() error {
 	if err := t.queueKept(); err != nil {
 		return t.db.unavailable(err)
 	}
-	// Desks listening (WatchChanges) hear of it when it commits.
-	t.cache.queue = append(t.cache.queue, queued{q: "NOTIFY " + changesChannel, what: "notify", rows: -1})
-	tag, err := t.run("COMMIT", nil)
+	if _, err := t.run("NOTIFY "+changesChannel, nil); err != nil {
+		if t.cache.flushErr != nil {
+			return t.db.unavailable(t.cache.flushErr)
+		}
+		return t.db.classify("notify", err)
+	}
+	tag, err := t.conn.Exec(t.ctx, "COMMIT")
 	switch {
 	case err != nil && isUnavailable(err):
 		// The server went away while committing: it may or may not have.
 		return &UnavailableError{Where: t.db.where, Op: "commit", Err: err}
-	case err != nil && t.cache.flushErr != nil:
-		return t.db.unavailable(err)
 	case err != nil:
 		return t.db.commitErr(err)
 	case tag.String() == "ROLLBACK":

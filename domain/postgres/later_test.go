@@ -58,7 +58,7 @@ func newLaterShop(t *testing.T) *laterShop {
 	return s
 }
 
-// A compare-and-set from a status the transaction read is queued, and a
+// A compare-and-set from a status the transaction read is kept, and a
 // later read in the same transaction sees it; one from another status is
 // refused at once, as on SQLite.
 func TestQueuedCompareAndSet(t *testing.T) {
@@ -71,8 +71,8 @@ func TestQueuedCompareAndSet(t *testing.T) {
 		if err := tx.MoveTransfer(ref, domain.TransferAwaitingApproval, domain.TransferApproved, domain.TransferPatch{ApprovedBy: "sari"}); err != nil {
 			return err
 		}
-		if len(tx.cache.queue) != 1 {
-			t.Errorf("compare-and-set from a known status not queued: %d queued", len(tx.cache.queue))
+		if b := tx.cache.bulks[bulkTransfers]; b == nil || b.n != 1 || len(tx.cache.queue) != 0 {
+			t.Errorf("compare-and-set from a known status not kept: %+v, %d queued", b, len(tx.cache.queue))
 		}
 		err := tx.MoveTransfer(ref, domain.TransferAwaitingApproval, domain.TransferRejected, domain.TransferPatch{})
 		if !errors.Is(err, domain.ErrConflict) {
@@ -102,8 +102,9 @@ func TestQueuedCompareAndSet(t *testing.T) {
 	})
 }
 
-// A queued compare-and-set that changes no row (the copy of the status was
-// wrong) fails the whole transaction: nothing of it is kept.
+// A kept compare-and-set that changes no row (the copy of the status was
+// wrong) fails the whole transaction, also when it is found at COMMIT:
+// nothing of it is kept.
 func TestQueuedCompareAndSetThatLosesFailsTheTransaction(t *testing.T) {
 	s := newLaterShop(t)
 	ref := s.refIDs[0]
@@ -132,8 +133,8 @@ func TestQueuedCompareAndSetThatLosesFailsTheTransaction(t *testing.T) {
 	})
 }
 
-// A queued insert that the database refuses fails the transaction at the
-// next statement or at COMMIT, whichever comes first.
+// A kept insert that the database refuses fails the transaction at the
+// next statement that reads its table or at COMMIT, whichever comes first.
 func TestQueuedInsertRefusedFailsTheTransaction(t *testing.T) {
 	s := newLaterShop(t)
 	for _, next := range []string{"statement", "commit"} {
@@ -146,7 +147,7 @@ func TestQueuedInsertRefusedFailsTheTransaction(t *testing.T) {
 				return err
 			}
 			if next == "statement" {
-				_, err := tx.GetSetting("other")
+				_, err := tx.GetDestination(1)
 				if err == nil || errors.Is(err, domain.ErrNotFound) {
 					t.Errorf("statement after a refused queued insert: %v", err)
 				}
@@ -351,6 +352,56 @@ func TestKeptRowsReadBack(t *testing.T) {
 			if es[i].Seq != es[i-1].Seq+1 || es[i].PrevHash != es[i-1].Hash || es[i].Hash == "" {
 				t.Fatalf("chain broken at %d: %+v after %+v", i, es[i], es[i-1])
 			}
+		}
+		return nil
+	})
+}
+
+// QueueTransfer refuses a REFID queued in the same transaction at once; a
+// REFID already in the table fails the transaction with
+// ErrDuplicateRefID when the insert is sent, and nothing of it is kept.
+func TestQueueTransferDuplicateRefID(t *testing.T) {
+	s := newLaterShop(t)
+	err := s.db.WriteTx(ctx, func(tx *Tx) error {
+		a := domain.Transfer{RefID: "LNS-Q1", ObligationID: s.ob.ID, PayeeID: s.payee.ID, Channel: "xendit", Amount: 1000, CreatedBy: "engine"}
+		if err := tx.QueueTransfer(&a); err != nil || a.ID == 0 {
+			return fmt.Errorf("queue: id %d, %w", a.ID, err)
+		}
+		b := a
+		if err := tx.QueueTransfer(&b); !errors.Is(err, domain.ErrDuplicateRefID) {
+			t.Errorf("same REFID twice in a transaction: %v", err)
+		}
+		x, err := tx.GetTransfer("LNS-Q1")
+		if err != nil || x.ID != a.ID || x.Amount != 1000 {
+			t.Errorf("queued transfer read back: %+v, %v", x, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, then := range []string{"read", "commit"} {
+		err = s.db.WriteTx(ctx, func(tx *Tx) error {
+			if err := tx.SetSetting("probe", then); err != nil {
+				return err
+			}
+			x := domain.Transfer{RefID: s.refIDs[0], PayeeID: s.payee.ID, Channel: "xendit", Amount: 1000, CreatedBy: "engine"}
+			if err := tx.QueueTransfer(&x); err != nil {
+				return err
+			}
+			if then == "read" {
+				_, err := tx.GetTransfer("LNS-Q1")
+				return err
+			}
+			return nil
+		})
+		if !errors.Is(err, domain.ErrDuplicateRefID) {
+			t.Errorf("%s: REFID already in the table: %v", then, err)
+		}
+	}
+	s.db.Read(ctx, func(tx domain.ReadTx) error {
+		if _, err := tx.GetSetting("probe"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("the failed transaction's setting was kept: %v", err)
 		}
 		return nil
 	})

@@ -31,16 +31,9 @@ func (t *Tx) Post(p *domain.Posting) error {
 		return fmt.Errorf("posting: %w", err)
 	}
 	p.ID = id
-	c := t.cache
-	c.postings.id = append(c.postings.id, id)
-	c.postings.ref = append(c.postings.ref, clean(p.Ref))
-	c.postings.memo = append(c.postings.memo, clean(p.Memo))
-	c.postings.created = append(c.postings.created, micros(p.CreatedAt))
+	t.keep(bulkPostings, nil, id, p.Ref, p.Memo, micros(p.CreatedAt))
 	for i, l := range p.Lines {
-		c.lines.posting = append(c.lines.posting, p.ID)
-		c.lines.position = append(c.lines.position, int64(i))
-		c.lines.account = append(c.lines.account, clean(string(l.Account)))
-		c.lines.amount = append(c.lines.amount, int64(l.Amount))
+		t.keep(bulkLines, nil, p.ID, int64(i), string(l.Account), int64(l.Amount))
 	}
 	return nil
 }

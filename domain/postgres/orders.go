@@ -213,7 +213,7 @@ func (t *Tx) SetOrderStatus(id int64, from, to domain.OrderStatus) error {
 		return err
 	}
 	const q = "UPDATE orders SET status = ? WHERE id = ? AND status = ?"
-	if ok, err := t.casLater("orders", id, string(from), string(to), "order status", q, string(to), id, string(from)); ok {
+	if ok, err := t.casLater("orders", id, string(from), string(to), bulkOrders, string(to), id, string(from)); ok {
 		return err
 	}
 	res, err := t.exec(q, string(to), id, string(from))
@@ -349,7 +349,8 @@ func (t *Tx) SetPaymentStatus(id int64, from, to domain.PaymentStatus, paid doma
 		settled_at = CASE WHEN ?::bigint = 0 THEN settled_at ELSE ?::bigint END
 		WHERE id = ? AND status = ?`
 	args := []any{string(to), paid, flagReason, micros(at), micros(at), id, string(from)}
-	if ok, err := t.casLater("payments", id, string(from), string(to), "payment status", q, args...); ok {
+	if ok, err := t.casLater("payments", id, string(from), string(to), bulkPayments,
+		string(to), int64(paid), flagReason, micros(at), id, string(from)); ok {
 		return err
 	}
 	res, err := t.exec(q, args...)
@@ -447,18 +448,17 @@ func (t *Tx) CreateObligation(o *domain.Obligation) error {
 	default:
 		return domain.Invalid("status", "unknown obligation status %q", o.Status)
 	}
-	// The id comes from the table's sequence and the row is queued
-	// (later.go): it goes to the server with the next statement, which is
-	// normally the transfer that refers to it.
+	// The id comes from the table's sequence and the row is kept with the
+	// transaction's other new obligations, sent as one statement (bulk.go).
 	id, err := t.nextID("obligations")
 	if err != nil {
 		return fmt.Errorf("obligation: %w", err)
 	}
-	if err := t.later("obligation", 1, `INSERT INTO obligations(id, payment_id, order_id, payee_id, role, amount, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, o.PaymentID, o.OrderID, o.PayeeID, string(o.Role), o.Amount, string(o.Status),
-		micros(o.CreatedAt)); err != nil {
-		return err
+	if t.cache.flushErr != nil {
+		return t.cache.flushErr
 	}
+	t.keep(bulkNewObligations, nil, id, o.PaymentID, o.OrderID, o.PayeeID, string(o.Role), int64(o.Amount), string(o.Status),
+		micros(o.CreatedAt))
 	o.ID = id
 	t.know("obligations", id, string(o.Status))
 	return nil
@@ -470,7 +470,7 @@ func (t *Tx) SetObligationStatus(id int64, from, to domain.ObligationStatus) err
 		return err
 	}
 	const q = "UPDATE obligations SET status = ? WHERE id = ? AND status = ?"
-	if ok, err := t.casLater("obligations", id, string(from), string(to), "obligation status", q, string(to), id, string(from)); ok {
+	if ok, err := t.casLater("obligations", id, string(from), string(to), bulkObligations, string(to), id, string(from)); ok {
 		return err
 	}
 	res, err := t.exec(q, string(to), id, string(from))

@@ -630,7 +630,7 @@ func (t *Tx) InsertAudit(e *domain.AuditEntry) error {
 		if c.flushErr != nil {
 			return c.flushErr
 		}
-		c.audit.add(e)
+		t.keep(bulkAudit, nil, auditValues(e)...)
 		if c.tailRead && (!c.tailFound || e.Seq > c.tail.Seq) {
 			c.tail, c.tailFound = *e, true
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lunas/domain"
+	"lunas/domain/engine"
 )
 
 const transferCols = `t.id, t.refid, COALESCE(t.parent_refid,''), COALESCE(t.obligation_id,0), t.payee_id, t.channel,
@@ -149,6 +150,60 @@ func (t *Tx) CreateTransfer(x *domain.Transfer) error {
 	return nil
 }
 
+var _ engine.TransferQueuer = (*Tx)(nil)
+
+// QueueTransfer implements engine.TransferQueuer: the transfer takes its id
+// from the table's sequence and is kept with the transaction's other new
+// transfers, sent as one statement (bulk.go). A REFID
+// already used in this transaction is refused at once; one already in the
+// table fails the transaction when the insert is sent, with an error
+// matching domain.ErrDuplicateRefID (the REFID's unique constraint; no ON
+// CONFLICT here).
+func (t *Tx) QueueTransfer(x *domain.Transfer) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	switch {
+	case x.RefID == "":
+		return domain.Invalid("refid", "a transfer needs a REFID")
+	case x.Amount <= 0:
+		return domain.Invalid("amount", "a transfer must be more than Rp0")
+	case x.PayeeID == 0:
+		return domain.Invalid("payee", "a transfer needs a payee")
+	}
+	if x.Status == "" {
+		x.Status = domain.TransferAwaitingApproval
+	}
+	if !x.Status.Valid() {
+		return domain.Invalid("status", "unknown transfer status %q", x.Status)
+	}
+	c := t.cache
+	if c.queuedRefs[x.RefID] {
+		return fmt.Errorf("transfer REFID %s: %w", x.RefID, domain.ErrDuplicateRefID)
+	}
+	if x.CreatedAt.IsZero() {
+		x.CreatedAt = t.now
+	}
+	x.UpdatedAt = t.now
+	id, err := t.nextID("transfers")
+	if err != nil {
+		return fmt.Errorf("transfer %s: %w", x.RefID, err)
+	}
+	if c.flushErr != nil {
+		return c.flushErr
+	}
+	t.keep(bulkNewTransfers, nil, id, x.RefID, x.ParentRefID, x.ObligationID, x.PayeeID, x.Channel, int64(x.Amount),
+		string(x.Status), x.GatewayRef, x.FailureCode, x.FailureReason, x.HoldReason, int64(x.Attempts), x.CreatedBy,
+		x.ApprovedBy, micros(x.CreatedAt), micros(x.UpdatedAt), micros(x.SentAt))
+	if c.queuedRefs == nil {
+		c.queuedRefs = map[string]bool{}
+	}
+	c.queuedRefs[x.RefID] = true
+	x.ID = id
+	t.know("transfers", x.RefID, string(x.Status))
+	return nil
+}
+
 // MoveTransfer implements domain.Tx: the state machine first, then
 // UPDATE ... WHERE refid=? AND status=from.
 func (t *Tx) MoveTransfer(refID string, from, to domain.TransferStatus, p domain.TransferPatch) error {
@@ -177,7 +232,9 @@ func (t *Tx) MoveTransfer(refID string, from, to domain.TransferStatus, p domain
 	args := []any{string(to), p.GatewayRef, p.GatewayRef, p.FailureCode, p.FailureCode, p.FailureReason, p.FailureReason,
 		p.HoldReason, p.HoldReason, p.ApprovedBy, p.ApprovedBy, p.Channel, p.Channel, inc, p.MarkSent, now, now,
 		refID, string(from)}
-	if ok, err := t.casLater("transfers", refID, string(from), string(to), "transfer "+refID, q, args...); ok {
+	if ok, err := t.casLater("transfers", refID, string(from), string(to), bulkTransfers,
+		string(to), p.GatewayRef, p.FailureCode, p.FailureReason, p.HoldReason, p.ApprovedBy, p.Channel, int64(inc),
+		p.MarkSent, now, refID, string(from)); ok {
 		return err
 	}
 	res, err := t.exec(q, args...)

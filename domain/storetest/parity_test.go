@@ -50,8 +50,9 @@ func TestStoresOfferTheSameMethods(t *testing.T) {
 	}{
 		{"Tx", reflect.TypeFor[*sqlite.Tx](), reflect.TypeFor[*postgres.Tx](), nil,
 			// Saving round trips to a server: optional ports the engine
-			// uses when a store has them (engine.Prefetcher, engine.MailQueuer).
-			[]string{"PrefetchPayments", "PrefetchTransfers", "QueueMail"}},
+			// uses when a store has them (engine.Prefetcher, engine.MailQueuer,
+			// engine.TransferQueuer).
+			[]string{"PrefetchPayments", "PrefetchTransfers", "QueueMail", "QueueTransfer"}},
 		{"DB", reflect.TypeFor[*sqlite.DB](), reflect.TypeFor[*postgres.DB](),
 			[]string{"Path", "Check", "Backup"}, // a server has its own integrity and backups (pg_dump)
 			[]string{"Where", "Load"}},          // a server's name; a shop copied in (db copy)
