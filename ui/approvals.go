@@ -305,9 +305,12 @@ func (s *transfersScreen) showApprove(items []approvalItem) {
 	for _, it := range items {
 		a.widths[0] = max(a.widths[0], textWidth(it.RefID, fyne.TextStyle{Monospace: true}))
 	}
-	for i, w := range a.widths {
-		a.table.SetColumnWidth(i, w)
-	}
+	quietly(a.table, func() {
+		for i, w := range a.widths {
+			a.table.SetColumnWidth(i, w)
+		}
+	})
+	a.table.Refresh()
 
 	code := newKeyEntry()
 	code.SetPlaceHolder(tr("login.code"))
@@ -427,18 +430,20 @@ func (a *approveDialog) update() {
 		}
 	}
 	a.summary.SetText(trf("approve.summary.payees", map[string]any{"N": len(a.shown), "Payees": payees, "Total": money(total)}))
-	for i, it := range a.shown {
-		h := float32(0)
-		for c, col := range approveColumns {
-			l := widget.NewLabel(col.text(it))
-			if col.wrap {
-				l.Wrapping = fyne.TextWrapWord
-				l.Resize(fyne.NewSize(a.widths[c], 1))
+	quietly(a.table, func() {
+		for i, it := range a.shown {
+			h := float32(0)
+			for c, col := range approveColumns {
+				l := widget.NewLabel(col.text(it))
+				if col.wrap {
+					l.Wrapping = fyne.TextWrapWord
+					l.Resize(fyne.NewSize(a.widths[c], 1))
+				}
+				h = max(h, l.MinSize().Height)
 			}
-			h = max(h, l.MinSize().Height)
+			a.table.SetRowHeight(i, h)
 		}
-		a.table.SetRowHeight(i, h)
-	}
+	})
 	a.table.Refresh()
 	if a.form != nil {
 		if len(a.shown) == 0 {
