@@ -430,7 +430,6 @@ func newDataTable[T any](p *pager[T], cols []column[T], key func(T) string) *dat
 func (d *dataTable[T]) shareWidth(budget float32, flex int, flexMin float32, styles []colStyle) {
 	d.budget, d.flex, d.flexMin, d.styles = budget, flex, flexMin, styles
 	d.fitWidths()
-	d.table.Refresh()
 }
 
 func (d *dataTable[T]) style(col int) colStyle {

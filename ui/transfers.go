@@ -128,10 +128,6 @@ func newTransfersScreen(u *UI) *transfersScreen {
 		}
 		s.tabs.Append(container.NewTabItem(tr("transfers.tab."+tab), content))
 	}
-	// Only the tab on screen loads; the others wake when shown.
-	for _, tab := range transferTabs[1:] {
-		s.tables[tab].pager.dormant = true
-	}
 	s.tabs.OnSelected = func(*container.TabItem) {
 		s.showDetail(nil)
 		if t := s.tables[transferTabs[s.tabs.SelectedIndex()]]; t.pager.activate() {
@@ -209,6 +205,9 @@ func (s *transfersScreen) newTable(tab string) *dataTable[transferRow] {
 			})
 			return n, err
 		})
+	// Only the tab on screen loads; the others wake when shown. Set before
+	// the table exists: sizing it may already ask for its length.
+	p.dormant = tab != transferTabs[0]
 	if s.canSeek() {
 		p.after = s.seekPage(tab)
 	}
