@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"lunas/domain"
@@ -74,14 +73,12 @@ func (t *Tx) loadItems(orders []domain.Order) error {
 		return nil
 	}
 	idx := make(map[int64]int, len(orders))
-	args := make([]any, len(orders))
+	ids := make([]int64, len(orders))
 	for i, o := range orders {
-		idx[o.ID] = i
-		args[i] = o.ID
+		idx[o.ID], ids[i] = i, o.ID
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(orders)), ",")
 	rows, err := t.query(`SELECT order_id, COALESCE(product_id,0), name, qty, unit_price
-		FROM order_items WHERE order_id IN (`+ph+`) ORDER BY order_id, position`, args...)
+		FROM order_items WHERE order_id = ANY(?) ORDER BY order_id, position`, ids)
 	if err != nil {
 		return err
 	}

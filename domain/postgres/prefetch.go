@@ -104,7 +104,7 @@ func (t *Tx) PrefetchPayments(externalIDs []string) error {
 	if err := orows.Err(); err != nil {
 		return err
 	}
-	if err := t.loadItemsAny(orders); err != nil {
+	if err := t.loadItems(orders); err != nil {
 		return err
 	}
 	if c.copies.orders == nil {
@@ -115,34 +115,6 @@ func (t *Tx) PrefetchPayments(externalIDs []string) error {
 		t.know("orders", o.ID, string(o.Status))
 	}
 	return nil
-}
-
-// loadItemsAny is loadItems with one statement for any number of orders.
-func (t *Tx) loadItemsAny(orders []domain.Order) error {
-	if len(orders) == 0 {
-		return nil
-	}
-	idx := make(map[int64]int, len(orders))
-	ids := make([]int64, len(orders))
-	for i, o := range orders {
-		idx[o.ID], ids[i] = i, o.ID
-	}
-	rows, err := t.query(`SELECT order_id, COALESCE(product_id,0), name, qty, unit_price
-		FROM order_items WHERE order_id = ANY(?) ORDER BY order_id, position`, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var it domain.OrderItem
-		if err := rows.Scan(&id, &it.ProductID, &it.Name, &it.Qty, &it.UnitPrice); err != nil {
-			return err
-		}
-		o := &orders[idx[id]]
-		o.Items = append(o.Items, it)
-	}
-	return rows.Err()
 }
 
 // PrefetchTransfers implements engine.Prefetcher: the transfers with these

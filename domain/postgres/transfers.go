@@ -107,11 +107,9 @@ func (t *Tx) PayeeTotalSince(payeeID int64, since time.Time) (domain.Rupiah, err
 	return sum, err
 }
 
-// CreateTransfer implements domain.Tx. An existing REFID gives
-// ErrDuplicateRefID: the insert yields to the REFID's unique constraint (ON
-// CONFLICT DO NOTHING), so the transaction stays usable, as on SQLite, and the
-// caller may try another REFID (the engine does).
-func (t *Tx) CreateTransfer(x *domain.Transfer) error {
+// checkNewTransfer validates a transfer about to be created and fills its
+// default status.
+func (t *Tx) checkNewTransfer(x *domain.Transfer) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
@@ -128,6 +126,17 @@ func (t *Tx) CreateTransfer(x *domain.Transfer) error {
 	}
 	if !x.Status.Valid() {
 		return domain.Invalid("status", "unknown transfer status %q", x.Status)
+	}
+	return nil
+}
+
+// CreateTransfer implements domain.Tx. An existing REFID gives
+// ErrDuplicateRefID: the insert yields to the REFID's unique constraint (ON
+// CONFLICT DO NOTHING), so the transaction stays usable, as on SQLite, and the
+// caller may try another REFID (the engine does).
+func (t *Tx) CreateTransfer(x *domain.Transfer) error {
+	if err := t.checkNewTransfer(x); err != nil {
+		return err
 	}
 	if x.CreatedAt.IsZero() {
 		x.CreatedAt = t.now
@@ -160,22 +169,8 @@ var _ engine.TransferQueuer = (*Tx)(nil)
 // matching domain.ErrDuplicateRefID (the REFID's unique constraint; no ON
 // CONFLICT here).
 func (t *Tx) QueueTransfer(x *domain.Transfer) error {
-	if err := t.mustWrite(); err != nil {
+	if err := t.checkNewTransfer(x); err != nil {
 		return err
-	}
-	switch {
-	case x.RefID == "":
-		return domain.Invalid("refid", "a transfer needs a REFID")
-	case x.Amount <= 0:
-		return domain.Invalid("amount", "a transfer must be more than Rp0")
-	case x.PayeeID == 0:
-		return domain.Invalid("payee", "a transfer needs a payee")
-	}
-	if x.Status == "" {
-		x.Status = domain.TransferAwaitingApproval
-	}
-	if !x.Status.Valid() {
-		return domain.Invalid("status", "unknown transfer status %q", x.Status)
 	}
 	c := t.cache
 	if c.queuedRefs[x.RefID] {
