@@ -8,7 +8,6 @@ import (
 
 	"lunas/domain"
 	"lunas/domain/engine"
-	"lunas/domain/sqlite"
 )
 
 func TestSettleSendTrackHappyPath(t *testing.T) {
@@ -54,7 +53,7 @@ func TestSettleSendTrackHappyPath(t *testing.T) {
 	// Buyer and two payees have mail queued.
 	var queued int
 	f.db.Read(context.Background(), func(tx domain.ReadTx) error {
-		q, _, err := tx.(*sqlite.Tx).MailStats()
+		q, _, err := tx.(interface{ MailStats() (int, int, error) }).MailStats()
 		queued = q
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -260,7 +261,8 @@ func (c *clock) Add(d time.Duration) {
 
 type fixture struct {
 	t      *testing.T
-	db     domain.Store // *sqlite.DB unless newFixtureOn says otherwise
+	db     domain.Store                 // *sqlite.DB unless newFixtureOn says otherwise
+	reopen func() (domain.Store, error) // the same shop, another connection
 	e      *engine.Engine
 	gw     *gateway
 	ch     *channel
@@ -274,14 +276,27 @@ type fixture struct {
 
 type opt func(*engine.Config)
 
+// newFixture is a shop on a SQLite file, or with LUNAS_ENGINE_STORE=postgres
+// on a PostgreSQL database (CI runs the suite both ways).
 func newFixture(t *testing.T, opts ...opt) *fixture {
 	t.Helper()
+	if os.Getenv("LUNAS_ENGINE_STORE") == "postgres" {
+		return newPostgresFixture(t, opts...)
+	}
+	path := filepath.Join(t.TempDir(), "lunas.db")
+	opened := false
 	return newFixtureOn(t, func(ciph *gcm, clk *clock) (domain.Store, error) {
-		return sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "lunas.db"), sqlite.Options{Cipher: ciph, Now: clk.Now, SyncNormal: true})
+		o := sqlite.Options{Cipher: ciph, Now: clk.Now, SyncNormal: true}
+		if opened {
+			o.OpenCheck = sqlite.CheckNone // another process on a file in use
+		}
+		opened = true
+		return sqlite.Open(context.Background(), path, o)
 	}, opts...)
 }
 
-// newFixtureOn is newFixture on the store open returns.
+// newFixtureOn is newFixture on the store open returns; open is called
+// again for each further process on the same shop (second).
 func newFixtureOn(t *testing.T, open func(*gcm, *clock) (domain.Store, error), opts ...opt) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -292,7 +307,8 @@ func newFixtureOn(t *testing.T, open func(*gcm, *clock) (domain.Store, error), o
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, db: db, gw: &gateway{res: map[string]domain.PaymentResult{}}, ch: newChannel("xendit"), clk: clk, ciph: ciph}
+	f := &fixture{t: t, db: db, gw: &gateway{res: map[string]domain.PaymentResult{}}, ch: newChannel("xendit"), clk: clk, ciph: ciph,
+		reopen: func() (domain.Store, error) { return open(ciph, clk) }}
 	err = db.Write(ctx, func(tx domain.Tx) error {
 		for i, name := range []string{"Batik Bu Ani", "Pak Joko"} {
 			p := domain.Payee{Name: name, Channel: "BCA", AccountNumber: fmt.Sprintf("061110114%d", i), AccountHolder: name,

@@ -18,7 +18,8 @@ type bulkKind struct {
 	types  string   // one letter per column: i int64, s text, b boolean, y bytea (nil: NULL)
 	exact  bool     // the statement must change exactly one row per element
 	q      string   // $1 ... $n are the columns' arrays
-	dup    error    // what a unique violation means, when not domain.ErrDuplicate
+	dup    error    // what a violation of the unique constraint dupOn means
+	dupOn  string
 }
 
 // The kinds, in the order they are sent (posting lines refer to postings).
@@ -40,7 +41,7 @@ var (
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])`}
 	// A REFID already in the table is refused by its unique constraint.
 	bulkNewTransfers = &bulkKind{what: "transfer", tables: []string{"transfers", "transfer_destinations"},
-		types: "issiisisssssissiii", exact: true, dup: domain.ErrDuplicateRefID,
+		types: "issiisisssssissiii", exact: true, dup: domain.ErrDuplicateRefID, dupOn: "transfers_refid_unique",
 		q: `INSERT INTO transfers(id, refid, parent_refid, obligation_id, payee_id, channel, amount, status, gateway_ref,
 			failure_code, failure_reason, hold_reason, attempts, created_by, approved_by, created_at, updated_at, sent_at)
 		SELECT u.id, u.refid, NULLIF(u.parent, ''), NULLIF(u.ob, 0), u.payee, u.chan, u.amount, u.st, u.gref, u.fcode,
@@ -192,7 +193,7 @@ func (t *Tx) queueBulk(k *bulkKind) {
 	if k.exact {
 		rows = int64(b.n)
 	}
-	c.queue = append(c.queue, queued{q: k.q, args: args, what: k.what, rows: rows, dup: k.dup})
+	c.queue = append(c.queue, queued{q: k.q, args: args, what: k.what, rows: rows, dup: k.dup, dupOn: k.dupOn})
 }
 
 // auditValues are an audit entry's columns for bulkAudit.

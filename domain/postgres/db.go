@@ -215,7 +215,9 @@ func (db *DB) Read(ctx context.Context, fn func(domain.ReadTx) error) error {
 			return db.classify("begin read", err)
 		}
 		defer rollback(pc)
-		return db.unavailable(fn(&Tx{conn: pc, db: db, ctx: ctx, now: db.Now()}))
+		t := &Tx{conn: pc, db: db, ctx: ctx, now: db.Now()}
+		defer t.end()
+		return db.unavailable(fn(t))
 	})
 }
 
@@ -243,6 +245,7 @@ func (db *DB) WriteTx(ctx context.Context, fn func(*Tx) error) error {
 			return db.classify("wait for other writers", err)
 		}
 		t := &Tx{conn: pc, db: db, ctx: ctx, now: db.Now(), write: true, cache: &writeCache{}}
+		defer t.end()
 		if err := fn(t); err != nil {
 			if t.cache.flushErr != nil && !errors.Is(err, t.cache.flushErr) {
 				// The statement that failed was refused because statements
@@ -270,7 +273,16 @@ func (db *DB) onConn(ctx context.Context, op string, f func(*pgx.Conn) error) er
 	defer conn.Close()
 	var ferr error
 	if err := conn.Raw(func(dc any) error {
-		ferr = f(dc.(*stdlib.Conn).Conn())
+		pc := dc.(*stdlib.Conn).Conn()
+		ferr = f(pc)
+		if pc.PgConn().TxStatus() != 'I' || pc.PgConn().IsBusy() {
+			// Still inside a transaction (a ROLLBACK that failed, rows
+			// left open): it may hold the writer lock, so the connection
+			// must not go back to the pool. Closed, the pool drops it.
+			closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			pc.Close(closeCtx)
+			cancel()
+		}
 		return nil
 	}); err != nil {
 		return db.classify(op, err)
@@ -279,12 +291,24 @@ func (db *DB) onConn(ctx context.Context, op string, f func(*pgx.Conn) error) er
 }
 
 // rollback ends a transaction that did not commit. If it cannot (the
-// server went away), the connection still in a transaction is dropped by
-// the pool when it is next handed out.
+// server went away, rows left open), onConn closes the connection.
 func rollback(pc *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	pc.Exec(ctx, "ROLLBACK")
+}
+
+// ErrTxDone reports a statement on a transaction that has ended: it would
+// run outside any transaction and without the writer lock.
+var ErrTxDone = sql.ErrTxDone
+
+// end marks t finished: every later statement or kept row fails with
+// ErrTxDone.
+func (t *Tx) end() {
+	t.done = true
+	if t.cache != nil && t.cache.flushErr == nil {
+		t.cache.flushErr = ErrTxDone
+	}
 }
 
 // Tx is the transaction behind both Read and Write; it implements domain.Tx
@@ -302,6 +326,7 @@ type Tx struct {
 	cache *writeCache
 	// settings read in a read transaction (its snapshot does not change).
 	readSettings map[string]setting
+	done         bool // the transaction has ended (end)
 }
 
 var _ domain.Tx = (*Tx)(nil)
@@ -352,17 +377,24 @@ func (t *Tx) Now() time.Time { return t.now }
 // to be sent goes first and the copies are forgotten, as the caller's
 // statements may see or change anything.
 func (t *Tx) SQL() (RawTx, context.Context) {
-	if t.cache != nil {
-		t.cache.forget()
-	}
+	t.forget()
 	return RawTx{t}, t.ctx
 }
 
-// RawTx runs statements with $n placeholders in a transaction.
+// forget drops a write transaction's copies of rows.
+func (t *Tx) forget() {
+	if t.cache != nil {
+		t.cache.forget()
+	}
+}
+
+// RawTx runs statements with $n placeholders in a transaction. Each first
+// sends everything kept and forgets every copy (later.go).
 type RawTx struct{ t *Tx }
 
 // ExecContext runs a statement.
 func (r RawTx) ExecContext(_ context.Context, q string, args ...any) (pgconn.CommandTag, error) {
+	r.t.forget()
 	if err := r.t.sendAllKept(); err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -371,6 +403,7 @@ func (r RawTx) ExecContext(_ context.Context, q string, args ...any) (pgconn.Com
 
 // QueryContext runs a query.
 func (r RawTx) QueryContext(_ context.Context, q string, args ...any) (pgx.Rows, error) {
+	r.t.forget()
 	if err := r.t.sendAllKept(); err != nil {
 		return nil, err
 	}
@@ -379,6 +412,7 @@ func (r RawTx) QueryContext(_ context.Context, q string, args ...any) (pgx.Rows,
 
 // QueryRowContext runs a query for one row.
 func (r RawTx) QueryRowContext(_ context.Context, q string, args ...any) pgx.Row {
+	r.t.forget()
 	if err := r.t.sendAllKept(); err != nil {
 		return errRow{err}
 	}

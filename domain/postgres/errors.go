@@ -71,6 +71,11 @@ type UnavailableError struct {
 
 // Error implements error.
 func (e *UnavailableError) Error() string {
+	if e.Op == "commit" {
+		return fmt.Sprintf("server PostgreSQL %s tidak menjawab saat menyimpan; perubahan ini mungkin tersimpan, mungkin tidak: Lunas memeriksanya saat server kembali / "+
+			"the PostgreSQL server %s did not answer while saving; this change may or may not have been saved: Lunas checks when the server is back: %v",
+			e.Where, e.Where, e.Err)
+	}
 	return fmt.Sprintf("server PostgreSQL %s tidak dapat dihubungi (%s); tidak ada yang setengah tersimpan, Lunas mencoba lagi saat server kembali / "+
 		"the PostgreSQL server %s cannot be reached (%s); nothing was half-written, Lunas tries again when the server is back: %v",
 		e.Where, e.Op, e.Where, e.Op, e.Err)

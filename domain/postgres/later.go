@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"lunas/domain"
@@ -69,11 +72,12 @@ type writeCache struct {
 
 // queued is a statement waiting to be sent.
 type queued struct {
-	q    string
-	args []any
-	what string // the record, for errors
-	rows int64  // rows it must change; -1 for any number
-	dup  error  // what a unique violation means, when not domain.ErrDuplicate
+	q     string
+	args  []any
+	what  string // the record, for errors
+	rows  int64  // rows it must change; -1 for any number
+	dup   error  // what a violation of the unique constraint dupOn means
+	dupOn string // (otherwise a unique violation is domain.ErrDuplicate)
 }
 
 type setting struct {
@@ -162,9 +166,12 @@ func (t *Tx) prepare(q string) error {
 	if c.flushErr != nil {
 		return c.flushErr
 	}
+	// Table names are matched in lower case: PostgreSQL folds unquoted
+	// names, so "UPDATE PAYEES" writes payees.
+	q = strings.ToLower(q)
 	// A SELECT changes nothing: the kept rows must go before it, but the
 	// copies stay good.
-	writes := !strings.HasPrefix(strings.TrimLeft(q, " \t\n"), "SELECT")
+	writes := !strings.HasPrefix(strings.TrimLeft(q, " \t\n("), "select")
 	t.queueBulksFor(q)
 	if strings.Contains(q, "audit_log") {
 		c.tailRead = c.tailRead && !writes
@@ -285,6 +292,9 @@ func (t *Tx) fail(err error) error {
 // run sends q (with $n placeholders) after what is queued, and waits for
 // its answer.
 func (t *Tx) run(q string, args []any) (pgconn.CommandTag, error) {
+	if t.done {
+		return pgconn.CommandTag{}, ErrTxDone
+	}
 	if err := t.prepare(q); err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -303,6 +313,9 @@ func (t *Tx) run(q string, args []any) (pgconn.CommandTag, error) {
 }
 
 func (t *Tx) runQuery(q string, args []any) (pgx.Rows, error) {
+	if t.done {
+		return nil, ErrTxDone
+	}
 	if err := t.prepare(q); err != nil {
 		return nil, err
 	}
@@ -322,6 +335,9 @@ func (t *Tx) runQuery(q string, args []any) (pgx.Rows, error) {
 }
 
 func (t *Tx) runQueryRow(q string, args []any) pgx.Row {
+	if t.done {
+		return errRow{ErrTxDone}
+	}
 	if err := t.prepare(q); err != nil {
 		return errRow{err}
 	}
@@ -358,7 +374,8 @@ func (t *Tx) sendQueue(q string, args []any) (pgx.BatchResults, error) {
 			if isUnavailable(err) {
 				return nil, t.fail(err)
 			}
-			if s.dup != nil && pgCode(err) == "23505" {
+			var pe *pgconn.PgError
+			if s.dup != nil && errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == s.dupOn {
 				return nil, t.fail(fmt.Errorf("%s: %w", s.what, s.dup))
 			}
 			return nil, t.fail(mapErr(s.what, err))
@@ -381,10 +398,16 @@ func (t *Tx) commit() error {
 		}
 		return t.db.classify("notify", err)
 	}
-	tag, err := t.conn.Exec(t.ctx, "COMMIT")
+	// COMMIT is never cut off half-way by the caller's context: once sent,
+	// only the server's answer says whether it happened.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), commitTimeout)
+	defer cancel()
+	tag, err := t.conn.Exec(ctx, "COMMIT")
+	var pe *pgconn.PgError
 	switch {
-	case err != nil && isUnavailable(err):
-		// The server went away while committing: it may or may not have.
+	case err != nil && !errors.As(err, &pe):
+		// No answer from the server (it went away, or did not answer in
+		// time): the transaction may or may not have committed.
 		return &UnavailableError{Where: t.db.where, Op: "commit", Err: err}
 	case err != nil:
 		return t.db.commitErr(err)
@@ -393,6 +416,9 @@ func (t *Tx) commit() error {
 	}
 	return nil
 }
+
+// commitTimeout bounds the wait for the server's answer to COMMIT.
+const commitTimeout = 30 * time.Second
 
 // sendAllKept queues everything kept (for statements this package does not
 // know: RawTx).

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -405,4 +406,172 @@ func TestQueueTransferDuplicateRefID(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A *Tx used after its transaction ended refuses every statement and every
+// kept row: it would run outside any transaction and without the writer
+// lock.
+func TestEndedTransactionRefusesStatements(t *testing.T) {
+	s := newLaterShop(t)
+	ref := s.refIDs[0]
+	var kept *Tx
+	if err := s.db.WriteTx(ctx, func(tx *Tx) error {
+		kept = tx
+		_, err := tx.GetTransfer(ref) // its status is now known
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kept.SetSetting("escaped", "1"); !errors.Is(err, ErrTxDone) {
+		t.Errorf("SetSetting after the end: %v", err)
+	}
+	if err := kept.MoveTransfer(ref, domain.TransferAwaitingApproval, domain.TransferApproved, domain.TransferPatch{ApprovedBy: "ghost"}); !errors.Is(err, ErrTxDone) {
+		t.Errorf("kept compare-and-set after the end: %v", err)
+	}
+	if _, err := kept.GetTransfer(ref); !errors.Is(err, ErrTxDone) {
+		t.Errorf("read after the end: %v", err)
+	}
+	var readTx *Tx
+	s.db.Read(ctx, func(tx domain.ReadTx) error { readTx = tx.(*Tx); return nil })
+	if _, err := readTx.GetSetting("escaped"); !errors.Is(err, ErrTxDone) {
+		t.Errorf("read transaction after the end: %v", err)
+	}
+	s.db.Read(ctx, func(tx domain.ReadTx) error {
+		if _, err := tx.GetSetting("escaped"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("a write through an ended transaction was stored: %v", err)
+		}
+		if x, _ := tx.GetTransfer(ref); x.Status != domain.TransferAwaitingApproval {
+			t.Errorf("transfer moved through an ended transaction: %s", x.Status)
+		}
+		return nil
+	})
+}
+
+// A transaction whose ROLLBACK cannot run (rows left open) does not give
+// its connection back to the pool still holding the writer lock: another
+// process writes at once.
+func TestFailedRollbackDropsTheConnection(t *testing.T) {
+	url := newDatabase(t)
+	a := openTest(t, url, Options{})
+	b := openTest(t, url, Options{LockTimeout: 2 * time.Second})
+	boom := errors.New("boom")
+	err := a.WriteTx(ctx, func(tx *Tx) error {
+		raw, c := tx.SQL()
+		rows, err := raw.QueryContext(c, "SELECT generate_series(1, 100000)")
+		if err != nil {
+			return err
+		}
+		_ = rows // left open, as a forgotten Close on an error path would
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("first write: %v", err)
+	}
+	if err := b.Write(ctx, func(tx domain.Tx) error { return tx.SetSetting("b", "1") }); err != nil {
+		t.Errorf("the writer lock stayed held by a pooled connection: %v", err)
+	}
+}
+
+// Table names are matched whatever their case: a statement that spells a
+// table in capitals drops the copies of its rows, and so does every raw
+// statement (Tx.SQL), whatever it names.
+func TestStatementInCapitalsDropsCopies(t *testing.T) {
+	s := newLaterShop(t)
+	err := s.db.WriteTx(ctx, func(tx *Tx) error {
+		raw, c := tx.SQL()
+		for i, update := range []func(ch string) error{
+			func(ch string) error {
+				_, err := tx.exec("UPDATE PAYEES SET channel = ? WHERE id = ?", ch, s.payee.ID)
+				return err
+			},
+			func(ch string) error {
+				_, err := raw.ExecContext(c, "UPDATE \"payees\" SET channel = $1 WHERE id = $2", ch, s.payee.ID)
+				return err
+			},
+		} {
+			if _, err := tx.GetPayee(s.payee.ID); err != nil {
+				return err
+			}
+			ch := fmt.Sprint("BANK", i)
+			if err := update(ch); err != nil {
+				return err
+			}
+			p, err := tx.GetPayee(s.payee.ID)
+			if err != nil {
+				return err
+			}
+			if p.Channel != ch {
+				t.Errorf("update %d: payee read after it in the same transaction: channel %q, the database says %s", i, p.Channel, ch)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Whenever a write's context ends while it commits, Write either says it
+// failed and nothing was stored, or says the server's answer is not known
+// (UnavailableError, Op "commit"): a stored change is never reported as
+// simply failed. The cancels land at varying points; the property holds at
+// every one.
+func TestCancelledCommitIsNeverAPlainFailure(t *testing.T) {
+	s := newLaterShop(t)
+	for i := range 100 {
+		val := fmt.Sprint("v", i)
+		c, cancel := context.WithCancel(context.Background())
+		err := s.db.WriteTx(c, func(tx *Tx) error {
+			if err := tx.SetSetting("probe", val); err != nil {
+				return err
+			}
+			go func() { time.Sleep(time.Duration(i%40) * 25 * time.Microsecond); cancel() }()
+			return nil
+		})
+		cancel()
+		if err == nil {
+			continue
+		}
+		var got string
+		s.db.Read(ctx, func(tx domain.ReadTx) error { got, _ = tx.GetSetting("probe"); return nil })
+		var ue *UnavailableError
+		if got == val && !(errors.As(err, &ue) && ue.Op == "commit") {
+			t.Fatalf("try %d: stored, yet Write said it failed: %v", i, err)
+		}
+	}
+}
+
+// The prefetch opens no buyer email: an order whose sealed email cannot be
+// opened fails only a read of that order, not the batch.
+func TestPrefetchLeavesEmailsSealed(t *testing.T) {
+	s := newLaterShop(t)
+	var o domain.Order
+	if err := s.db.Write(ctx, func(tx domain.Tx) error {
+		o = domain.Order{ExternalID: "INV-2", Source: "test", BuyerName: "Rina", BuyerEmail: "rina@example.com",
+			Items: []domain.OrderItem{{Name: "Kaos", Qty: 1, UnitPrice: 50000}}}
+		if err := tx.CreateOrder(&o); err != nil {
+			return err
+		}
+		return tx.CreatePayment(&domain.Payment{OrderID: o.ID, Gateway: "xendit", ExternalID: "PAY-2", Amount: 50000})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.SQL().ExecContext(ctx, "UPDATE orders SET buyer_email_sealed = '\\x00112233'::bytea WHERE id = $1", o.ID); err != nil {
+		t.Fatal(err)
+	}
+	err := s.db.WriteTx(ctx, func(tx *Tx) error {
+		if err := tx.PrefetchPayments([]string{"PAY-1", "PAY-2"}); err != nil {
+			return fmt.Errorf("prefetch: %w", err)
+		}
+		if _, err := tx.GetOrder(s.order.ID); err != nil {
+			t.Errorf("the other order: %v", err)
+		}
+		if _, err := tx.GetOrder(o.ID); err == nil {
+			t.Error("an order whose email cannot be opened was read without an error")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -15,6 +15,15 @@ const orderCols = `id, external_id, source, buyer_name, buyer_email, buyer_email
 	COALESCE(payout_rule_id,0), status, created_at`
 
 func (t *Tx) scanOrder(s scanner) (domain.Order, error) {
+	o, sealed, err := scanOrderSealed(s)
+	if err == nil {
+		o.BuyerEmail, err = t.buyerEmail(o.ID, o.BuyerEmail, sealed)
+	}
+	return o, err
+}
+
+// scanOrderSealed scans an order leaving its buyer email sealed.
+func scanOrderSealed(s scanner) (domain.Order, []byte, error) {
 	var o domain.Order
 	var status string
 	var created int64
@@ -22,10 +31,7 @@ func (t *Tx) scanOrder(s scanner) (domain.Order, error) {
 	err := s.Scan(&o.ID, &o.ExternalID, &o.Source, &o.BuyerName, &o.BuyerEmail, &email, &o.Shipping, &o.Fees,
 		&o.Discount, &o.PayoutRuleID, &status, &created)
 	o.Status, o.CreatedAt = domain.OrderStatus(status), fromMicros(created)
-	if err == nil {
-		o.BuyerEmail, err = t.buyerEmail(o.ID, o.BuyerEmail, email)
-	}
-	return o, err
+	return o, email, err
 }
 
 func buyerEmailRef(id int64) domain.FieldRef {
@@ -43,8 +49,8 @@ func (t *Tx) buyerEmail(id int64, plain string, sealed []byte) (string, error) {
 
 // GetOrder implements domain.ReadTx, with items.
 func (t *Tx) GetOrder(id int64) (domain.Order, error) {
-	if o, ok := t.orderCopy(id); ok {
-		return o, nil
+	if o, ok, err := t.orderCopy(id); ok {
+		return o, err
 	}
 	return t.getOrder("id", id)
 }

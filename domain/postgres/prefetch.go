@@ -18,10 +18,17 @@ var _ engine.Prefetcher = (*Tx)(nil)
 type rowCopies struct {
 	payments    map[int64]domain.Payment
 	paymentExt  map[string]int64
-	orders      map[int64]domain.Order
+	orders      map[int64]sealedOrder
 	transfers   map[string]domain.Transfer
 	obligations map[int64]domain.Obligation
 	dests       map[int64]sealedDest // by transfer id
+}
+
+// sealedOrder is an order with its buyer email as stored; opened when
+// read, so that a batch does not fail on an email it never needed.
+type sealedOrder struct {
+	o      domain.Order
+	sealed []byte
 }
 
 // sealedDest is a destination row as stored; opened when read.
@@ -94,12 +101,13 @@ func (t *Tx) PrefetchPayments(externalIDs []string) error {
 	}
 	defer orows.Close()
 	var orders []domain.Order
+	var sealed [][]byte
 	for orows.Next() {
-		o, err := t.scanOrder(orows)
+		o, email, err := scanOrderSealed(orows)
 		if err != nil {
 			return err
 		}
-		orders = append(orders, o)
+		orders, sealed = append(orders, o), append(sealed, email)
 	}
 	if err := orows.Err(); err != nil {
 		return err
@@ -108,10 +116,10 @@ func (t *Tx) PrefetchPayments(externalIDs []string) error {
 		return err
 	}
 	if c.copies.orders == nil {
-		c.copies.orders = map[int64]domain.Order{}
+		c.copies.orders = map[int64]sealedOrder{}
 	}
-	for _, o := range orders {
-		c.copies.orders[o.ID] = o
+	for i, o := range orders {
+		c.copies.orders[o.ID] = sealedOrder{o: o, sealed: sealed[i]}
 		t.know("orders", o.ID, string(o.Status))
 	}
 	return nil
@@ -213,13 +221,19 @@ func (t *Tx) paymentCopyByExt(ext string) (domain.Payment, bool) {
 	return t.paymentCopy(id)
 }
 
-func (t *Tx) orderCopy(id int64) (domain.Order, bool) {
+func (t *Tx) orderCopy(id int64) (domain.Order, bool, error) {
 	if t.cache == nil {
-		return domain.Order{}, false
+		return domain.Order{}, false, nil
 	}
-	o, ok := t.cache.copies.orders[id]
+	so, ok := t.cache.copies.orders[id]
+	if !ok {
+		return domain.Order{}, false, nil
+	}
+	o := so.o
 	o.Items = slices.Clone(o.Items)
-	return o, ok
+	var err error
+	o.BuyerEmail, err = t.buyerEmail(o.ID, o.BuyerEmail, so.sealed)
+	return o, true, err
 }
 
 func (t *Tx) transferCopy(refID string) (domain.Transfer, bool) {
