@@ -26,6 +26,8 @@ var benchTrace = flag.Bool("engine.trace", false, "log progress during Benchmark
 
 var benchOrders = flag.Int("engine.orders", 1000, "orders per run in the engine benchmarks")
 
+var benchBatch = flag.Int("engine.batch", 512, "settlements or sends per write transaction in BenchmarkEndToEnd (the engine's default is 64)")
+
 // benchShop is a sandbox, a durable store (synchronous=FULL) with the demo
 // shop, and n open orders whose invoices exist at the sandbox.
 type benchShop struct {
@@ -128,7 +130,7 @@ func endToEnd(b *testing.B, shop func(n int) *benchShop) {
 		o := engineOptions{XenditURL: bs.url, XenditKey: bs.sb.Credentials().XenditSecretKey, RatePerMinute: -1,
 			Intervals: engine.Intervals{PollFirst: 50 * time.Millisecond, PollMax: 100 * time.Millisecond, List: 50 * time.Millisecond,
 				Send: 20 * time.Millisecond, TrackFirst: 20 * time.Millisecond, TrackMax: 100 * time.Millisecond},
-			Batch: 512, Concurrency: 16}
+			Batch: *benchBatch, Concurrency: 16}
 		eng, err := buildEngine(context.Background(), bs.db, o)
 		if err != nil {
 			b.Fatal(err)
