@@ -164,29 +164,13 @@ func (t *Tx) queueBulk(k *bulkKind) {
 	for i, typ := range k.types {
 		switch typ {
 		case 'i':
-			a := make([]int64, b.n)
-			for j, v := range b.cols[i] {
-				a[j] = v.(int64)
-			}
-			args[i] = a
+			args[i] = typed(b.cols[i], func(v any) int64 { return v.(int64) })
 		case 's':
-			a := make([]string, b.n)
-			for j, v := range b.cols[i] {
-				a[j] = clean(v.(string))
-			}
-			args[i] = a
+			args[i] = typed(b.cols[i], func(v any) string { return clean(v.(string)) })
 		case 'b':
-			a := make([]bool, b.n)
-			for j, v := range b.cols[i] {
-				a[j] = v.(bool)
-			}
-			args[i] = a
+			args[i] = typed(b.cols[i], func(v any) bool { return v.(bool) })
 		case 'y':
-			a := make([][]byte, b.n)
-			for j, v := range b.cols[i] {
-				a[j], _ = v.([]byte)
-			}
-			args[i] = a
+			args[i] = typed(b.cols[i], func(v any) []byte { y, _ := v.([]byte); return y })
 		}
 	}
 	rows := int64(-1)
@@ -194,6 +178,15 @@ func (t *Tx) queueBulk(k *bulkKind) {
 		rows = int64(b.n)
 	}
 	c.queue = append(c.queue, queued{q: k.q, args: args, what: k.what, rows: rows, dup: k.dup, dupOn: k.dupOn})
+}
+
+// typed is a column's values as the array pgx sends.
+func typed[T any](vals []any, conv func(any) T) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = conv(v)
+	}
+	return out
 }
 
 // auditValues are an audit entry's columns for bulkAudit.

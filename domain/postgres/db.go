@@ -395,7 +395,7 @@ type RawTx struct{ t *Tx }
 // ExecContext runs a statement.
 func (r RawTx) ExecContext(_ context.Context, q string, args ...any) (pgconn.CommandTag, error) {
 	r.t.forget()
-	if err := r.t.sendAllKept(); err != nil {
+	if err := r.t.queueKept(); err != nil {
 		return pgconn.CommandTag{}, err
 	}
 	return r.t.run(q, args)
@@ -404,7 +404,7 @@ func (r RawTx) ExecContext(_ context.Context, q string, args ...any) (pgconn.Com
 // QueryContext runs a query.
 func (r RawTx) QueryContext(_ context.Context, q string, args ...any) (pgx.Rows, error) {
 	r.t.forget()
-	if err := r.t.sendAllKept(); err != nil {
+	if err := r.t.queueKept(); err != nil {
 		return nil, err
 	}
 	return r.t.runQuery(q, args)
@@ -413,7 +413,7 @@ func (r RawTx) QueryContext(_ context.Context, q string, args ...any) (pgx.Rows,
 // QueryRowContext runs a query for one row.
 func (r RawTx) QueryRowContext(_ context.Context, q string, args ...any) pgx.Row {
 	r.t.forget()
-	if err := r.t.sendAllKept(); err != nil {
+	if err := r.t.queueKept(); err != nil {
 		return errRow{err}
 	}
 	return r.t.runQueryRow(q, args)

@@ -138,14 +138,12 @@ func (t *Tx) casLater(table string, key any, from, to string, k *bulkKind, vals 
 	return true, nil
 }
 
-// later queues a write whose answer nobody waits for; in a read
-// transaction it runs at once (and fails: read only). q has '?'
+// later queues a write whose answer nobody waits for. q has '?'
 // placeholders. rows is the number of rows it must change (-1: any).
 func (t *Tx) later(what string, rows int64, q string, args ...any) error {
 	c := t.cache
 	if c == nil {
-		_, err := t.exec(q, args...)
-		return mapErr(what, err)
+		return ErrReadOnly
 	}
 	q = rebind(q)
 	if err := t.prepare(q); err != nil {
@@ -419,12 +417,6 @@ func (t *Tx) commit() error {
 
 // commitTimeout bounds the wait for the server's answer to COMMIT.
 const commitTimeout = 30 * time.Second
-
-// sendAllKept queues everything kept (for statements this package does not
-// know: RawTx).
-func (t *Tx) sendAllKept() error {
-	return t.queueKept()
-}
 
 // batchRows is the rows of a query sent in a batch; closing them closes
 // the batch.
