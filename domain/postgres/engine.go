@@ -178,7 +178,10 @@ func (t *Tx) SaveDestination(transferID int64, d engine.Destination, at time.Tim
 // domain.ErrNotFound.
 func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
 	var d engine.Destination
-	sd, ok := t.destCopy(transferID)
+	sd, ok, err := t.destCopy(transferID)
+	if err != nil {
+		return d, err
+	}
 	if !ok {
 		err := t.queryRow(`SELECT bank, account_number, account_holder, email FROM transfer_destinations WHERE transfer_id = ?`, transferID).
 			Scan(&sd.bank, &sd.acct, &sd.holder, &sd.email)
@@ -189,7 +192,6 @@ func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
 			return d, mapErr("transfer destination", err)
 		}
 	}
-	var err error
 	d.Bank = sd.bank
 	acct, holder, email := sd.acct, sd.holder, sd.email
 	if len(acct) > 0 {

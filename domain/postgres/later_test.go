@@ -242,6 +242,9 @@ func TestPrefetchAnswersLikeReads(t *testing.T) {
 				if err := tx.PrefetchTransfers(s.refIDs); err != nil {
 					return err
 				}
+				if tx.cache.copies.obligations != nil || tx.cache.copies.dests != nil {
+					t.Error("obligations or destinations read ahead before anyone asked for one")
+				}
 				if err := tx.PrefetchPayments([]string{s.pay.ExternalID, "PAY-NONE"}); err != nil {
 					return err
 				}

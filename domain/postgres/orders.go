@@ -399,8 +399,8 @@ func scanObligation(s scanner) (domain.Obligation, error) {
 
 // GetObligation implements domain.ReadTx.
 func (t *Tx) GetObligation(id int64) (domain.Obligation, error) {
-	if o, ok := t.obligationCopy(id); ok {
-		return o, nil
+	if o, ok, err := t.obligationCopy(id); ok || err != nil {
+		return o, err
 	}
 	o, err := scanObligation(t.queryRow("SELECT "+obligationCols+" FROM obligations WHERE id = ?", id))
 	if err == nil {

@@ -22,6 +22,9 @@ type rowCopies struct {
 	transfers   map[string]domain.Transfer
 	obligations map[int64]domain.Obligation
 	dests       map[int64]sealedDest // by transfer id
+	// aheadObs and aheadDests are the obligations and destinations (by
+	// transfer id) of the transfers read ahead, not read yet.
+	aheadObs, aheadDests []int64
 }
 
 // sealedOrder is an order with its buyer email as stored; opened when
@@ -126,7 +129,8 @@ func (t *Tx) PrefetchPayments(externalIDs []string) error {
 }
 
 // PrefetchTransfers implements engine.Prefetcher: the transfers with these
-// REFIDs, their obligations and their destinations, in three queries.
+// REFIDs in one query, and their obligations and destinations in one query
+// each when the first of them is asked for.
 func (t *Tx) PrefetchTransfers(refIDs []string) error {
 	c := t.cache
 	if c == nil || len(refIDs) == 0 {
@@ -156,48 +160,60 @@ func (t *Tx) PrefetchTransfers(refIDs []string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(obIDs) > 0 {
-		orows, err := t.query("SELECT "+obligationCols+" FROM obligations WHERE id = ANY(?)", obIDs)
+	// Their obligations and destinations are read when the first of them
+	// is asked for: a batch that only moves the transfers (the sender's)
+	// reads neither.
+	c.copies.aheadObs, c.copies.aheadDests = obIDs, ids
+	return nil
+}
+
+// loadAheadObligations reads the obligations of the transfers read ahead.
+func (t *Tx) loadAheadObligations() error {
+	c := t.cache
+	ids := c.copies.aheadObs
+	c.copies.aheadObs = nil
+	rows, err := t.query("SELECT "+obligationCols+" FROM obligations WHERE id = ANY(?)", ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if c.copies.obligations == nil {
+		c.copies.obligations = map[int64]domain.Obligation{}
+	}
+	for rows.Next() {
+		o, err := scanObligation(rows)
 		if err != nil {
 			return err
 		}
-		defer orows.Close()
-		if c.copies.obligations == nil {
-			c.copies.obligations = map[int64]domain.Obligation{}
-		}
-		for orows.Next() {
-			o, err := scanObligation(orows)
-			if err != nil {
-				return err
-			}
-			c.copies.obligations[o.ID] = o
-			t.know("obligations", o.ID, string(o.Status))
-		}
-		if err := orows.Err(); err != nil {
-			return err
-		}
+		c.copies.obligations[o.ID] = o
+		t.know("obligations", o.ID, string(o.Status))
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	drows, err := t.query(`SELECT transfer_id, bank, account_number, account_holder, email
+	return rows.Err()
+}
+
+// loadAheadDests reads the destinations of the transfers read ahead.
+func (t *Tx) loadAheadDests() error {
+	c := t.cache
+	ids := c.copies.aheadDests
+	c.copies.aheadDests = nil
+	rows, err := t.query(`SELECT transfer_id, bank, account_number, account_holder, email
 		FROM transfer_destinations WHERE transfer_id = ANY(?)`, ids)
 	if err != nil {
 		return err
 	}
-	defer drows.Close()
+	defer rows.Close()
 	if c.copies.dests == nil {
 		c.copies.dests = map[int64]sealedDest{}
 	}
-	for drows.Next() {
+	for rows.Next() {
 		var id int64
 		var d sealedDest
-		if err := drows.Scan(&id, &d.bank, &d.acct, &d.holder, &d.email); err != nil {
+		if err := rows.Scan(&id, &d.bank, &d.acct, &d.holder, &d.email); err != nil {
 			return err
 		}
 		c.copies.dests[id] = d
 	}
-	return drows.Err()
+	return rows.Err()
 }
 
 // The copies' lookups, for the Get methods.
@@ -244,20 +260,30 @@ func (t *Tx) transferCopy(refID string) (domain.Transfer, bool) {
 	return x, ok
 }
 
-func (t *Tx) obligationCopy(id int64) (domain.Obligation, bool) {
+func (t *Tx) obligationCopy(id int64) (domain.Obligation, bool, error) {
 	if t.cache == nil {
-		return domain.Obligation{}, false
+		return domain.Obligation{}, false, nil
+	}
+	if _, ok := t.cache.copies.obligations[id]; !ok && slices.Contains(t.cache.copies.aheadObs, id) {
+		if err := t.loadAheadObligations(); err != nil {
+			return domain.Obligation{}, false, err
+		}
 	}
 	o, ok := t.cache.copies.obligations[id]
-	return o, ok
+	return o, ok, nil
 }
 
-func (t *Tx) destCopy(transferID int64) (sealedDest, bool) {
+func (t *Tx) destCopy(transferID int64) (sealedDest, bool, error) {
 	if t.cache == nil {
-		return sealedDest{}, false
+		return sealedDest{}, false, nil
+	}
+	if _, ok := t.cache.copies.dests[transferID]; !ok && slices.Contains(t.cache.copies.aheadDests, transferID) {
+		if err := t.loadAheadDests(); err != nil {
+			return sealedDest{}, false, err
+		}
 	}
 	d, ok := t.cache.copies.dests[transferID]
-	return d, ok
+	return d, ok, nil
 }
 
 // dropCopy forgets the copy of the row of table with key (the transaction
