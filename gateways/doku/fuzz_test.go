@@ -298,13 +298,11 @@ func FuzzDecodeError(f *testing.F) {
 // spelling, as encoding/json matches struct fields), error.code, and the
 // generic decoder's code and error_code.
 func errorCodes(body []byte) []string {
-	var m map[string]any
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	if d.Decode(&m) != nil {
+	m, ok := fixture.JSONObject(body)
+	if !ok {
 		return nil
 	}
-	var out []string
+	out := fixture.GenericCodes(m)
 	for k, v := range m {
 		switch {
 		case strings.EqualFold(k, "responseCode"):
@@ -322,9 +320,6 @@ func errorCodes(body []byte) []string {
 					}
 				}
 			}
-		}
-		if s, ok := v.(string); ok && (k == "code" || k == "error_code") {
-			out = append(out, s)
 		}
 	}
 	return out

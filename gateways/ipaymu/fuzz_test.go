@@ -1,7 +1,6 @@
 package ipaymu
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -71,22 +70,17 @@ func FuzzDecodeError(f *testing.F) {
 // fields; "0" when it has none), and the generic decoder's code and
 // error_code.
 func errorCodes(body []byte) []string {
-	var m map[string]any
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	if d.Decode(&m) != nil {
+	m, ok := fixture.JSONObject(body)
+	if !ok {
 		return nil
 	}
-	var out []string
+	out := fixture.GenericCodes(m)
 	status := false
 	for k, v := range m {
 		if n, ok := v.(json.Number); ok && strings.EqualFold(k, "Status") {
 			if i, err := n.Int64(); err == nil {
 				out, status = append(out, strconv.FormatInt(i, 10)), true
 			}
-		}
-		if s, ok := v.(string); ok && (k == "code" || k == "error_code") {
-			out = append(out, s)
 		}
 	}
 	if !status {
