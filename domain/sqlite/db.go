@@ -133,7 +133,7 @@ func open(ctx context.Context, path string, opts Options, migs migrationSource) 
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{w: w, path: abs, opts: opts}
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingWriter(ctx, w, opts.BusyTimeout); err != nil {
 		w.Close()
 		return nil, db.classify("open", err)
 	}
@@ -174,6 +174,27 @@ func open(ctx context.Context, path string, opts Options, migs migrationSource) 
 	}
 	db.r = r
 	return db, nil
+}
+
+// pingWriter opens the writer's connection, which puts the file in WAL mode.
+// Changing the journal mode of a new file takes an exclusive lock, and where
+// two connections would deadlock (both reading, both wanting the file to
+// themselves: two Lunas processes opening the same new file at once) SQLite
+// answers SQLITE_BUSY at once instead of waiting out the busy timeout. The
+// connection is dropped and opened again until the busy timeout has passed.
+func pingWriter(ctx context.Context, w *sql.DB, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for wait := 2 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := w.PingContext(ctx)
+		if sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // fileURI builds a SQLite URI for an absolute path, escaping characters that
