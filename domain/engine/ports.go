@@ -24,8 +24,11 @@ type DestinationTx interface {
 
 // DestinationReader reads a transfer's destination; domain.ErrNotFound when
 // the transfer has none (created before destinations were recorded).
+// GetDestinations reads a batch's (the sender's) in one go; a transfer
+// without one is absent from the map.
 type DestinationReader interface {
 	GetDestination(transferID int64) (Destination, error)
+	GetDestinations(transferIDs []int64) (map[int64]Destination, error)
 }
 
 // Conflict is gateway news that contradicts a transfer's final status, for

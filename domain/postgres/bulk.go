@@ -66,6 +66,11 @@ var (
 			settled_at = CASE WHEN u.at = 0 THEN p.settled_at ELSE u.at END
 		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS u(st, paid, flag, at, id, frm)
 		WHERE p.id = u.id AND p.status = u.frm`}
+	// A poll scheduled for a payment the transaction has read (so known to
+	// exist): no compare, the poll columns only.
+	bulkPolls = &bulkKind{what: "payment poll", tables: []string{"payments"}, types: "iii", exact: true,
+		q: `UPDATE payments p SET poll_count = p.poll_count + 1, last_checked = u.checked, next_poll_at = u.next
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(checked, next, id) WHERE p.id = u.id`}
 	bulkOrders = &bulkKind{what: "order status", tables: []string{"orders"}, types: "sis", exact: true,
 		q: `UPDATE orders o SET status = u.st FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(st, id, frm)
 		WHERE o.id = u.id AND o.status = u.frm`}
@@ -88,7 +93,7 @@ var (
 		WHERE t.refid = u.refid AND t.status = u.frm`}
 
 	bulkOrder = []*bulkKind{bulkAudit, bulkPostings, bulkLines, bulkNewObligations, bulkNewTransfers, bulkDests, bulkMail,
-		bulkPayments, bulkOrders, bulkObligations, bulkTransfers}
+		bulkPayments, bulkPolls, bulkOrders, bulkObligations, bulkTransfers}
 )
 
 // bulkRows are the kept rows of one kind.

@@ -192,7 +192,43 @@ func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
 			return d, mapErr("transfer destination", err)
 		}
 	}
-	d.Bank = sd.bank
+	return t.openDest(transferID, sd)
+}
+
+// GetDestinations implements engine.DestinationReader in one query.
+func (t *Tx) GetDestinations(transferIDs []int64) (map[int64]engine.Destination, error) {
+	rows, err := t.query(`SELECT transfer_id, bank, account_number, account_holder, email FROM transfer_destinations
+		WHERE transfer_id = ANY(?)`, transferIDs)
+	if err != nil {
+		return nil, mapErr("transfer destinations", err)
+	}
+	sealed := map[int64]sealedDest{}
+	for rows.Next() {
+		var id int64
+		var sd sealedDest
+		if err := rows.Scan(&id, &sd.bank, &sd.acct, &sd.holder, &sd.email); err != nil {
+			rows.Close()
+			return nil, mapErr("transfer destinations", err)
+		}
+		sealed[id] = sd
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr("transfer destinations", err)
+	}
+	out := make(map[int64]engine.Destination, len(sealed))
+	for id, sd := range sealed {
+		if out[id], err = t.openDest(id, sd); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// openDest opens the sealed columns of transfer transferID's destination.
+func (t *Tx) openDest(transferID int64, sd sealedDest) (engine.Destination, error) {
+	var err error
+	d := engine.Destination{Bank: sd.bank}
 	acct, holder, email := sd.acct, sd.holder, sd.email
 	if len(acct) > 0 {
 		if d.AccountNumber, err = t.open("destination account", acct, destRef(transferID, "account_number")); err != nil {

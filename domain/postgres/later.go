@@ -138,6 +138,25 @@ func (t *Tx) casLater(table string, key any, from, to string, k *bulkKind, vals 
 	return true, nil
 }
 
+// keepKnown keeps an update of the row of table with key, which does not
+// depend on its status, in bulk k (vals are its columns) when the
+// transaction has read the row (so it exists), and reports whether it did.
+func (t *Tx) keepKnown(table string, key any, k *bulkKind, vals ...any) (bool, error) {
+	c := t.cache
+	if c == nil || c.status[table] == nil {
+		return false, nil
+	}
+	if _, ok := c.status[table][key]; !ok {
+		return false, nil
+	}
+	if c.flushErr != nil {
+		return true, c.flushErr
+	}
+	t.keep(k, key, vals...)
+	t.dropCopy(table, key)
+	return true, nil
+}
+
 // later queues a write whose answer nobody waits for. q has '?'
 // placeholders. rows is the number of rows it must change (-1: any).
 func (t *Tx) later(what string, rows int64, q string, args ...any) error {

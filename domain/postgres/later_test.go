@@ -103,6 +103,50 @@ func TestQueuedCompareAndSet(t *testing.T) {
 	})
 }
 
+// A poll scheduled for a payment the transaction has read is kept (the
+// engine schedules hundreds per batch), a later read in the same
+// transaction sees it, and two for one payment both count; one for a
+// payment never read goes to the server at once and reports a missing one.
+func TestKeptPollReadBack(t *testing.T) {
+	s := newLaterShop(t)
+	checked := time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)
+	err := s.db.WriteTx(ctx, func(tx *Tx) error {
+		if err := tx.PrefetchPayments([]string{s.pay.ExternalID}); err != nil {
+			return err
+		}
+		for i := range 2 {
+			if err := tx.SchedulePoll(s.pay.ID, checked, checked.Add(time.Duration(i+1)*time.Minute)); err != nil {
+				return err
+			}
+			// The second sends the first before it is kept.
+			if b := tx.cache.bulks[bulkPolls]; b == nil || b.n != 1 || len(tx.cache.queue) != i {
+				t.Errorf("poll %d of a read payment not kept: %+v, %d queued", i, b, len(tx.cache.queue))
+			}
+		}
+		p, err := tx.GetPaymentByExternalID(s.pay.ExternalID)
+		if err != nil {
+			return err
+		}
+		if p.PollCount != 2 || !p.NextPollAt.Equal(checked.Add(2*time.Minute)) || !p.LastChecked.Equal(checked) {
+			t.Errorf("read in the same transaction: count %d, next %s, checked %s", p.PollCount, p.NextPollAt, p.LastChecked)
+		}
+		if err := tx.SchedulePoll(s.pay.ID+1000, checked, checked); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("poll of a payment that does not exist: %v", err)
+		}
+		return tx.SchedulePoll(s.pay.ID, checked, checked.Add(time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.Read(ctx, func(tx domain.ReadTx) error {
+		p, err := tx.GetPaymentByExternalID(s.pay.ExternalID)
+		if err != nil || p.PollCount != 3 || !p.NextPollAt.Equal(checked.Add(time.Hour)) {
+			t.Errorf("committed: count %d, next %s, %v", p.PollCount, p.NextPollAt, err)
+		}
+		return nil
+	})
+}
+
 // A kept compare-and-set that changes no row (the copy of the status was
 // wrong) fails the whole transaction, also when it is found at COMMIT:
 // nothing of it is kept.

@@ -373,6 +373,9 @@ func (t *Tx) SchedulePoll(id int64, checked, next time.Time) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
+	if ok, err := t.keepKnown("payments", id, bulkPolls, micros(checked), micros(next), id); ok {
+		return err
+	}
 	res, err := t.exec(`UPDATE payments SET poll_count = poll_count + 1, last_checked = ?,
 		next_poll_at = ? WHERE id = ?`, micros(checked), micros(next), id)
 	if err != nil {

@@ -173,6 +173,23 @@ func (t *Tx) GetDestination(transferID int64) (engine.Destination, error) {
 	return d, nil
 }
 
+// GetDestinations implements engine.DestinationReader (one statement each:
+// in-process, a statement costs no round trip).
+func (t *Tx) GetDestinations(transferIDs []int64) (map[int64]engine.Destination, error) {
+	out := make(map[int64]engine.Destination, len(transferIDs))
+	for _, id := range transferIDs {
+		d, err := t.GetDestination(id)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = d
+	}
+	return out, nil
+}
+
 // ---- conflicting gateway news
 
 // RecordConflict records news that contradicts a transfer's final status.

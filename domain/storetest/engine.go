@@ -40,6 +40,11 @@ func testDestinations(t *testing.T, b Backend) {
 		if _, err := tx.GetDestination(s.Transfer.ID + 99); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("missing destination: %v", err)
 		}
+		// In one go: the same answers, the missing one absent.
+		all, err := tx.GetDestinations([]int64{other.ID, s.Transfer.ID + 99, s.Transfer.ID})
+		if err != nil || len(all) != 2 || all[other.ID] != (engine.Destination{Bank: "BNI"}) || all[s.Transfer.ID] != d {
+			t.Errorf("GetDestinations = %+v, %v; want %+v and a bank-only one", all, err, d)
+		}
 		return nil
 	})
 	if err := e.tryWrite(func(tx Tx) error {
@@ -52,6 +57,11 @@ func testDestinations(t *testing.T, b Backend) {
 		return errOnly(tx.(Tx).GetDestination(s.Transfer.ID))
 	}); !errors.Is(err, domain.ErrLocked) {
 		t.Errorf("destination without the key: %v", err)
+	}
+	if err := locked.Read(ctx, func(tx domain.ReadTx) error {
+		return errOnly(tx.(Tx).GetDestinations([]int64{s.Transfer.ID}))
+	}); !errors.Is(err, domain.ErrLocked) {
+		t.Errorf("destinations without the key: %v", err)
 	}
 }
 
