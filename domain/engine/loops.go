@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -54,14 +55,43 @@ func (e *Engine) watchEvery() time.Duration {
 }
 
 // sendRounds is the sender loop's pass: batches until one is not full.
+// With Concurrency above 1 the next batch is claimed while the calls of the
+// one before are out (two batches at most): the database commits one
+// batch's intents while the gateway answers the other's calls, instead of
+// each waiting for the other. With Concurrency 1 (the simulator's
+// deterministic runs) the batches go one after another.
 func (e *Engine) sendRounds(ctx context.Context) error {
+	var out chan error // the batch before, finishing
+	waitOut := func() error {
+		if out == nil {
+			return nil
+		}
+		err := <-out
+		out = nil
+		return err
+	}
 	for ctx.Err() == nil {
-		n, err := e.SendNow(ctx)
-		if err != nil || n < e.cfg.Batch {
-			return err
+		b, err := e.claimSends(ctx)
+		if err != nil || b == nil {
+			return errors.Join(err, waitOut())
+		}
+		if e.cfg.Concurrency <= 1 {
+			if err := e.finishSends(ctx, b); err != nil {
+				return err
+			}
+		} else {
+			done := make(chan error, 1)
+			go func() { done <- e.finishSends(ctx, b) }()
+			if err := waitOut(); err != nil {
+				return errors.Join(err, <-done)
+			}
+			out = done
+		}
+		if b.picked < e.cfg.Batch {
+			break
 		}
 	}
-	return nil
+	return waitOut()
 }
 
 // watchRounds is the reversal watch loop's pass: rounds until one finds

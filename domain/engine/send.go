@@ -36,28 +36,42 @@ func (e *Engine) sendLoop(ctx context.Context) {
 // picked up. For each, the move to sending (with the attempt counted) is
 // committed before the gateway is called, and the answer is recorded after.
 func (e *Engine) SendNow(ctx context.Context) (int, error) {
+	b, err := e.claimSends(ctx)
+	if err != nil || b == nil {
+		return 0, err
+	}
+	return b.picked, e.finishSends(ctx, b)
+}
+
+// sendBatch is one batch of sends whose intents are committed: the calls
+// and the recording of their answers are still to come (finishSends).
+type sendBatch struct {
+	picked  int        // approved transfers read, sent or not
+	jobs    []*sendJob // marked in flight until finishSends
+	started []*sendJob // moved to sending: to be called
+}
+
+// claimSends reads up to one batch of approved transfers and commits the
+// move to sending of those that fit the known balance. It returns nil when
+// there is nothing to send (or the engine is paused, or another engine
+// holds the lease).
+func (e *Engine) claimSends(ctx context.Context) (*sendBatch, error) {
 	if e.Paused() {
-		return 0, nil
+		return nil, nil
 	}
 	var approved []domain.Transfer
-	dests := map[string]Destination{}
+	var dests map[string]Destination
 	err := e.store.Read(ctx, func(tx domain.ReadTx) error {
 		var err error
 		approved, err = oldestFirst(tx, []domain.TransferStatus{domain.TransferApproved}, e.cfg.Batch)
 		if err != nil {
 			return err
 		}
-		for _, t := range approved {
-			d, err := destinationFor(tx, t)
-			if err != nil {
-				return err
-			}
-			dests[t.RefID] = d
-		}
-		return nil
+		dests, err = destinationsFor(tx, approved)
+		return err
 	})
 	if err != nil || len(approved) == 0 {
-		return 0, err
+		return nil, err
 	}
 	// Balance: what fits in the known balance goes; the rest waits.
 	var jobs []*sendJob
@@ -82,7 +96,6 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 	var events []Event
 	var started []*sendJob
 	e.markInflight(jobs, 1) // from before the intent is committed until the answer is recorded
-	defer e.markInflight(jobs, -1)
 	err = e.store.Write(wctx, func(tx domain.Tx) error {
 		events, started = events[:0], started[:0]
 		now := e.now()
@@ -123,17 +136,23 @@ func (e *Engine) SendNow(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, errPausedElsewhere) {
-		e.restoreBalance(jobs)
-		return 0, nil
-	}
 	if err != nil {
+		e.markInflight(jobs, -1)
 		e.restoreBalance(jobs)
-		return 0, err
+		if errors.Is(err, errPausedElsewhere) {
+			return nil, nil
+		}
+		return nil, err
 	}
 	e.publishAll(events)
-	e.call(ctx, started, false)
-	return len(approved), e.recordOutcomes(ctx, started)
+	return &sendBatch{picked: len(approved), jobs: jobs, started: started}, nil
+}
+
+// finishSends makes the calls of a claimed batch and records the answers.
+func (e *Engine) finishSends(ctx context.Context, b *sendBatch) error {
+	defer e.markInflight(b.jobs, -1)
+	e.call(ctx, b.started, false)
+	return e.recordOutcomes(ctx, b.started)
 }
 
 // markInflight counts this process's sends in flight per REFID, so that the
@@ -188,6 +207,34 @@ func destinationFor(tx domain.ReadTx, t domain.Transfer) (Destination, error) {
 		return Destination{}, err
 	}
 	return destinationOf(p), nil
+}
+
+// destinationsFor is destinationFor for a batch, by REFID: one read of the
+// recorded destinations, then the payee's data for a transfer without one.
+func destinationsFor(tx domain.ReadTx, ts []domain.Transfer) (map[string]Destination, error) {
+	var found map[int64]Destination
+	if r, ok := tx.(DestinationReader); ok && len(ts) > 1 {
+		ids := make([]int64, len(ts))
+		for i, t := range ts {
+			ids[i] = t.ID
+		}
+		var err error
+		if found, err = r.GetDestinations(ids); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]Destination, len(ts))
+	for _, t := range ts {
+		d, ok := found[t.ID]
+		if !ok {
+			var err error
+			if d, err = destinationFor(tx, t); err != nil {
+				return nil, err
+			}
+		}
+		out[t.RefID] = d
+	}
+	return out, nil
 }
 
 // Destination returns where a transfer's money goes, as fixed when it was
