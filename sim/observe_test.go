@@ -9,7 +9,7 @@ import (
 // notAsserted are adapter methods the engine never reaches through an
 // interface: hiding them behind the observer changes nothing.
 var notAsserted = []string{
-	"CreatePayment", "PaymentStatus", "RecentPaid", "RecentPayments", "HTTP", "PayoutByID", "Remember",
+	"CreatePayment", "PaymentStatus", "RecentPaid", "RecentPaidFrom", "RecentPayments", "HTTP", "PayoutByID", "Remember",
 	"Reject", "InvoiceByID", "ParseInvoiceCallback", "ParsePayoutCallback", "VerifyCallbackToken", "VerifyNotification",
 	"ListPayouts", "Channels", "ExpirePayment", // reconciliation and settings use them, not the engine
 }

@@ -104,6 +104,16 @@ type PaidLister interface {
 	RecentPaid(ctx context.Context, since time.Time) ([]domain.PaymentResult, error)
 }
 
+// PaidPager is a PaidLister whose answer, cut short at its page cap in a
+// burst, can go on where it stopped: from is the next of the answer before
+// ("" for the start), and next is "" once the list was read to its end. The
+// engine settles each part as it arrives and moves its list cursor only
+// after the last, so a burst of any size is settled by the list, not left
+// to the one-by-one safety net minutes later.
+type PaidPager interface {
+	RecentPaidFrom(ctx context.Context, since time.Time, from string) (rs []domain.PaymentResult, next string, err error)
+}
+
 // FinalCheckReader lists closed payments whose final check at the gateway is
 // due (implemented by the store's transaction type).
 type FinalCheckReader interface {

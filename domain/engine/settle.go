@@ -112,6 +112,16 @@ func (e *Engine) listRound(ctx context.Context) error {
 		if err := e.limit(ctx, name, OpPaymentList); err != nil {
 			return err
 		}
+		if pp, ok := e.cfg.Payments[name].(PaidPager); ok {
+			paidLast, err := e.listInParts(ctx, name, pp, since)
+			if err != nil {
+				return err
+			}
+			if paidLast.After(cursors[name]) {
+				listedOK[name] = paidLast
+			}
+			continue
+		}
 		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
 		var rs []domain.PaymentResult
 		if pl, ok := e.cfg.Payments[name].(PaidLister); ok {
@@ -154,6 +164,47 @@ func (e *Engine) listRound(ctx context.Context) error {
 		})
 	}
 	return nil
+}
+
+// listInParts reads a PaidPager's list since the given time part by part,
+// settling each part before asking for the next, and returns the newest
+// payment time of the whole list; zero when a part could not be read (the
+// gateway's failure is noted, and the cursor stays for the next round to
+// read the list again). Only the store's failure is returned. A part that
+// brings no payment the parts before did not ends the reading: a server
+// that repeats itself cannot keep the lister here.
+func (e *Engine) listInParts(ctx context.Context, name string, pp PaidPager, since time.Time) (time.Time, error) {
+	var paidLast time.Time
+	seen := map[string]bool{}
+	for from := ""; ; {
+		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
+		rs, next, err := pp.RecentPaidFrom(cctx, since, from)
+		cancel()
+		e.gatewayHealth(name, err)
+		if err != nil {
+			return time.Time{}, nil
+		}
+		fresh := 0
+		for _, r := range rs {
+			if !seen[r.ExternalID] {
+				seen[r.ExternalID] = true
+				fresh++
+			}
+			if r.PaidAt.After(paidLast) {
+				paidLast = r.PaidAt
+			}
+		}
+		if err := e.recordPayments(ctx, rs); err != nil {
+			return time.Time{}, err
+		}
+		if next == "" || fresh == 0 {
+			return paidLast, nil
+		}
+		from = next
+		if err := e.limit(ctx, name, OpPaymentList); err != nil {
+			return time.Time{}, err
+		}
+	}
 }
 
 // askRound asks about each due payment by itself: every due payment of a

@@ -270,56 +270,79 @@ func (c *Client) RecentPaid(ctx context.Context, since time.Time) ([]domain.Paym
 	return c.recent(ctx, since, "paid_after")
 }
 
+// RecentPaidFrom implements engine.PaidPager: RecentPaid, going on from the
+// invoice from (the next of an earlier answer; "" for the start). When the
+// list goes on past Config.ListPages pages, next names the last invoice
+// read, for the next call to go on from; "" when the list was read to its
+// end (or the server ignores the paging cursor, so it cannot be gone on).
+func (c *Client) RecentPaidFrom(ctx context.Context, since time.Time, from string) (out []domain.PaymentResult, next string, err error) {
+	next, err = c.pages(ctx, since, "paid_after", from, map[string]bool{}, &out)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
+	return out, next, err
+}
+
 func (c *Client) recent(ctx context.Context, since time.Time, filters ...string) ([]domain.PaymentResult, error) {
+	seen := map[string]bool{}
+	var out []domain.PaymentResult
+	for _, k := range filters {
+		next, err := c.pages(ctx, since, k, "", seen, &out)
+		if err != nil {
+			return out, err
+		}
+		if next != "" {
+			c.hc.Logger().Warn("xendit: recent payments truncated; the rest are found by status checks", "filter", k)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
+	return out, nil
+}
+
+// pages reads the list under filter k since the given time, from the
+// invoice after cursor ("": the start), up to Config.ListPages pages,
+// appending each invoice not seen yet to out. It returns the last invoice
+// read when the list goes on past the page cap, or "".
+func (c *Client) pages(ctx context.Context, since time.Time, k, cursor string, seen map[string]bool, out *[]domain.PaymentResult) (string, error) {
 	ts := since.UTC().Format(time.RFC3339)
 	maxPages := c.cfg.ListPages
 	if maxPages <= 0 {
 		maxPages = DefaultListPages
 	}
-	seen := map[string]bool{}
-	var out []domain.PaymentResult
-	for _, k := range filters {
-		cursor := ""
-		for page := 1; ; page++ {
-			q := url.Values{k: {ts}, "limit": {strconv.Itoa(recentPageSize)}}
-			if cursor != "" {
-				q.Set("last_invoice", cursor)
-				q.Set("last_invoice_id", cursor)
+	for page := 1; ; page++ {
+		q := url.Values{k: {ts}, "limit": {strconv.Itoa(recentPageSize)}}
+		if cursor != "" {
+			q.Set("last_invoice", cursor)
+			q.Set("last_invoice_id", cursor)
+		}
+		if l := c.cfg.ListLimiter; l != nil {
+			if err := l.Wait(ctx); err != nil {
+				return "", err
 			}
-			if l := c.cfg.ListLimiter; l != nil {
-				if err := l.Wait(ctx); err != nil {
-					return out, err
-				}
+		}
+		list, err := c.listInvoices(ctx, q)
+		if err != nil {
+			return "", err
+		}
+		fresh := 0
+		for _, v := range list {
+			if seen[v.ID] {
+				continue
 			}
-			list, err := c.listInvoices(ctx, q)
-			if err != nil {
-				return out, err
+			seen[v.ID] = true
+			fresh++
+			if r, err := v.result(); err == nil {
+				*out = append(*out, r)
 			}
-			fresh := 0
-			for _, v := range list {
-				if seen[v.ID] {
-					continue
-				}
-				seen[v.ID] = true
-				fresh++
-				if r, err := v.result(); err == nil {
-					out = append(out, r)
-				}
-			}
-			if len(list) < recentPageSize {
-				break
-			}
-			if fresh == 0 {
-				c.hc.Logger().Warn("xendit: invoice list ignored the paging cursor; later pages not read", "filter", k, "page", page)
-				break
-			}
-			if page == maxPages {
-				c.hc.Logger().Warn("xendit: recent payments truncated; the rest are found by status checks", "filter", k, "pages", page)
-				break
-			}
-			cursor = list[len(list)-1].ID
+		}
+		if len(list) < recentPageSize {
+			return "", nil
+		}
+		if fresh == 0 {
+			c.hc.Logger().Warn("xendit: invoice list ignored the paging cursor; later pages not read", "filter", k, "page", page)
+			return "", nil
+		}
+		cursor = list[len(list)-1].ID
+		if page == maxPages {
+			return cursor, nil
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
-	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -147,6 +148,51 @@ func mustCreate(t *testing.T, c *xendit.Client, r domain.PaymentRequest) domain.
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestRecentPaidFromGoesOn: a burst longer than the page cap is read in
+// parts, each going on where the one before stopped, until the list ends;
+// together the parts hold every paid invoice once.
+func TestRecentPaidFromGoesOn(t *testing.T) {
+	const paid = 250
+	srv := sandbox.New(sandbox.Config{Step: step})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	c := xendit.New(xendit.Config{BaseURL: hs.URL, SecretKey: srv.Credentials().XenditSecretKey, ListPages: 2})
+	ctx := context.Background()
+	since := srv.Now().Add(-time.Second)
+	for i := range paid + 5 {
+		id := fmt.Sprintf("ORD-%03d", i)
+		mustCreate(t, c, domain.PaymentRequest{ExternalID: id, Amount: 10_000})
+		if i < paid { // the last five stay unpaid
+			if err := srv.PayXenditInvoice(id, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ids := map[string]bool{}
+	var sizes []int
+	from := ""
+	for part := 0; part < 5; part++ {
+		got, next, err := c.RecentPaidFrom(ctx, since, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(got))
+		for _, r := range got {
+			if r.State != domain.PaymentStatePaid || ids[r.ExternalID] {
+				t.Fatalf("unexpected or repeated entry %+v", r)
+			}
+			ids[r.ExternalID] = true
+		}
+		if next == "" {
+			break
+		}
+		from = next
+	}
+	if len(ids) != paid || !slices.Equal(sizes, []int{200, 50}) {
+		t.Errorf("parts of %v found %d paid invoices, want parts of [200 50] finding %d", sizes, len(ids), paid)
+	}
 }
 
 // TestRecentPaymentsPages: a burst of more paid invoices than one list page
