@@ -28,7 +28,8 @@
 //   - The audit log is append-only (triggers refuse UPDATE, DELETE, TRUNCATE).
 //   - Round trips, not the server's work, are what a write costs, so a write
 //     transaction sends the statements nobody waits for (audit entries,
-//     postings, moves from a status it read under the writer lock, mail)
+//     postings, moves from a status it read under the writer lock, poll
+//     schedules of payments it read, mail)
 //     in one batch with its next statement or its COMMIT (later.go). A
 //     queued move must change exactly its one row and a queued insert must
 //     be accepted, or the transaction fails and nothing of it is kept.
