@@ -47,23 +47,28 @@ func (g *pagerGateway) RecentPayments(ctx context.Context, since time.Time) ([]d
 }
 
 // A list answer cut short goes on part by part in the same round, each part
-// settled as it arrives; the list cursor moves only once the last part is
-// read, and stays where it was when a part fails.
+// settled as it arrives (the next read meanwhile, or after); the list cursor
+// moves only once the last part is read, and stays where it was when a part
+// fails.
 func TestListGoesOnPastThePageCap(t *testing.T) {
 	tests := []struct {
 		name        string
 		failAt      int
+		concurrency int // above 1: the next part is read while one is settled
 		wantSettled int
 		wantCursor  bool
 	}{
-		{"read to the end", 0, 3, true},
-		{"second part fails", 2, 1, false},
+		{"read to the end", 0, 4, 3, true},
+		{"read to the end, one at a time", 0, 1, 3, true},
+		{"second part fails", 2, 4, 1, false},
+		{"second part fails, one at a time", 2, 1, 1, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			gw := &pagerGateway{gateway: &gateway{res: map[string]domain.PaymentResult{}}, failAt: tc.failAt, failure: errors.New("503")}
 			f := newFixture(t, func(cfg *engine.Config) {
 				cfg.Payments = map[string]domain.PaymentGateway{"xendit": gw}
+				cfg.Concurrency = tc.concurrency
 			})
 			f.gw = gw.gateway
 			var newest time.Time

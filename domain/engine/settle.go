@@ -167,25 +167,36 @@ func (e *Engine) listRound(ctx context.Context) error {
 }
 
 // listInParts reads a PaidPager's list since the given time part by part,
-// settling each part before asking for the next, and returns the newest
-// payment time of the whole list; zero when a part could not be read (the
-// gateway's failure is noted, and the cursor stays for the next round to
-// read the list again). Only the store's failure is returned. A part that
-// brings no payment the parts before did not ends the reading: a server
-// that repeats itself cannot keep the lister here.
+// settling each part as it arrives, and returns the newest payment time of
+// the whole list; zero when a part could not be read (the gateway's failure
+// is noted, and the cursor stays for the next round to read the list
+// again). Only the store's failure is returned. With Concurrency above 1
+// the next part is read while this one is settled (the simulator's runs,
+// with Concurrency 1, read and settle in turn). A part that brings no
+// payment the parts before did not ends the reading: a server that repeats
+// itself cannot keep the lister here.
 func (e *Engine) listInParts(ctx context.Context, name string, pp PaidPager, since time.Time) (time.Time, error) {
+	type part struct {
+		rs   []domain.PaymentResult
+		next string
+		err  error
+	}
+	read := func(from string) part {
+		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
+		defer cancel()
+		rs, next, err := pp.RecentPaidFrom(cctx, since, from)
+		return part{rs, next, err}
+	}
 	var paidLast time.Time
 	seen := map[string]bool{}
-	for from := ""; ; {
-		cctx, cancel := e.withTimeout(ctx, e.iv.CallTimeout)
-		rs, next, err := pp.RecentPaidFrom(cctx, since, from)
-		cancel()
-		e.gatewayHealth(name, err)
-		if err != nil {
+	p := read("")
+	for {
+		e.gatewayHealth(name, p.err)
+		if p.err != nil {
 			return time.Time{}, nil
 		}
 		fresh := 0
-		for _, r := range rs {
+		for _, r := range p.rs {
 			if !seen[r.ExternalID] {
 				seen[r.ExternalID] = true
 				fresh++
@@ -194,15 +205,31 @@ func (e *Engine) listInParts(ctx context.Context, name string, pp PaidPager, sin
 				paidLast = r.PaidAt
 			}
 		}
-		if err := e.recordPayments(ctx, rs); err != nil {
-			return time.Time{}, err
+		more := p.next != "" && fresh > 0
+		var ahead chan part
+		if more {
+			if err := e.limit(ctx, name, OpPaymentList); err != nil {
+				return time.Time{}, err
+			}
+			if e.cfg.Concurrency > 1 {
+				ahead = make(chan part, 1)
+				go func(from string) { ahead <- read(from) }(p.next)
+			}
 		}
-		if next == "" || fresh == 0 {
+		err := e.recordPayments(ctx, p.rs)
+		switch {
+		case ahead != nil:
+			next := <-ahead // also when recording failed: no reader is left behind
+			if err != nil {
+				return time.Time{}, err
+			}
+			p = next
+		case err != nil:
+			return time.Time{}, err
+		case more:
+			p = read(p.next)
+		default:
 			return paidLast, nil
-		}
-		from = next
-		if err := e.limit(ctx, name, OpPaymentList); err != nil {
-			return time.Time{}, err
 		}
 	}
 }

@@ -249,6 +249,11 @@ const recentPageSize = 100
 // when Config.ListPages is 0.
 const DefaultListPages = 10
 
+// DefaultPartPages is the pages RecentPaidFrom reads in one call when
+// Config.PartPages is 0: a part of 500, which the engine settles while it
+// reads the next.
+const DefaultPartPages = 5
+
 // RecentPayments lists invoices paid or expired since the given time, so the
 // poller learns about many payments per request. Each filter (paid_after,
 // expired_after) is read page by page, newest first, with the last invoice
@@ -272,11 +277,15 @@ func (c *Client) RecentPaid(ctx context.Context, since time.Time) ([]domain.Paym
 
 // RecentPaidFrom implements engine.PaidPager: RecentPaid, going on from the
 // invoice from (the next of an earlier answer; "" for the start). When the
-// list goes on past Config.ListPages pages, next names the last invoice
+// list goes on past Config.PartPages pages, next names the last invoice
 // read, for the next call to go on from; "" when the list was read to its
 // end (or the server ignores the paging cursor, so it cannot be gone on).
 func (c *Client) RecentPaidFrom(ctx context.Context, since time.Time, from string) (out []domain.PaymentResult, next string, err error) {
-	next, err = c.pages(ctx, since, "paid_after", from, map[string]bool{}, &out)
+	part := c.cfg.PartPages
+	if part <= 0 {
+		part = DefaultPartPages
+	}
+	next, err = c.pages(ctx, since, "paid_after", from, part, map[string]bool{}, &out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
 	return out, next, err
 }
@@ -285,7 +294,11 @@ func (c *Client) recent(ctx context.Context, since time.Time, filters ...string)
 	seen := map[string]bool{}
 	var out []domain.PaymentResult
 	for _, k := range filters {
-		next, err := c.pages(ctx, since, k, "", seen, &out)
+		maxPages := c.cfg.ListPages
+		if maxPages <= 0 {
+			maxPages = DefaultListPages
+		}
+		next, err := c.pages(ctx, since, k, "", maxPages, seen, &out)
 		if err != nil {
 			return out, err
 		}
@@ -298,15 +311,11 @@ func (c *Client) recent(ctx context.Context, since time.Time, filters ...string)
 }
 
 // pages reads the list under filter k since the given time, from the
-// invoice after cursor ("": the start), up to Config.ListPages pages,
-// appending each invoice not seen yet to out. It returns the last invoice
-// read when the list goes on past the page cap, or "".
-func (c *Client) pages(ctx context.Context, since time.Time, k, cursor string, seen map[string]bool, out *[]domain.PaymentResult) (string, error) {
+// invoice after cursor ("": the start), up to maxPages pages, appending each
+// invoice not seen yet to out. It returns the last invoice read when the
+// list goes on past maxPages, or "".
+func (c *Client) pages(ctx context.Context, since time.Time, k, cursor string, maxPages int, seen map[string]bool, out *[]domain.PaymentResult) (string, error) {
 	ts := since.UTC().Format(time.RFC3339)
-	maxPages := c.cfg.ListPages
-	if maxPages <= 0 {
-		maxPages = DefaultListPages
-	}
 	for page := 1; ; page++ {
 		q := url.Values{k: {ts}, "limit": {strconv.Itoa(recentPageSize)}}
 		if cursor != "" {

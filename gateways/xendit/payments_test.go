@@ -158,7 +158,7 @@ func TestRecentPaidFromGoesOn(t *testing.T) {
 	srv := sandbox.New(sandbox.Config{Step: step})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); hs.Close() })
-	c := xendit.New(xendit.Config{BaseURL: hs.URL, SecretKey: srv.Credentials().XenditSecretKey, ListPages: 2})
+	c := xendit.New(xendit.Config{BaseURL: hs.URL, SecretKey: srv.Credentials().XenditSecretKey, PartPages: 2})
 	ctx := context.Background()
 	since := srv.Now().Add(-time.Second)
 	for i := range paid + 5 {

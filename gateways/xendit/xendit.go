@@ -74,6 +74,9 @@ type Config struct {
 	// ListPages caps the invoice list pages (100 each) RecentPayments reads
 	// per filter in one call; 0 means DefaultListPages.
 	ListPages int
+	// PartPages is the pages RecentPaidFrom reads in one call (a part the
+	// engine settles while it reads the next); 0 means DefaultPartPages.
+	PartPages int
 	// ListLimiter, when set, is waited for before every invoice list page
 	// (RecentPayments, RecentPaid), so that a call reading several pages
 	// is charged one request per page against GET /v2/invoices.
