@@ -150,6 +150,20 @@ func mustCreate(t *testing.T, c *xendit.Client, r domain.PaymentRequest) domain.
 	return l
 }
 
+// paidBurst creates paid+5 invoices at srv and pays the first paid of them.
+func paidBurst(t *testing.T, c *xendit.Client, srv *sandbox.Server, paid int) {
+	t.Helper()
+	for i := range paid + 5 {
+		id := fmt.Sprintf("ORD-%03d", i)
+		mustCreate(t, c, domain.PaymentRequest{ExternalID: id, Amount: 10_000})
+		if i < paid { // the last five stay unpaid
+			if err := srv.PayXenditInvoice(id, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // TestRecentPaidFromGoesOn: a burst longer than the page cap is read in
 // parts, each going on where the one before stopped, until the list ends;
 // together the parts hold every paid invoice once.
@@ -161,15 +175,7 @@ func TestRecentPaidFromGoesOn(t *testing.T) {
 	c := xendit.New(xendit.Config{BaseURL: hs.URL, SecretKey: srv.Credentials().XenditSecretKey, PartPages: 2})
 	ctx := context.Background()
 	since := srv.Now().Add(-time.Second)
-	for i := range paid + 5 {
-		id := fmt.Sprintf("ORD-%03d", i)
-		mustCreate(t, c, domain.PaymentRequest{ExternalID: id, Amount: 10_000})
-		if i < paid { // the last five stay unpaid
-			if err := srv.PayXenditInvoice(id, 0); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	paidBurst(t, c, srv, paid)
 	ids := map[string]bool{}
 	var sizes []int
 	from := ""
@@ -220,15 +226,7 @@ func TestRecentPaymentsPages(t *testing.T) {
 			c := xendit.New(xendit.Config{BaseURL: hs.URL, SecretKey: srv.Credentials().XenditSecretKey, ListPages: tc.pages})
 			ctx := context.Background()
 			since := srv.Now().Add(-time.Second)
-			for i := range paid + 5 {
-				id := fmt.Sprintf("ORD-%03d", i)
-				mustCreate(t, c, domain.PaymentRequest{ExternalID: id, Amount: 10_000})
-				if i < paid { // the last five stay unpaid
-					if err := srv.PayXenditInvoice(id, 0); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			paidBurst(t, c, srv, paid)
 			srv.ResetHits()
 			got, err := c.RecentPayments(ctx, since)
 			if err != nil {
